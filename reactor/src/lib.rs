@@ -1,0 +1,90 @@
+//! # lars-reactor
+//!
+//! An event-loop networking library on [mio]: **one loop per thread**,
+//! framed TCP and UDP servers and clients, a message router, timers,
+//! cross-thread queues, a pool of loop threads and an INI config reader.
+//!
+//! Every message on the wire is a frame: an 8-byte little-endian header
+//! (msgid `i32`, body length `i32`) and a protobuf body of at most 65527
+//! bytes ([`frame`]). Handlers are registered per msgid on a [`MsgRouter`].
+//!
+//! ## Threads
+//! An [`EventLoop`] belongs to the thread that runs it and is not `Send`;
+//! functions taking `&mut EventLoop` are "loop thread only". Other threads
+//! use a cloneable [`LoopHandle`] (post a closure, stop the loop), a
+//! [`ThreadQueue`] (push items drained in one callback) or a [`ConnHandle`]
+//! (send on a connection) — these are "safe from any thread".
+//!
+//! ## Example: an echo server and one request
+//! ```
+//! use std::io::{Read, Write};
+//! use lars_reactor::{frame, Handlers, MsgRouter, ServerConfig, TcpConn, TcpServer};
+//!
+//! let config = ServerConfig::new("echo", "127.0.0.1:0".parse().unwrap());
+//! let server = TcpServer::start(config, || {
+//!     let mut router = MsgRouter::new();
+//!     router
+//!         .on_raw(1, |conn: &mut TcpConn, body: &[u8]| {
+//!             let _ = conn.send_raw(1, body);
+//!         })
+//!         .unwrap();
+//!     Handlers::new(router)
+//! })
+//! .unwrap();
+//!
+//! let mut stream = std::net::TcpStream::connect(server.local_addr()).unwrap();
+//! let mut request = Vec::new();
+//! frame::encode_raw_frame(1, b"hello", &mut request).unwrap();
+//! stream.write_all(&request).unwrap();
+//! let mut reply = vec![0u8; request.len()];
+//! stream.read_exact(&mut reply).unwrap();
+//! assert_eq!(reply, request);
+//! ```
+//!
+//! ## Layout
+//! | file | job |
+//! |---|---|
+//! | `frame.rs` | the wire frame, pure encode/decode |
+//! | `buffer.rs` | input and output byte buffers that reuse capacity |
+//! | `event_loop.rs` | [`EventLoop`], [`LoopHandle`], sources, tasks, timers |
+//! | `timer.rs` | the deadline-ordered [`TimerQueue`] |
+//! | `router.rs` | [`MsgRouter`]: msgid → handler |
+//! | `tcp_conn.rs` | [`TcpConn`], [`ConnHandle`], hooks |
+//! | `tcp_server.rs` | [`TcpServer`]: acceptor + worker loops |
+//! | `tcp_client.rs` | [`TcpClient`]: reconnecting client |
+//! | `udp_server.rs`, `udp_client.rs` | datagram endpoints |
+//! | `thread_queue.rs` | [`ThreadQueue`]: many producers, one loop |
+//! | `thread_pool.rs` | [`LoopThread`], [`ThreadPool`] |
+//! | `config.rs` | [`Config`]: INI with typed getters |
+//! | `log_throttle.rs` | rate-limited warnings for peer-triggered events |
+#![warn(missing_docs)]
+
+pub mod buffer;
+pub mod config;
+pub mod event_loop;
+pub mod frame;
+pub mod log_throttle;
+pub mod router;
+pub mod tcp_client;
+pub mod tcp_conn;
+pub mod tcp_server;
+pub mod thread_pool;
+pub mod thread_queue;
+pub mod timer;
+pub mod udp_client;
+pub mod udp_server;
+
+pub use config::{Config, ConfigError};
+pub use event_loop::{EventLoop, LoopHandle, Source};
+pub use frame::{FrameError, HEADER_LEN, MAX_BODY_LEN};
+pub use mio;
+pub use prost;
+pub use router::{Dispatch, DuplicateMsgid, MsgRouter};
+pub use tcp_client::{ClientConfig, ClientRef, TcpClient};
+pub use tcp_conn::{ConnHandle, ConnHooks, Handlers, SendError, TcpConn};
+pub use tcp_server::{ServerConfig, TcpServer};
+pub use thread_pool::{LoopThread, ThreadPool};
+pub use thread_queue::{PushError, ThreadQueue};
+pub use timer::{TimerId, TimerQueue};
+pub use udp_client::UdpClient;
+pub use udp_server::{UdpCtx, UdpServer};

@@ -1,0 +1,444 @@
+//! The event loop: one per thread, over `mio::Poll`.
+//!
+//! A loop owns its I/O sources (sockets wrapped in a [`Source`]), its timers
+//! and a task queue. [`EventLoop`] itself is not `Send`: everything on it runs
+//! on the thread that runs it ("loop thread only"). Other threads hold a
+//! cloneable [`LoopHandle`] that queues closures and wakes the loop through a
+//! `mio::Waker` ("safe from any thread").
+
+use std::any::Any;
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+use mio::event::Event;
+use mio::{Events, Poll, Registry, Token, Waker};
+use slab::Slab;
+
+use crate::timer::{TimerId, TimerQueue};
+
+/// A closure run on a loop thread, posted from any thread.
+pub type Task = Box<dyn FnOnce(&mut EventLoop) + Send>;
+type TimerCallback = Box<dyn FnMut(&mut EventLoop)>;
+type QueueDrain = Box<dyn FnMut(&mut EventLoop)>;
+
+const WAKER_TOKEN: Token = Token(usize::MAX);
+const EVENTS_CAPACITY: usize = 1024;
+
+/// Lets the loop hand a source back as its concrete type
+/// ([`EventLoop::with_source`]). Implemented for every `'static` type.
+pub trait AsAny: Any {
+    /// `self` as `&mut dyn Any`.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+impl<T: Any> AsAny for T {
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+/// An I/O object registered with a loop: a listener, a connection, a socket.
+pub trait Source: AsAny {
+    /// Called on the loop thread when `event` arrives for this source's
+    /// token. Following mio's rules, an implementation reads or writes until
+    /// `WouldBlock` and tolerates spurious events.
+    fn ready(&mut self, el: &mut EventLoop, token: Token, event: &Event);
+}
+
+struct Slot {
+    token: Token,
+    source: Option<Box<dyn Source>>,
+    remove_requested: bool,
+}
+
+struct Shared {
+    tasks: Sender<Task>,
+    waker: Waker,
+    wake_pending: AtomicBool,
+    stop: AtomicBool,
+}
+
+/// A handle to a loop, usable from any thread: post tasks, stop the loop.
+#[derive(Clone)]
+pub struct LoopHandle {
+    shared: Arc<Shared>,
+}
+
+impl LoopHandle {
+    /// Queues `task` to run on the loop thread and wakes the loop.
+    /// Safe from any thread. Returns `false` if the loop has gone away.
+    pub fn post(&self, task: impl FnOnce(&mut EventLoop) + Send + 'static) -> bool {
+        if self.shared.tasks.send(Box::new(task)).is_err() {
+            return false;
+        }
+        self.wake();
+        true
+    }
+
+    /// Asks the loop to return from [`EventLoop::run`]. Safe from any thread.
+    pub fn stop(&self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        self.shared.wake_pending.store(true, Ordering::SeqCst);
+        let _ = self.shared.waker.wake();
+    }
+
+    /// Whether two handles point at the same loop.
+    pub fn same_loop(&self, other: &LoopHandle) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    fn wake(&self) {
+        // One wake-up is enough for any number of posts until the loop drains.
+        if !self.shared.wake_pending.swap(true, Ordering::SeqCst) {
+            if let Err(e) = self.shared.waker.wake() {
+                log::error!("event loop wake-up failed: {e}");
+            }
+        }
+    }
+}
+
+/// One event loop. Loop thread only (not `Send`).
+pub struct EventLoop {
+    poll: Poll,
+    events: Option<Events>,
+    slots: Slab<Slot>,
+    generation: usize,
+    tasks: Receiver<Task>,
+    handle: LoopHandle,
+    timers: TimerQueue<TimerCallback>,
+    running_timer: Option<(TimerId, bool)>,
+    queues: Slab<Option<QueueDrain>>,
+}
+
+impl EventLoop {
+    /// Creates a loop for the calling thread.
+    pub fn new() -> io::Result<EventLoop> {
+        let poll = Poll::new()?;
+        let waker = Waker::new(poll.registry(), WAKER_TOKEN)?;
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let shared = Arc::new(Shared {
+            tasks: tx,
+            waker,
+            wake_pending: AtomicBool::new(false),
+            stop: AtomicBool::new(false),
+        });
+        Ok(EventLoop {
+            poll,
+            events: Some(Events::with_capacity(EVENTS_CAPACITY)),
+            slots: Slab::new(),
+            generation: 0,
+            tasks: rx,
+            handle: LoopHandle { shared },
+            timers: TimerQueue::new(),
+            running_timer: None,
+            queues: Slab::new(),
+        })
+    }
+
+    /// A handle other threads can use to reach this loop.
+    pub fn handle(&self) -> LoopHandle {
+        self.handle.clone()
+    }
+
+    /// The mio registry, to (re)register sockets of this loop's sources.
+    pub fn registry(&self) -> &Registry {
+        self.poll.registry()
+    }
+
+    /// Adds a source. `make` receives the registry and the token the source
+    /// must register its socket under. Returns that token.
+    pub fn insert_source<S: Source>(
+        &mut self,
+        make: impl FnOnce(&Registry, Token) -> io::Result<S>,
+    ) -> io::Result<Token> {
+        self.generation = (self.generation + 1) & 0x7fff_ffff;
+        let entry = self.slots.vacant_entry();
+        let token = Token(entry.key() | (self.generation << 32));
+        let source = make(self.poll.registry(), token)?;
+        entry.insert(Slot {
+            token,
+            source: Some(Box::new(source)),
+            remove_requested: false,
+        });
+        Ok(token)
+    }
+
+    /// Removes (and drops, closing its socket) the source under `token`.
+    /// Called from inside that source's own callback, the removal happens
+    /// when the callback returns. Returns whether the token was live.
+    pub fn remove_source(&mut self, token: Token) -> bool {
+        let key = token.0 & 0xffff_ffff;
+        match self.slots.get_mut(key) {
+            Some(slot) if slot.token == token => {
+                if slot.source.is_some() {
+                    self.slots.remove(key);
+                } else {
+                    slot.remove_requested = true;
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Runs `f` on the source under `token` if it is live and of type `S`.
+    /// `f` also gets the loop, so it may send, register, remove or add timers.
+    pub fn with_source<S: Source, R>(
+        &mut self,
+        token: Token,
+        f: impl FnOnce(&mut S, &mut EventLoop) -> R,
+    ) -> Option<R> {
+        let mut source = self.take_source(token)?;
+        // Deref first: `Box<dyn Source>` is itself `Any`.
+        let result = (*source)
+            .as_any_mut()
+            .downcast_mut::<S>()
+            .map(|concrete| f(concrete, self));
+        self.put_back(token, source);
+        result
+    }
+
+    /// Number of live sources (for tests and statistics).
+    pub fn source_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Runs `f` once after `delay`.
+    pub fn run_after(
+        &mut self,
+        delay: Duration,
+        f: impl FnOnce(&mut EventLoop) + 'static,
+    ) -> TimerId {
+        let mut f = Some(f);
+        let callback: TimerCallback = Box::new(move |el| {
+            if let Some(f) = f.take() {
+                f(el)
+            }
+        });
+        self.timers.add(Instant::now() + delay, None, callback)
+    }
+
+    /// Runs `f` every `period`, first after one period, until cancelled.
+    pub fn run_every(
+        &mut self,
+        period: Duration,
+        f: impl FnMut(&mut EventLoop) + 'static,
+    ) -> TimerId {
+        let period = period.max(Duration::from_millis(1));
+        self.timers
+            .add(Instant::now() + period, Some(period), Box::new(f))
+    }
+
+    /// Cancels a timer (also from inside its own callback).
+    pub fn cancel_timer(&mut self, id: TimerId) {
+        match &mut self.running_timer {
+            Some((running, cancelled)) if *running == id => *cancelled = true,
+            _ => {
+                self.timers.cancel(id);
+            }
+        }
+    }
+
+    /// Runs the loop until [`LoopHandle::stop`] is called.
+    pub fn run(&mut self) {
+        while !self.handle.shared.stop.load(Ordering::SeqCst) {
+            self.turn(None);
+        }
+    }
+
+    /// Runs one turn: waits at most `max_wait` (or until the next timer)
+    /// for events, handles them, runs posted tasks and due timers.
+    pub fn turn(&mut self, max_wait: Option<Duration>) {
+        let mut timeout = self.timers.timeout_from(Instant::now());
+        if let Some(max) = max_wait {
+            timeout = Some(timeout.map_or(max, |t| t.min(max)));
+        }
+        if !self.tasks.is_empty() {
+            timeout = Some(Duration::ZERO);
+        }
+        let mut events = self.events.take().expect("events are put back each turn");
+        if let Err(e) = self.poll.poll(&mut events, timeout) {
+            if e.kind() != io::ErrorKind::Interrupted {
+                log::error!("event loop poll failed: {e}");
+            }
+        }
+        for event in events.iter() {
+            if event.token() != WAKER_TOKEN {
+                self.dispatch(event);
+            }
+        }
+        self.events = Some(events);
+        self.run_tasks();
+        self.run_timers();
+    }
+
+    pub(crate) fn add_queue(&mut self, drain: QueueDrain) -> usize {
+        self.queues.insert(Some(drain))
+    }
+
+    pub(crate) fn run_queue(&mut self, id: usize) {
+        let Some(mut drain) = self.queues.get_mut(id).and_then(Option::take) else {
+            return;
+        };
+        drain(self);
+        if let Some(slot) = self.queues.get_mut(id) {
+            *slot = Some(drain);
+        }
+    }
+
+    fn dispatch(&mut self, event: &Event) {
+        let token = event.token();
+        if let Some(mut source) = self.take_source(token) {
+            source.ready(self, token, event);
+            self.put_back(token, source);
+        }
+        // Otherwise: a stale event for a source removed earlier in this turn.
+    }
+
+    fn take_source(&mut self, token: Token) -> Option<Box<dyn Source>> {
+        let slot = self.slots.get_mut(token.0 & 0xffff_ffff)?;
+        if slot.token != token {
+            return None;
+        }
+        slot.source.take()
+    }
+
+    fn put_back(&mut self, token: Token, source: Box<dyn Source>) {
+        let key = token.0 & 0xffff_ffff;
+        if let Some(slot) = self.slots.get_mut(key) {
+            if slot.token == token {
+                if slot.remove_requested {
+                    self.slots.remove(key);
+                } else {
+                    slot.source = Some(source);
+                }
+            }
+        }
+    }
+
+    fn run_tasks(&mut self) {
+        self.handle
+            .shared
+            .wake_pending
+            .store(false, Ordering::SeqCst);
+        // Only the tasks queued now: a task that posts another does not
+        // starve I/O; the next turn runs it without sleeping.
+        for _ in 0..self.tasks.len() {
+            match self.tasks.try_recv() {
+                Ok(task) => task(self),
+                Err(_) => break,
+            }
+        }
+    }
+
+    fn run_timers(&mut self) {
+        let now = Instant::now();
+        while let Some(mut expired) = self.timers.pop_expired(now) {
+            self.running_timer = Some((expired.id, false));
+            (expired.item)(self);
+            let cancelled = matches!(self.running_timer.take(), Some((_, true)));
+            if let (Some(period), false) = (expired.period, cancelled) {
+                let mut next = expired.deadline + period;
+                if next <= now {
+                    next = now + period;
+                }
+                self.timers.reinsert(expired, next);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    #[test]
+    fn posted_tasks_run_on_the_loop_and_stop_ends_run() {
+        let mut el = EventLoop::new().unwrap();
+        let h = el.handle();
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let t = std::thread::spawn(move || {
+            for i in 0..100 {
+                let tx = tx.clone();
+                assert!(h.post(move |_| tx.send(i).unwrap()));
+            }
+            h.stop();
+        });
+        el.run();
+        t.join().unwrap();
+        el.turn(Some(Duration::ZERO));
+        let got: Vec<i32> = rx.try_iter().collect();
+        assert_eq!(got, (0..100).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn timers_fire_in_deadline_order_and_cancel_works() {
+        let mut el = EventLoop::new().unwrap();
+        let log = Rc::new(RefCell::new(Vec::new()));
+        for (ms, name) in [(30u64, "c"), (10, "a"), (20, "b")] {
+            let log = log.clone();
+            el.run_after(Duration::from_millis(ms), move |_| {
+                log.borrow_mut().push(name)
+            });
+        }
+        let l2 = log.clone();
+        let cancelled = el.run_after(Duration::from_millis(15), move |_| {
+            l2.borrow_mut().push("x")
+        });
+        el.cancel_timer(cancelled);
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while log.borrow().len() < 3 && Instant::now() < deadline {
+            el.turn(Some(Duration::from_millis(50)));
+        }
+        assert_eq!(*log.borrow(), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn periodic_timer_repeats_until_it_cancels_itself() {
+        let mut el = EventLoop::new().unwrap();
+        let count = Rc::new(RefCell::new(0));
+        let c = count.clone();
+        let id = Rc::new(RefCell::new(None));
+        let id2 = id.clone();
+        let timer = el.run_every(Duration::from_millis(2), move |el| {
+            *c.borrow_mut() += 1;
+            if *c.borrow() == 3 {
+                el.cancel_timer(id2.borrow().unwrap());
+            }
+        });
+        *id.borrow_mut() = Some(timer);
+        let deadline = Instant::now() + Duration::from_millis(300);
+        while Instant::now() < deadline {
+            el.turn(Some(Duration::from_millis(5)));
+        }
+        assert_eq!(*count.borrow(), 3);
+    }
+
+    struct Dummy(u32);
+    impl Source for Dummy {
+        fn ready(&mut self, _: &mut EventLoop, _: Token, _: &Event) {}
+    }
+
+    struct Other;
+    impl Source for Other {
+        fn ready(&mut self, _: &mut EventLoop, _: Token, _: &Event) {}
+    }
+
+    #[test]
+    fn sources_are_found_by_token_and_type_and_tokens_are_not_reused() {
+        let mut el = EventLoop::new().unwrap();
+        let t1 = el.insert_source(|_, _| Ok(Dummy(1))).unwrap();
+        assert_eq!(el.with_source::<Dummy, _>(t1, |d, _| d.0), Some(1));
+        assert!(el.remove_source(t1));
+        let t2 = el.insert_source(|_, _| Ok(Dummy(2))).unwrap();
+        assert_ne!(t1, t2, "a reused slot gets a new token");
+        assert_eq!(el.with_source::<Dummy, _>(t1, |d, _| d.0), None);
+        assert_eq!(el.with_source::<Dummy, _>(t2, |d, _| d.0), Some(2));
+        assert_eq!(el.with_source::<Other, _>(t2, |_, _| ()), None);
+    }
+}

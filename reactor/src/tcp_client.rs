@@ -1,0 +1,318 @@
+//! The TCP client: non-blocking connect, the same framing and router as the
+//! server side, and reconnection with capped exponential backoff.
+//!
+//! With several addresses the client fails over: each failed attempt moves
+//! to the next address. Hooks fire on every (re)connect and close.
+//!
+//! Messages sent while not connected are **refused** with
+//! [`SendError::NotConnected`], never queued: the caller knows at once and
+//! re-sends from its own state after the connect hook fires.
+
+use std::io;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use mio::event::Event;
+use mio::net::TcpStream;
+use mio::{Interest, Token};
+use prost::Message;
+
+use crate::event_loop::{EventLoop, Source};
+use crate::tcp_conn::{ConnCommand, Handlers, SendError, TcpConn, DEFAULT_MAX_OUTPUT};
+use crate::timer::TimerId;
+
+/// Settings of a [`TcpClient`].
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Server addresses, tried in turn.
+    pub addrs: Vec<SocketAddr>,
+    /// How long one connect attempt may take.
+    pub connect_timeout: Duration,
+    /// First reconnect delay; doubles per failure up to `backoff_max`.
+    pub backoff_min: Duration,
+    /// Largest reconnect delay.
+    pub backoff_max: Duration,
+    /// Cap on unsent output, in bytes.
+    pub max_output: usize,
+    /// Name used in logs.
+    pub name: String,
+}
+
+impl ClientConfig {
+    /// Defaults: 3 s connect timeout, backoff 100 ms doubling to 5 s.
+    pub fn new(name: &str, addrs: Vec<SocketAddr>) -> ClientConfig {
+        ClientConfig {
+            addrs,
+            connect_timeout: Duration::from_secs(3),
+            backoff_min: Duration::from_millis(100),
+            backoff_max: Duration::from_secs(5),
+            max_output: DEFAULT_MAX_OUTPUT,
+            name: name.to_string(),
+        }
+    }
+}
+
+enum State {
+    Idle,
+    Connecting { stream: TcpStream, attempt: u64 },
+    Connected(Box<TcpConn>),
+    Stopped,
+}
+
+/// A reconnecting client, owned by one loop. Reach it through its
+/// [`ClientRef`]. Loop thread only.
+pub struct TcpClient {
+    config: ClientConfig,
+    handlers: Rc<Handlers>,
+    state: State,
+    addr_index: usize,
+    backoff: Duration,
+    attempt: u64,
+    in_outage: bool,
+    timer: Option<TimerId>,
+}
+
+/// Names a [`TcpClient`] on its loop. `Copy`; loop thread only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientRef(Token);
+
+impl TcpClient {
+    /// Adds a client to `el` and starts connecting. Loop thread only.
+    pub fn start(
+        el: &mut EventLoop,
+        config: ClientConfig,
+        handlers: Handlers,
+    ) -> io::Result<ClientRef> {
+        if config.addrs.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{}: no server address", config.name),
+            ));
+        }
+        let backoff = config.backoff_min;
+        let token = el.insert_source(|_, _| {
+            Ok(TcpClient {
+                config,
+                handlers: Rc::new(handlers),
+                state: State::Idle,
+                addr_index: 0,
+                backoff,
+                attempt: 0,
+                in_outage: false,
+                timer: None,
+            })
+        })?;
+        el.with_source::<TcpClient, _>(token, |c, el| c.connect(el, token));
+        Ok(ClientRef(token))
+    }
+
+    fn addr(&self) -> SocketAddr {
+        self.config.addrs[self.addr_index]
+    }
+
+    fn connect(&mut self, el: &mut EventLoop, token: Token) {
+        if matches!(self.state, State::Stopped) {
+            return;
+        }
+        self.timer = None;
+        self.attempt += 1;
+        let addr = self.addr();
+        let mut stream = match TcpStream::connect(addr) {
+            Ok(s) => s,
+            Err(e) => return self.failed(el, token, &e.to_string()),
+        };
+        if let Err(e) =
+            el.registry()
+                .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
+        {
+            return self.failed(el, token, &format!("register: {e}"));
+        }
+        let attempt = self.attempt;
+        self.state = State::Connecting { stream, attempt };
+        self.timer = Some(el.run_after(self.config.connect_timeout, move |el| {
+            el.with_source::<TcpClient, _>(token, |c, el| {
+                if matches!(c.state, State::Connecting { attempt: a, .. } if a == attempt) {
+                    c.timer = None;
+                    c.failed(el, token, "connect timed out");
+                }
+            });
+        }));
+    }
+
+    fn failed(&mut self, el: &mut EventLoop, token: Token, why: &str) {
+        let addr = self.addr();
+        self.state = State::Idle;
+        if self.in_outage {
+            log::debug!("{}: connect to {addr} failed: {why}", self.config.name);
+        } else {
+            log::warn!(
+                "{}: cannot connect to {addr}: {why}; retrying with backoff up to {:?}",
+                self.config.name,
+                self.config.backoff_max
+            );
+            self.in_outage = true;
+        }
+        self.addr_index = (self.addr_index + 1) % self.config.addrs.len();
+        let delay = self.backoff;
+        self.backoff = (self.backoff * 2).min(self.config.backoff_max);
+        self.schedule_connect(el, token, delay);
+    }
+
+    fn schedule_connect(&mut self, el: &mut EventLoop, token: Token, delay: Duration) {
+        if let Some(t) = self.timer.take() {
+            el.cancel_timer(t);
+        }
+        self.timer = Some(el.run_after(delay, move |el| {
+            el.with_source::<TcpClient, _>(token, |c, el| c.connect(el, token));
+        }));
+    }
+
+    fn connected(&mut self, el: &mut EventLoop, token: Token, stream: TcpStream) {
+        if let Some(t) = self.timer.take() {
+            el.cancel_timer(t);
+        }
+        let peer = self.addr();
+        if let Err(e) = stream.set_nodelay(true) {
+            log::debug!("{}: TCP_NODELAY: {e}", self.config.name);
+        }
+        if self.in_outage {
+            log::info!("{}: connected to {peer} again", self.config.name);
+        } else {
+            log::info!("{}: connected to {peer}", self.config.name);
+        }
+        self.in_outage = false;
+        self.backoff = self.config.backoff_min;
+        let conn = TcpConn::new(
+            stream,
+            token,
+            peer,
+            self.handlers.clone(),
+            el.handle(),
+            self.config.max_output,
+            |_| {
+                Arc::new(move |el: &mut EventLoop, target: u64, cmd: ConnCommand| {
+                    el.with_source::<TcpClient, _>(token, |c, el| {
+                        if let State::Connected(conn) = &mut c.state {
+                            if conn.id() == target {
+                                conn.apply(cmd);
+                                conn.flush(el.registry());
+                            }
+                        }
+                        c.after_io(el, token);
+                    });
+                })
+            },
+        );
+        self.state = State::Connected(Box::new(conn));
+        // Registration is already in place; start() only runs the hook and
+        // flushes what the hook queued.
+        if let State::Connected(conn) = &mut self.state {
+            conn.start_registered(el.registry());
+        }
+        self.after_io(el, token);
+    }
+
+    /// After any I/O on the connection: if it closed, schedule a reconnect.
+    fn after_io(&mut self, el: &mut EventLoop, token: Token) {
+        if let State::Connected(conn) = &self.state {
+            if conn.is_closed() {
+                log::warn!(
+                    "{}: lost connection to {}; reconnecting",
+                    self.config.name,
+                    conn.peer_addr()
+                );
+                self.state = State::Idle;
+                self.in_outage = true;
+                let delay = self.config.backoff_min;
+                self.schedule_connect(el, token, delay);
+            }
+        }
+    }
+
+    fn on_connecting_event(&mut self, el: &mut EventLoop, token: Token, event: &Event) {
+        let State::Connecting { stream, .. } = &mut self.state else {
+            return;
+        };
+        if let Ok(Some(e)) | Err(e) = stream.take_error() {
+            return self.failed(el, token, &e.to_string());
+        }
+        if event.is_error() || (event.is_write_closed() && !event.is_writable()) {
+            return self.failed(el, token, "connection refused");
+        }
+        match stream.peer_addr() {
+            Ok(_) => {
+                let State::Connecting { stream, .. } =
+                    std::mem::replace(&mut self.state, State::Idle)
+                else {
+                    unreachable!("state checked above")
+                };
+                self.connected(el, token, stream);
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => {} // not yet
+            Err(e) => self.failed(el, token, &e.to_string()),
+        }
+    }
+}
+
+impl Source for TcpClient {
+    fn ready(&mut self, el: &mut EventLoop, token: Token, event: &Event) {
+        match &mut self.state {
+            State::Connecting { .. } => self.on_connecting_event(el, token, event),
+            State::Connected(conn) => {
+                conn.handle_event(el.registry(), event);
+                self.after_io(el, token);
+            }
+            State::Idle | State::Stopped => {}
+        }
+    }
+}
+
+impl ClientRef {
+    /// Queues `msg` if connected, else refuses with
+    /// [`SendError::NotConnected`]. Loop thread only.
+    pub fn send_message<M: Message>(
+        &self,
+        el: &mut EventLoop,
+        msgid: i32,
+        msg: &M,
+    ) -> Result<(), SendError> {
+        let token = self.0;
+        el.with_source::<TcpClient, _>(token, |c, el| {
+            let result = match &mut c.state {
+                State::Connected(conn) => conn.send_message(msgid, msg).map(|()| {
+                    conn.flush(el.registry());
+                }),
+                _ => Err(SendError::NotConnected),
+            };
+            c.after_io(el, token);
+            result
+        })
+        .unwrap_or(Err(SendError::NotConnected))
+    }
+
+    /// Whether the client is connected right now. Loop thread only.
+    pub fn is_connected(&self, el: &mut EventLoop) -> bool {
+        el.with_source::<TcpClient, _>(
+            self.0,
+            |c, _| matches!(&c.state, State::Connected(conn) if !conn.is_closed()),
+        )
+        .unwrap_or(false)
+    }
+
+    /// Closes the connection and stops reconnecting. Loop thread only.
+    pub fn stop(&self, el: &mut EventLoop) {
+        let token = self.0;
+        el.with_source::<TcpClient, _>(token, |c, el| {
+            if let Some(t) = c.timer.take() {
+                el.cancel_timer(t);
+            }
+            if let State::Connected(conn) = &mut c.state {
+                conn.close();
+            }
+            c.state = State::Stopped;
+        });
+        el.remove_source(token);
+    }
+}

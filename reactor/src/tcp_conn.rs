@@ -1,0 +1,424 @@
+//! One framed TCP connection: reads frames and dispatches them to the
+//! router, buffers replies and writes them when the socket takes them.
+//!
+//! A [`TcpConn`] lives on one loop thread (loop thread only). Handlers and
+//! hooks get `&mut TcpConn`; other threads use a [`ConnHandle`].
+
+use std::any::Any;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use mio::net::TcpStream;
+use mio::{Interest, Registry, Token};
+use prost::Message;
+
+use crate::buffer::{InBuffer, OutBuffer};
+use crate::event_loop::{EventLoop, LoopHandle};
+use crate::frame::{self, FrameError};
+use crate::log_throttle::LogThrottle;
+use crate::router::{Dispatch, MsgRouter};
+
+/// Default cap on a connection's unsent output: past it the peer is
+/// considered not to be reading and is disconnected.
+pub const DEFAULT_MAX_OUTPUT: usize = 4 * 1024 * 1024;
+/// Reads done for one readiness event before yielding to other sources.
+const READS_PER_EVENT: usize = 32;
+
+static NEXT_CONN_ID: AtomicU64 = AtomicU64::new(1);
+
+type Hook = Box<dyn Fn(&mut TcpConn)>;
+
+/// Callbacks on connection set-up and tear-down.
+#[derive(Default)]
+pub struct ConnHooks {
+    /// Runs once the connection is established (before any frame).
+    pub on_connect: Option<Hook>,
+    /// Runs once when the connection closes, whatever the cause.
+    pub on_close: Option<Hook>,
+}
+
+/// Everything a connection needs to serve frames: the router and hooks.
+#[derive(Default)]
+pub struct Handlers {
+    /// Handlers by msgid.
+    pub router: MsgRouter<TcpConn>,
+    /// Connect and close hooks.
+    pub hooks: ConnHooks,
+}
+
+impl Handlers {
+    /// Handlers with `router` and no hooks.
+    pub fn new(router: MsgRouter<TcpConn>) -> Handlers {
+        Handlers {
+            router,
+            hooks: ConnHooks::default(),
+        }
+    }
+
+    /// Sets the connect hook.
+    pub fn on_connect(mut self, hook: impl Fn(&mut TcpConn) + 'static) -> Handlers {
+        self.hooks.on_connect = Some(Box::new(hook));
+        self
+    }
+
+    /// Sets the close hook.
+    pub fn on_close(mut self, hook: impl Fn(&mut TcpConn) + 'static) -> Handlers {
+        self.hooks.on_close = Some(Box::new(hook));
+        self
+    }
+}
+
+/// Why a message could not be queued.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The connection is closed (or a client is between connections).
+    #[error("not connected")]
+    NotConnected,
+    /// The message does not fit in a frame.
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+    /// The loop owning the connection has stopped.
+    #[error("the connection's loop has stopped")]
+    LoopGone,
+}
+
+pub(crate) enum ConnCommand {
+    Send(Arc<[u8]>),
+    Close,
+}
+
+type Deliver = Arc<dyn Fn(&mut EventLoop, u64, ConnCommand) + Send + Sync>;
+
+/// Reaches a connection from any thread. Cloneable; `Send + Sync`.
+///
+/// Commands are posted to the owning loop; if the connection has closed by
+/// then they are dropped silently.
+#[derive(Clone)]
+pub struct ConnHandle {
+    id: u64,
+    loop_handle: LoopHandle,
+    deliver: Deliver,
+}
+
+impl ConnHandle {
+    /// The connection's process-wide unique id.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Encodes `msg` and queues it on the connection. Safe from any thread.
+    pub fn send_message<M: Message>(&self, msgid: i32, msg: &M) -> Result<(), SendError> {
+        let bytes = frame::frame_to_vec(msgid, msg)?;
+        self.send_frame(bytes.into())
+    }
+
+    /// Queues an encoded frame; one frame can be shared by many connections.
+    /// Safe from any thread.
+    pub fn send_frame(&self, frame: Arc<[u8]>) -> Result<(), SendError> {
+        self.command(ConnCommand::Send(frame))
+    }
+
+    /// Closes the connection. Safe from any thread.
+    pub fn close(&self) -> Result<(), SendError> {
+        self.command(ConnCommand::Close)
+    }
+
+    fn command(&self, cmd: ConnCommand) -> Result<(), SendError> {
+        let (id, deliver) = (self.id, self.deliver.clone());
+        if self.loop_handle.post(move |el| deliver(el, id, cmd)) {
+            Ok(())
+        } else {
+            Err(SendError::LoopGone)
+        }
+    }
+}
+
+impl std::fmt::Debug for ConnHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ConnHandle({})", self.id)
+    }
+}
+
+/// A framed TCP connection. Loop thread only.
+pub struct TcpConn {
+    stream: Option<TcpStream>,
+    token: Token,
+    peer: SocketAddr,
+    id: u64,
+    input: InBuffer,
+    output: OutBuffer,
+    handlers: Rc<Handlers>,
+    handle: ConnHandle,
+    user: Option<Box<dyn Any>>,
+    writable_armed: bool,
+    max_output: usize,
+    bad_input_log: LogThrottle,
+}
+
+impl TcpConn {
+    /// Wraps a connected stream; `deliver` routes [`ConnHandle`] commands
+    /// back to this connection through its owner.
+    pub(crate) fn new(
+        stream: TcpStream,
+        token: Token,
+        peer: SocketAddr,
+        handlers: Rc<Handlers>,
+        loop_handle: LoopHandle,
+        max_output: usize,
+        make_deliver: impl FnOnce(u64) -> Deliver,
+    ) -> TcpConn {
+        let id = NEXT_CONN_ID.fetch_add(1, Ordering::Relaxed);
+        let handle = ConnHandle {
+            id,
+            loop_handle,
+            deliver: make_deliver(id),
+        };
+        TcpConn {
+            stream: Some(stream),
+            token,
+            peer,
+            id,
+            input: InBuffer::new(),
+            output: OutBuffer::new(),
+            handlers,
+            handle,
+            user: None,
+            writable_armed: false,
+            max_output,
+            bad_input_log: LogThrottle::default(),
+        }
+    }
+
+    /// Registers the socket and runs the connect hook.
+    pub(crate) fn start(&mut self, registry: &Registry) -> io::Result<()> {
+        if let Some(stream) = self.stream.as_mut() {
+            registry.register(stream, self.token, Interest::READABLE)?;
+        }
+        self.run_connect_hook(registry);
+        Ok(())
+    }
+
+    /// For a socket already registered for reading and writing (a client
+    /// that just connected): runs the connect hook and flushes.
+    pub(crate) fn start_registered(&mut self, registry: &Registry) {
+        self.writable_armed = true;
+        self.run_connect_hook(registry);
+    }
+
+    fn run_connect_hook(&mut self, registry: &Registry) {
+        let handlers = self.handlers.clone();
+        if let Some(hook) = &handlers.hooks.on_connect {
+            hook(self);
+        }
+        self.flush(registry);
+    }
+
+    /// The connection's process-wide unique id.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// Whether the connection has closed.
+    pub fn is_closed(&self) -> bool {
+        self.stream.is_none()
+    }
+
+    /// A handle for other threads (or later tasks) to send on this connection.
+    pub fn handle(&self) -> ConnHandle {
+        self.handle.clone()
+    }
+
+    /// The owning loop's handle, to post tasks back to this thread.
+    pub fn loop_handle(&self) -> &LoopHandle {
+        &self.handle.loop_handle
+    }
+
+    /// Bytes queued and not yet taken by the socket.
+    pub fn pending_output(&self) -> usize {
+        self.output.len()
+    }
+
+    /// Queues `msg` as a frame. Written when the current callback returns.
+    pub fn send_message<M: Message>(&mut self, msgid: i32, msg: &M) -> Result<(), SendError> {
+        if self.is_closed() {
+            return Err(SendError::NotConnected);
+        }
+        frame::encode_frame(msgid, msg, self.output.vec_mut())?;
+        Ok(())
+    }
+
+    /// Queues a frame with an already-encoded body.
+    pub fn send_raw(&mut self, msgid: i32, body: &[u8]) -> Result<(), SendError> {
+        if self.is_closed() {
+            return Err(SendError::NotConnected);
+        }
+        frame::encode_raw_frame(msgid, body, self.output.vec_mut())?;
+        Ok(())
+    }
+
+    /// Queues bytes that already form whole frames.
+    pub(crate) fn send_frame_bytes(&mut self, bytes: &[u8]) {
+        if !self.is_closed() {
+            self.output.vec_mut().extend_from_slice(bytes);
+        }
+    }
+
+    /// The user state of type `T` attached to this connection, if any.
+    pub fn user_state<T: Any>(&mut self) -> Option<&mut T> {
+        self.user.as_mut()?.downcast_mut::<T>()
+    }
+
+    /// Attaches user state (replacing any previous state).
+    pub fn set_user_state<T: Any>(&mut self, state: T) {
+        self.user = Some(Box::new(state));
+    }
+
+    /// Takes the user state out.
+    pub fn take_user_state(&mut self) -> Option<Box<dyn Any>> {
+        self.user.take()
+    }
+
+    /// Closes the connection now; unsent output is dropped. The close hook runs.
+    pub fn close(&mut self) {
+        self.shutdown("closed locally");
+    }
+
+    pub(crate) fn apply(&mut self, cmd: ConnCommand) {
+        match cmd {
+            ConnCommand::Send(bytes) => self.send_frame_bytes(&bytes),
+            ConnCommand::Close => self.close(),
+        }
+    }
+
+    /// Handles a readiness event: reads and dispatches, then writes.
+    pub(crate) fn handle_event(&mut self, registry: &Registry, event: &mio::event::Event) {
+        if event.is_readable() || event.is_read_closed() || event.is_error() {
+            self.read_and_dispatch(registry);
+        }
+        self.flush(registry);
+    }
+
+    /// Writes queued output until the socket would block; arms or disarms
+    /// writable interest; disconnects a peer whose backlog passes the cap.
+    pub(crate) fn flush(&mut self, registry: &Registry) {
+        let Some(stream) = self.stream.as_mut() else {
+            return;
+        };
+        while !self.output.is_empty() {
+            match stream.write(self.output.pending()) {
+                Ok(0) => return self.shutdown("socket accepted no bytes"),
+                Ok(n) => self.output.advance(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return self.shutdown(&format!("write error: {e}")),
+            }
+        }
+        let want_writable = !self.output.is_empty();
+        if want_writable && self.output.len() > self.max_output {
+            let msg = format!(
+                "peer is not reading: {} bytes pending exceed the {}-byte output cap",
+                self.output.len(),
+                self.max_output
+            );
+            log::warn!("connection {}: {msg}", self.peer);
+            return self.shutdown(&msg);
+        }
+        if want_writable != self.writable_armed {
+            let interest = if want_writable {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            if let Err(e) = registry.reregister(stream, self.token, interest) {
+                return self.shutdown(&format!("reregister failed: {e}"));
+            }
+            self.writable_armed = want_writable;
+        }
+    }
+
+    fn read_and_dispatch(&mut self, registry: &Registry) {
+        for _ in 0..READS_PER_EVENT {
+            let Some(stream) = self.stream.as_mut() else {
+                return;
+            };
+            match self.input.read_from(stream) {
+                Ok(0) => return self.shutdown("peer closed the connection"),
+                Ok(_) => self.dispatch_frames(),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return self.shutdown(&format!("read error: {e}")),
+            }
+        }
+        // Still readable after a fair share: re-arm so the edge fires again
+        // after other sources had their turn.
+        if let Some(stream) = self.stream.as_mut() {
+            let interest = if self.writable_armed {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            if let Err(e) = registry.reregister(stream, self.token, interest) {
+                self.shutdown(&format!("reregister failed: {e}"));
+            }
+        }
+    }
+
+    fn dispatch_frames(&mut self) {
+        let mut input = std::mem::take(&mut self.input);
+        let handlers = self.handlers.clone();
+        while !self.is_closed() {
+            match frame::parse_frame(input.readable()) {
+                Ok(Some(frame::RawFrame {
+                    msgid,
+                    body,
+                    len: used,
+                })) => {
+                    let len = body.len();
+                    match handlers.router.dispatch(self, msgid, body) {
+                        Dispatch::Handled => {}
+                        Dispatch::UnknownMsgid => {
+                            let peer = self.peer;
+                            self.bad_input_log.warn(|| {
+                                format!("connection {peer}: unknown msgid {msgid} ({len} bytes) ignored")
+                            });
+                        }
+                        Dispatch::BadBody(e) => {
+                            let peer = self.peer;
+                            self.bad_input_log.warn(|| {
+                                format!("connection {peer}: msgid {msgid}: undecodable body of {len} bytes dropped: {e}")
+                            });
+                        }
+                    }
+                    input.consume(used);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    log::warn!("connection {}: protocol error: {e}; closing", self.peer);
+                    self.shutdown(&format!("protocol error: {e}"));
+                }
+            }
+        }
+        self.input = input;
+    }
+
+    fn shutdown(&mut self, reason: &str) {
+        if self.stream.take().is_none() {
+            return;
+        }
+        log::debug!("connection {} (id {}) closed: {reason}", self.peer, self.id);
+        self.output = OutBuffer::new();
+        self.input = InBuffer::new();
+        let handlers = self.handlers.clone();
+        if let Some(hook) = &handlers.hooks.on_close {
+            hook(self);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Loop threads: [`LoopThread`] runs one [`EventLoop`] on its own thread;
+//! [`ThreadPool`] runs N of them and spreads work round-robin.
+
+use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::JoinHandle;
+
+use crate::event_loop::{EventLoop, LoopHandle};
+
+/// One thread running one event loop. Stopping and joining happen on drop.
+pub struct LoopThread {
+    handle: LoopHandle,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl LoopThread {
+    /// Spawns a thread named `name`, creates its loop, runs `init` on it (to
+    /// register servers, queues, timers) and then runs the loop.
+    /// Fails if the thread or the loop cannot be created.
+    pub fn spawn(
+        name: &str,
+        init: impl FnOnce(&mut EventLoop) + Send + 'static,
+    ) -> io::Result<LoopThread> {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let thread = std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(move || {
+                let mut el = match EventLoop::new() {
+                    Ok(el) => el,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = tx.send(Ok(el.handle()));
+                init(&mut el);
+                el.run();
+            })?;
+        let handle = rx
+            .recv()
+            .map_err(|_| io::Error::other("loop thread died during start"))??;
+        Ok(LoopThread {
+            handle,
+            thread: Some(thread),
+        })
+    }
+
+    /// The loop's handle. Safe from any thread.
+    pub fn handle(&self) -> &LoopHandle {
+        &self.handle
+    }
+
+    /// Stops the loop and waits for its thread to finish.
+    pub fn stop(mut self) {
+        self.stop_and_join();
+    }
+
+    fn stop_and_join(&mut self) {
+        self.handle.stop();
+        if let Some(t) = self.thread.take() {
+            if t.join().is_err() {
+                log::error!("a loop thread panicked");
+            }
+        }
+    }
+}
+
+impl Drop for LoopThread {
+    fn drop(&mut self) {
+        self.stop_and_join();
+    }
+}
+
+/// N loop threads. `post_to_next` spreads tasks round-robin.
+pub struct ThreadPool {
+    threads: Vec<LoopThread>,
+    next: AtomicUsize,
+}
+
+impl ThreadPool {
+    /// Starts `n` (at least 1) loop threads named `name-0`, `name-1`...
+    pub fn new(name: &str, n: usize) -> io::Result<ThreadPool> {
+        let threads = (0..n.max(1))
+            .map(|i| LoopThread::spawn(&format!("{name}-{i}"), |_| {}))
+            .collect::<io::Result<Vec<_>>>()?;
+        Ok(ThreadPool {
+            threads,
+            next: AtomicUsize::new(0),
+        })
+    }
+
+    /// Number of loop threads.
+    pub fn len(&self) -> usize {
+        self.threads.len()
+    }
+
+    /// Always false: a pool has at least one thread.
+    pub fn is_empty(&self) -> bool {
+        self.threads.is_empty()
+    }
+
+    /// The handle of loop `i`. Safe from any thread.
+    pub fn handle(&self, i: usize) -> &LoopHandle {
+        self.threads[i].handle()
+    }
+
+    /// The index of the next loop in round-robin order. Safe from any thread.
+    pub fn next_index(&self) -> usize {
+        self.next.fetch_add(1, Ordering::Relaxed) % self.threads.len()
+    }
+
+    /// Posts `task` to loop `i`.
+    pub fn post_to(&self, i: usize, task: impl FnOnce(&mut EventLoop) + Send + 'static) -> bool {
+        self.threads[i].handle().post(task)
+    }
+
+    /// Posts a copy of `task` to every loop.
+    pub fn post_all(&self, task: impl Fn(&mut EventLoop) + Send + Clone + 'static) {
+        for t in &self.threads {
+            let task = task.clone();
+            t.handle().post(move |el| task(el));
+        }
+    }
+
+    /// Stops every loop and joins the threads.
+    pub fn stop(self) {
+        drop(self);
+    }
+}
