@@ -1,0 +1,170 @@
+//! Golden frames pin the wire format byte for byte (SPEC §3.6), and every
+//! message survives a frame round trip.
+
+use lars_proto::frame::{self, parse_frame, FrameError, LarsMessage};
+use lars_proto::*;
+use prost::Message;
+
+fn hex(s: &str) -> Vec<u8> {
+    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn get_host_request_golden_frame() {
+    let msg = GetHostRequest {
+        seq: 1,
+        modid: 1,
+        cmdid: 1,
+    };
+    let bytes = frame::encode(MessageId::IdGetHostRequest, &msg).unwrap();
+    assert_eq!(bytes, hex("04000000 06000000 080110011801"));
+}
+
+#[test]
+fn get_route_response_golden_frame_with_negative_ip() {
+    let ip = addr::ip_number("192.168.1.177".parse().unwrap());
+    let msg = GetRouteResponse {
+        modid: 1,
+        cmdid: 1,
+        host: vec![HostInfo {
+            ip: ip_to_wire(ip),
+            port: 7777,
+        }],
+    };
+    let bytes = frame::encode(MessageId::IdGetRouteResponse, &msg).unwrap();
+    assert_eq!(
+        bytes,
+        hex("02000000 14000000 08011001 1a0e 08b183a085fcffffffff01 10e13c")
+    );
+}
+
+#[test]
+fn five_byte_unsigned_varint_ip_decodes_to_the_same_host() {
+    // HostInfo with ip written as a 5-byte varint of 3232235953, port 7777.
+    let body = hex("08b183a0850c 10e13c");
+    let host = HostInfo::decode(&body[..]).unwrap();
+    assert_eq!(ip_from_wire(host.ip), 3_232_235_953);
+    assert_eq!(host.port, 7777);
+}
+
+#[test]
+fn every_message_round_trips_through_a_frame() {
+    let host = HostInfo {
+        ip: -1,
+        port: 65535,
+    };
+    let route = GetRouteResponse {
+        modid: 7,
+        cmdid: -2,
+        host: vec![host, HostInfo { ip: 1, port: 2 }],
+    };
+    let messages = [
+        LarsMessage::GetRouteRequest(GetRouteRequest { modid: 1, cmdid: 2 }),
+        LarsMessage::GetRouteResponse(route.clone()),
+        LarsMessage::ReportStatusRequest(ReportStatusRequest {
+            modid: 1,
+            cmdid: 2,
+            caller: ip_to_wire(0xC0A8_0001),
+            results: vec![HostCallResult {
+                ip: 5,
+                port: 6,
+                succ: u32::MAX,
+                err: 3,
+                overload: true,
+            }],
+            ts: 1_700_000_000,
+        }),
+        LarsMessage::GetHostRequest(GetHostRequest {
+            seq: u32::MAX,
+            modid: 3,
+            cmdid: 4,
+        }),
+        LarsMessage::GetHostResponse(GetHostResponse {
+            seq: 9,
+            modid: 3,
+            cmdid: 4,
+            retcode: retcode::OVERLOAD,
+            host: Some(host),
+        }),
+        LarsMessage::ReportRequest(ReportRequest {
+            modid: 3,
+            cmdid: 4,
+            host: Some(host),
+            retcode: retcode::SUCC,
+        }),
+        LarsMessage::ApiGetRouteRequest(GetRouteRequest { modid: 5, cmdid: 6 }),
+        LarsMessage::ApiGetRouteResponse(route),
+    ];
+    for (i, msg) in messages.iter().enumerate() {
+        let bytes = msg.to_frame().unwrap();
+        let f = parse_frame(&bytes).unwrap().unwrap();
+        assert_eq!(f.msgid, i as i32 + 1, "msgid of {msg:?}");
+        assert_eq!(f.len, bytes.len());
+        assert_eq!(&LarsMessage::decode(f.msgid, f.body).unwrap(), msg);
+    }
+}
+
+#[test]
+fn message_ids_and_return_codes_are_fixed() {
+    assert_eq!(
+        [
+            msgid::GET_ROUTE_REQUEST,
+            msgid::GET_ROUTE_RESPONSE,
+            msgid::REPORT_STATUS_REQUEST,
+            msgid::GET_HOST_REQUEST,
+            msgid::GET_HOST_RESPONSE,
+            msgid::REPORT_REQUEST,
+            msgid::API_GET_ROUTE_REQUEST,
+            msgid::API_GET_ROUTE_RESPONSE
+        ],
+        [1, 2, 3, 4, 5, 6, 7, 8]
+    );
+    assert_eq!(
+        [
+            retcode::SUCC,
+            retcode::OVERLOAD,
+            retcode::SYSTEM_ERROR,
+            retcode::NOEXIST
+        ],
+        [0, 1, 2, 3]
+    );
+}
+
+#[test]
+fn unknown_msgid_and_garbage_body_are_errors() {
+    assert!(matches!(
+        LarsMessage::decode(99, b""),
+        Err(frame::DecodeError::UnknownMsgid(99))
+    ));
+    assert!(matches!(
+        LarsMessage::decode(0, b""),
+        Err(frame::DecodeError::UnknownMsgid(0))
+    ));
+    assert!(matches!(
+        LarsMessage::decode(4, &[0x08, 0xff]),
+        Err(frame::DecodeError::Body(4, _))
+    ));
+}
+
+#[test]
+fn a_route_too_large_for_one_frame_is_refused() {
+    let hosts = (0..20_000)
+        .map(|i| HostInfo {
+            ip: -i,
+            port: 65535,
+        })
+        .collect();
+    let msg = GetRouteResponse {
+        modid: 1,
+        cmdid: 1,
+        host: hosts,
+    };
+    assert!(matches!(
+        frame::encode(MessageId::IdGetRouteResponse, &msg),
+        Err(FrameError::TooLarge(_))
+    ));
+}
