@@ -1,0 +1,3 @@
+//! lars-agent.
+#![warn(missing_docs)]
+pub mod lb;

@@ -1,0 +1,40 @@
+# Lars in Rust — build, test and run.
+#   make all    release binaries into bin/
+#   make test   every test of the workspace (starts MariaDB if needed)
+#   make run    the whole stack on the embedded SQLite store, with a demo
+#   make bench  the QPS and micro benchmarks
+
+CARGO ?= cargo
+BINS := lars-dns lars-reporter lars-agent lars
+
+.PHONY: all build test lint fmt bench run clean
+
+all: build
+	@mkdir -p bin
+	@for b in $(BINS); do \
+	  if [ -f target/release/$$b ]; then cp target/release/$$b bin/; fi; \
+	done
+	@ls bin
+
+build:
+	$(CARGO) build --release --workspace
+
+test:
+	./scripts/ensure-mariadb.sh
+	$(CARGO) test --workspace
+
+lint:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+bench:
+	$(CARGO) bench --workspace
+
+run: all
+	./scripts/demo.sh
+
+clean:
+	$(CARGO) clean
+	rm -rf bin data

@@ -1,0 +1,211 @@
+//! All modules served by one agent thread ("route_lb", SPEC §7.1): the
+//! module map, the SPEC §3.3 return codes and the queue of route requests
+//! the I/O shell must send to the DNS service.
+
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+
+use super::module::{ModuleLb, Pick, RouteStatus, RouteUpdate};
+use super::report::ModuleReport;
+use super::{module_key, LbConfig};
+
+/// `RET_SUCC`: a host was picked / the call succeeded.
+pub const RET_SUCC: i32 = 0;
+/// `RET_OVERLOAD`: every host is overloaded; no host.
+pub const RET_OVERLOAD: i32 = 1;
+/// `RET_SYSTEM_ERROR`: used by the API (timeouts, mismatched replies).
+pub const RET_SYSTEM_ERROR: i32 = 2;
+/// `RET_NOEXIST`: the module has no hosts (yet).
+pub const RET_NOEXIST: i32 = 3;
+
+/// Which of the agent's three tables (and UDP ports `8888 + index`) serves
+/// a module: `(modid + cmdid) mod 3`, computed without overflow and never
+/// negative.
+///
+/// ```
+/// use lars_agent::lb::table_index;
+/// assert_eq!(table_index(1, 1), 2);
+/// assert_eq!(table_index(-1, 0), 2);
+/// ```
+pub fn table_index(modid: i32, cmdid: i32) -> usize {
+    (i64::from(modid) + i64::from(cmdid)).rem_euclid(3) as usize
+}
+
+/// What [`RouteTable::apply_route`] did with a route from DNS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteApply {
+    /// The module is not in this table: the route was ignored.
+    Ignored,
+    /// The route was applied to the module.
+    Updated,
+    /// The route was empty: the module was deleted.
+    Deleted,
+}
+
+/// The modules of one agent thread, keyed by [`module_key`].
+///
+/// Single-threaded: owned and driven by one loop thread. Route requests it
+/// decides to send are queued and drained with
+/// [`take_pull_requests`](Self::take_pull_requests).
+#[derive(Debug, Default)]
+pub struct RouteTable {
+    modules: HashMap<u64, ModuleLb>,
+    /// `(modid, cmdid)` of route requests to send, in decision order.
+    pulls: Vec<(i32, i32)>,
+}
+
+impl RouteTable {
+    /// An empty table.
+    pub fn new() -> Self {
+        RouteTable::default()
+    }
+
+    /// Answers an API `get_host` (SPEC §7.3): `(retcode, host)`.
+    ///
+    /// An unknown module is created `Pulling`, a route request is queued and
+    /// the answer is `RET_NOEXIST`. After a known module answers, its route
+    /// is re-pulled if it is older than `update_timeout`.
+    pub fn get_host(
+        &mut self,
+        modid: i32,
+        cmdid: i32,
+        now: u64,
+        cfg: &LbConfig,
+    ) -> (i32, Option<(u32, u16)>) {
+        let Some(module) = known_or_pull(&mut self.modules, &mut self.pulls, modid, cmdid) else {
+            return (RET_NOEXIST, None);
+        };
+        let pick = module.get_host(cfg);
+        repull_if_stale(module, &mut self.pulls, now, cfg);
+        match pick {
+            Pick::Host(ip, port) => (RET_SUCC, Some((ip, port))),
+            other => (other.retcode(), None),
+        }
+    }
+
+    /// Applies an API `report` (SPEC §7.4): `retcode` 0 is a success,
+    /// anything else a failure. Unknown modules and hosts are ignored
+    /// (`false`); a report never creates a module.
+    #[allow(clippy::too_many_arguments)]
+    pub fn report(
+        &mut self,
+        modid: i32,
+        cmdid: i32,
+        ip: u32,
+        port: u16,
+        retcode: i32,
+        now: u64,
+        cfg: &LbConfig,
+    ) -> bool {
+        match self.modules.get_mut(&module_key(modid, cmdid)) {
+            Some(module) => module.report(ip, port, retcode == RET_SUCC, now, cfg),
+            None => false,
+        }
+    }
+
+    /// Answers an API `get_route` (SPEC §7.7): every host, idle and
+    /// overloaded. An unknown module is created and pulled (no hosts); the
+    /// same `update_timeout` re-pull applies.
+    pub fn get_route(
+        &mut self,
+        modid: i32,
+        cmdid: i32,
+        now: u64,
+        cfg: &LbConfig,
+    ) -> Vec<(u32, u16)> {
+        let Some(module) = known_or_pull(&mut self.modules, &mut self.pulls, modid, cmdid) else {
+            return Vec::new();
+        };
+        let hosts = module.all_hosts();
+        repull_if_stale(module, &mut self.pulls, now, cfg);
+        hosts
+    }
+
+    /// Applies a route answer or push from DNS (SPEC §7.5).
+    pub fn apply_route(
+        &mut self,
+        modid: i32,
+        cmdid: i32,
+        hosts: &[(u32, u16)],
+        now: u64,
+        cfg: &LbConfig,
+    ) -> RouteApply {
+        let key = module_key(modid, cmdid);
+        let Some(module) = self.modules.get_mut(&key) else {
+            return RouteApply::Ignored;
+        };
+        match module.apply_route(hosts, now, cfg) {
+            RouteUpdate::Applied => RouteApply::Updated,
+            RouteUpdate::Empty => {
+                self.modules.remove(&key);
+                RouteApply::Deleted
+            }
+        }
+    }
+
+    /// The DNS connection was (re)established: every `Pulling` module goes
+    /// back to `New`, so its next request re-pulls.
+    pub fn on_dns_reconnect(&mut self) {
+        for module in self.modules.values_mut() {
+            module.mark_new();
+        }
+    }
+
+    /// The route requests decided since the last call, as `(modid, cmdid)`.
+    pub fn take_pull_requests(&mut self) -> Vec<(i32, i32)> {
+        std::mem::take(&mut self.pulls)
+    }
+
+    /// Whether route requests are waiting to be taken.
+    pub fn has_pull_requests(&self) -> bool {
+        !self.pulls.is_empty()
+    }
+
+    /// Appends to `out` the statistics of every module that received a
+    /// report since the last call (in no particular order), `ts = now`.
+    pub fn take_reports(&mut self, now: u64, out: &mut Vec<ModuleReport>) {
+        out.extend(self.modules.values_mut().filter_map(|m| m.take_report(now)));
+    }
+
+    /// The state of one module, if it is in the table.
+    pub fn module(&self, modid: i32, cmdid: i32) -> Option<&ModuleLb> {
+        self.modules.get(&module_key(modid, cmdid))
+    }
+
+    /// Number of modules in the table.
+    pub fn len(&self) -> usize {
+        self.modules.len()
+    }
+
+    /// Whether the table has no modules.
+    pub fn is_empty(&self) -> bool {
+        self.modules.is_empty()
+    }
+}
+
+/// The module if known; otherwise creates it `Pulling`, queues its route
+/// request and returns `None`.
+fn known_or_pull<'a>(
+    modules: &'a mut HashMap<u64, ModuleLb>,
+    pulls: &mut Vec<(i32, i32)>,
+    modid: i32,
+    cmdid: i32,
+) -> Option<&'a mut ModuleLb> {
+    match modules.entry(module_key(modid, cmdid)) {
+        Entry::Occupied(slot) => Some(slot.into_mut()),
+        Entry::Vacant(slot) => {
+            slot.insert(ModuleLb::new_pulling(modid, cmdid));
+            pulls.push((modid, cmdid));
+            None
+        }
+    }
+}
+
+/// After answering: re-pull a `New` module whose route is too old.
+fn repull_if_stale(module: &mut ModuleLb, pulls: &mut Vec<(i32, i32)>, now: u64, cfg: &LbConfig) {
+    if module.needs_repull(now, cfg) {
+        debug_assert_eq!(module.status(), RouteStatus::New);
+        module.mark_pulling();
+        pulls.push((module.modid(), module.cmdid()));
+    }
+}

@@ -1,0 +1,142 @@
+//! Property: whatever the sequence of picks, reports, route updates and time
+//! advances, every host of the map is on exactly one list (the one its flag
+//! names) and the lists hold nothing else.
+
+use proptest::prelude::*;
+
+use super::addr;
+use crate::lb::{LbConfig, ModuleLb, Pick, RouteTable, RouteUpdate};
+
+/// Hosts are drawn from a universe of this many.
+const UNIVERSE: u8 = 6;
+
+#[derive(Debug, Clone)]
+enum Op {
+    GetHost,
+    Report(u8, bool),
+    Route(Vec<u8>),
+    Advance(u64),
+    Reconnect,
+    TakeReport,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => Just(Op::GetHost),
+        8 => (0..UNIVERSE, prop::bool::weighted(0.3)).prop_map(|(i, ok)| Op::Report(i, ok)),
+        1 => prop::collection::vec(0..UNIVERSE, 0..8).prop_map(Op::Route),
+        2 => (0u64..20).prop_map(Op::Advance),
+        1 => Just(Op::Reconnect),
+        1 => Just(Op::TakeReport),
+    ]
+}
+
+/// A small config so that every transition happens within short runs.
+fn small_cfg() -> LbConfig {
+    LbConfig {
+        probe_num: 2,
+        init_succ_cnt: 4,
+        init_err_cnt: 2,
+        contin_err_limit: 3,
+        contin_succ_limit: 3,
+        idle_timeout: 5,
+        overload_timeout: 7,
+        update_timeout: 4,
+        ..LbConfig::default()
+    }
+}
+
+proptest! {
+    #[test]
+    fn hosts_are_always_on_exactly_one_list(
+        ops in prop::collection::vec(op(), 1..200),
+        small in any::<bool>(),
+    ) {
+        let cfg = if small { small_cfg() } else { LbConfig::default() };
+        let mut m = ModuleLb::new_pulling(1, 1);
+        let mut now = 1_000;
+        for op in ops {
+            match op {
+                Op::GetHost => {
+                    if let Pick::Host(ip, port) = m.get_host(&cfg) {
+                        prop_assert!(m.host(ip, port).is_some(), "picked a host not in the map");
+                    }
+                }
+                Op::Report(i, ok) => {
+                    let (ip, port) = addr(i);
+                    let known = m.host(ip, port).is_some();
+                    prop_assert_eq!(m.report(ip, port, ok, now, &cfg), known);
+                }
+                Op::Route(ids) => {
+                    let route: Vec<_> = ids.iter().map(|&i| addr(i)).collect();
+                    let update = m.apply_route(&route, now, &cfg);
+                    prop_assert_eq!(update == RouteUpdate::Empty, route.is_empty());
+                    if !route.is_empty() {
+                        let mut want = route.clone();
+                        want.sort_unstable();
+                        want.dedup();
+                        let mut got = m.all_hosts();
+                        got.sort_unstable();
+                        prop_assert_eq!(got, want);
+                    }
+                }
+                Op::Advance(secs) => now += secs,
+                Op::Reconnect => m.mark_new(),
+                Op::TakeReport => {
+                    if let Some(r) = m.take_report(now) {
+                        prop_assert_eq!(r.hosts.len(), m.len());
+                    }
+                }
+            }
+            if let Err(e) = m.check_invariants() {
+                return Err(TestCaseError::fail(e));
+            }
+        }
+    }
+
+    #[test]
+    fn table_answers_stay_consistent_with_routes(
+        ops in prop::collection::vec((0i32..3, op()), 1..200),
+    ) {
+        let cfg = small_cfg();
+        let mut t = RouteTable::new();
+        let mut now = 0;
+        for (modid, op) in ops {
+            match op {
+                Op::GetHost => {
+                    let (ret, host) = t.get_host(modid, 0, now, &cfg);
+                    prop_assert_eq!(ret == 0, host.is_some());
+                    if let Some((ip, port)) = host {
+                        let m = t.module(modid, 0).unwrap();
+                        prop_assert!(m.host(ip, port).is_some());
+                    }
+                }
+                Op::Report(i, ok) => {
+                    let (ip, port) = addr(i);
+                    t.report(modid, 0, ip, port, i32::from(!ok), now, &cfg);
+                }
+                Op::Route(ids) => {
+                    let route: Vec<_> = ids.iter().map(|&i| addr(i)).collect();
+                    t.apply_route(modid, 0, &route, now, &cfg);
+                }
+                Op::Advance(secs) => now += secs,
+                Op::Reconnect => t.on_dns_reconnect(),
+                Op::TakeReport => {
+                    let mut out = Vec::new();
+                    t.take_reports(now, &mut out);
+                }
+            }
+            for id in 0..3 {
+                if let Some(m) = t.module(id, 0) {
+                    if let Err(e) = m.check_invariants() {
+                        return Err(TestCaseError::fail(e));
+                    }
+                }
+            }
+        }
+        let pulls = t.take_pull_requests();
+        for (modid, cmdid) in pulls {
+            prop_assert!((0..3).contains(&modid) && cmdid == 0);
+        }
+    }
+}
