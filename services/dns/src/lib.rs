@@ -1,0 +1,33 @@
+//! # lars-dns
+//!
+//! The DNS service: maps a module (modid, cmdid) to its hosts, keeps every
+//! route in memory, reloads when the store's route version changes, and
+//! pushes changed routes to the connections that asked for them.
+//!
+//! ## Layout
+//! | file | job |
+//! |---|---|
+//! | `config.rs` | [`DnsConfig`] from `conf/lars_dns.conf` |
+//! | `snapshot.rs` | the immutable route snapshot, its atomic swap, route diffing |
+//! | `schedule.rs` | when to reload (pure) |
+//! | `subscriptions.rs` | module → subscribed connections |
+//! | `state.rs` | what workers and refresher share |
+//! | `handlers.rs` | `ID_GetRouteRequest` and the connection hooks |
+//! | `refresher.rs` | the polling thread: reload, swap, push |
+//! | `service.rs` | [`DnsService`]: start and stop |
+//! | `bin/lars-dns.rs` | the daemon |
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod error;
+pub mod handlers;
+pub mod refresher;
+pub mod schedule;
+pub mod service;
+pub mod snapshot;
+pub mod state;
+pub mod subscriptions;
+
+pub use config::DnsConfig;
+pub use error::DnsError;
+pub use service::DnsService;

@@ -1,0 +1,94 @@
+//! `lars-dns` settings from `conf/lars_dns.conf`.
+
+use std::time::Duration;
+
+use lars_reactor::{Config, ConfigError, ServerConfig};
+use lars_store::StoreConfig;
+
+use crate::error::DnsError;
+
+/// Everything the DNS service needs to start.
+#[derive(Debug, Clone)]
+pub struct DnsConfig {
+    /// `[reactor] ip, port (7778), threadNum (5), maxConn (1024)`.
+    pub server: ServerConfig,
+    /// `[store]` / `[mysql]`: where the routes live.
+    pub store: StoreConfig,
+    /// `[dns] poll_interval` seconds (1): how often the version is checked.
+    pub poll_interval: Duration,
+    /// `[dns] reload_interval` seconds (10): full reload even without a
+    /// version change.
+    pub reload_interval: Duration,
+    /// `[dns] store_connect_attempts` (5): tries at start, one second apart.
+    pub store_connect_attempts: u32,
+    /// `[dns] max_subscriptions_per_conn` (100000): modules one connection
+    /// may subscribe to; requests beyond are answered but not subscribed.
+    pub max_subscriptions_per_conn: usize,
+}
+
+impl DnsConfig {
+    /// Reads and checks every key.
+    pub fn from_config(cfg: &Config) -> Result<DnsConfig, DnsError> {
+        let mut server = ServerConfig::from_config("lars-dns", cfg, "reactor", 7778)?;
+        if !cfg.has_section("reactor") || cfg.get("reactor", "threadNum").is_none() {
+            server.threads = 5;
+        }
+        Ok(DnsConfig {
+            server,
+            store: StoreConfig::from_config(cfg)?,
+            poll_interval: seconds(cfg, "dns", "poll_interval", 1.0)?,
+            reload_interval: seconds(cfg, "dns", "reload_interval", 10.0)?,
+            store_connect_attempts: cfg.get_int("dns", "store_connect_attempts", 5u32)?.max(1),
+            max_subscriptions_per_conn: cfg.get_int(
+                "dns",
+                "max_subscriptions_per_conn",
+                100_000,
+            )?,
+        })
+    }
+}
+
+/// A positive duration given in (fractional) seconds.
+pub fn seconds(
+    cfg: &Config,
+    section: &str,
+    key: &str,
+    default: f64,
+) -> Result<Duration, ConfigError> {
+    let value = cfg.get_float(section, key, default)?;
+    if !(value > 0.0 && value < 1e9) {
+        return Err(cfg.bad_value(
+            section,
+            key,
+            &value.to_string(),
+            "must be a positive number of seconds",
+        ));
+    }
+    Ok(Duration::from_secs_f64(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides() {
+        let cfg = Config::parse(
+            "[reactor]\nport = 9999\n[dns]\npoll_interval = 0.2\n",
+            "t.conf",
+        )
+        .unwrap();
+        let c = DnsConfig::from_config(&cfg).unwrap();
+        assert_eq!(c.server.addr.port(), 9999);
+        assert_eq!(c.server.threads, 5);
+        assert_eq!(c.poll_interval, Duration::from_millis(200));
+        assert_eq!(c.reload_interval, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn bad_interval_names_the_key() {
+        let cfg = Config::parse("[dns]\npoll_interval = -1\n", "t.conf").unwrap();
+        let err = DnsConfig::from_config(&cfg).unwrap_err().to_string();
+        assert!(err.contains("[dns] poll_interval"), "{err}");
+    }
+}

@@ -1,0 +1,75 @@
+//! The DNS service's message handlers, registered on each worker loop.
+//!
+//! `ID_GetRouteRequest`: subscribe the connection to the module (once), then
+//! answer with the module's hosts from the current snapshot. Subscribing
+//! before reading the snapshot means a concurrent reload is either seen in
+//! the answer or pushed afterwards, never missed.
+
+use std::sync::Arc;
+
+use lars_proto::{msgid, GetRouteRequest};
+use lars_reactor::{Handlers, MsgRouter, TcpConn};
+use lars_store::module_key;
+
+use crate::snapshot::route_response;
+use crate::state::DnsState;
+use crate::subscriptions::ConnModules;
+
+/// Builds the handlers of one worker loop.
+pub fn make_handlers(state: Arc<DnsState>) -> Handlers {
+    let mut router = MsgRouter::new();
+    let on_request = state.clone();
+    router
+        .on(
+            msgid::GET_ROUTE_REQUEST,
+            move |conn: &mut TcpConn, req: GetRouteRequest| get_route(&on_request, conn, req),
+        )
+        .expect("msgid registered once");
+    let on_close = state;
+    Handlers::new(router)
+        .on_connect(|conn| conn.set_user_state(ConnModules::default()))
+        .on_close(move |conn| {
+            let id = conn.id();
+            if let Some(mine) = conn.user_state::<ConnModules>() {
+                let modules = std::mem::take(&mut mine.modules);
+                on_close.subscriptions.lock().unsubscribe(id, modules);
+            }
+        })
+}
+
+fn get_route(state: &DnsState, conn: &mut TcpConn, req: GetRouteRequest) {
+    let key = module_key(req.modid, req.cmdid);
+    subscribe(state, conn, key);
+    let snapshot = state.snapshot.load();
+    let response = route_response(req.modid, req.cmdid, snapshot.hosts(key));
+    if let Err(e) = conn.send_message(msgid::GET_ROUTE_RESPONSE, &response) {
+        log::error!(
+            "{}: route of module {}/{} not sent: {e}",
+            conn.peer_addr(),
+            req.modid,
+            req.cmdid
+        );
+    }
+}
+
+fn subscribe(state: &DnsState, conn: &mut TcpConn, key: u64) {
+    let (id, peer, handle) = (conn.id(), conn.peer_addr(), conn.handle());
+    let Some(mine) = conn.user_state::<ConnModules>() else {
+        return;
+    };
+    if mine.modules.contains(&key) {
+        return;
+    }
+    if mine.modules.len() >= state.max_subscriptions_per_conn {
+        if !mine.limit_logged {
+            log::warn!(
+                "{peer}: subscription limit of {} modules reached; further modules are answered but not pushed",
+                state.max_subscriptions_per_conn
+            );
+            mine.limit_logged = true;
+        }
+        return;
+    }
+    mine.modules.insert(key);
+    state.subscriptions.lock().subscribe(key, id, handle);
+}

@@ -1,0 +1,164 @@
+//! The refresher thread: polls the store's route version, reloads and swaps
+//! the snapshot, pushes changed routes to subscribers, clears RouteChange.
+//! While the store is unreachable it keeps the last snapshot, logs the
+//! outage once and the recovery once, and keeps trying.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+use lars_proto::{frame, split_module_key, MessageId};
+use lars_store::{RouteStore, StoreError};
+
+use crate::schedule::{Refresh, RefreshSchedule};
+use crate::snapshot::{diff_routes, route_response, RouteSnapshot};
+use crate::state::DnsState;
+
+/// The running refresher; stops and joins on drop.
+pub struct Refresher {
+    stop: Option<Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Refresher {
+    /// Starts polling every `poll_interval`.
+    pub fn start(
+        store: Box<dyn RouteStore>,
+        state: Arc<DnsState>,
+        schedule: RefreshSchedule,
+        poll_interval: Duration,
+    ) -> std::io::Result<Refresher> {
+        let (stop_tx, stop_rx) = crossbeam_channel::bounded(1);
+        let mut worker = Worker {
+            store,
+            state,
+            schedule,
+            in_outage: false,
+        };
+        let thread = std::thread::Builder::new()
+            .name("dns-refresher".into())
+            .spawn(move || worker.run(poll_interval, stop_rx))?;
+        Ok(Refresher {
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Refresher {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Worker {
+    store: Box<dyn RouteStore>,
+    state: Arc<DnsState>,
+    schedule: RefreshSchedule,
+    in_outage: bool,
+}
+
+impl Worker {
+    fn run(&mut self, poll_interval: Duration, stop: Receiver<()>) {
+        // A closed or signalled channel ends the loop; a timeout is a tick.
+        while let Err(crossbeam_channel::RecvTimeoutError::Timeout) =
+            stop.recv_timeout(poll_interval)
+        {
+            if let Err(e) = self.tick() {
+                self.outage(&e);
+            }
+        }
+    }
+
+    fn tick(&mut self) -> Result<(), StoreError> {
+        let version = self.store.version()?;
+        let now = Instant::now();
+        let Refresh::Reload {
+            version,
+            version_changed,
+        } = self.schedule.decide(version, now)
+        else {
+            return self.recovered();
+        };
+        let routes = self.store.load_routes()?;
+        let next = Arc::new(RouteSnapshot { version, routes });
+        let previous = self.state.snapshot.swap(next.clone());
+        let mut changed: BTreeSet<u64> = diff_routes(&previous.routes, &next.routes)
+            .into_iter()
+            .collect();
+        if version_changed {
+            for (modid, cmdid) in self.store.changed_modules(version)? {
+                changed.insert(lars_store::module_key(modid, cmdid));
+            }
+        }
+        let pushed = self.push(&changed, &next);
+        if version_changed {
+            self.store.delete_changes(version)?;
+            log::info!(
+                "route version {} -> {version}: {} modules changed, {pushed} pushes sent",
+                self.schedule.loaded_version(),
+                changed.len()
+            );
+        } else if !changed.is_empty() {
+            log::info!(
+                "periodic reload at version {version}: {} modules changed, {pushed} pushes sent",
+                changed.len()
+            );
+        }
+        self.schedule.loaded(version, now);
+        self.recovered()
+    }
+
+    /// Sends each changed module's route to its subscribers; each frame is
+    /// encoded once and shared. Returns the number of pushes.
+    fn push(&self, changed: &BTreeSet<u64>, snapshot: &RouteSnapshot) -> usize {
+        let mut pushes = 0;
+        for &key in changed {
+            let subscribers = self.state.subscriptions.lock().subscribers(key);
+            if subscribers.is_empty() {
+                continue;
+            }
+            let (modid, cmdid) = split_module_key(key);
+            let response = route_response(modid, cmdid, snapshot.hosts(key));
+            let bytes: Arc<[u8]> = match frame::encode(MessageId::IdGetRouteResponse, &response) {
+                Ok(b) => b.into(),
+                Err(e) => {
+                    log::error!("module {modid}/{cmdid}: route cannot be pushed: {e}");
+                    continue;
+                }
+            };
+            for handle in subscribers {
+                if handle.send_frame(bytes.clone()).is_ok() {
+                    pushes += 1;
+                }
+            }
+        }
+        pushes
+    }
+
+    fn outage(&mut self, e: &StoreError) {
+        if !self.in_outage {
+            log::warn!(
+                "route store {}: {e}; serving the last routes (version {}) and retrying",
+                self.store.describe(),
+                self.schedule.loaded_version()
+            );
+            self.in_outage = true;
+        } else {
+            log::debug!("route store still unavailable: {e}");
+        }
+    }
+
+    fn recovered(&mut self) -> Result<(), StoreError> {
+        if self.in_outage {
+            log::info!("route store {} is reachable again", self.store.describe());
+            self.in_outage = false;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,102 @@
+//! Starting and stopping the DNS service: open the store (with retries),
+//! load the first snapshot, clear RouteChange, start the TCP server and the
+//! refresher.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lars_reactor::TcpServer;
+use lars_store::{open_route_store, RouteStore};
+
+use crate::config::DnsConfig;
+use crate::error::DnsError;
+use crate::handlers::make_handlers;
+use crate::refresher::Refresher;
+use crate::schedule::RefreshSchedule;
+use crate::snapshot::{RouteSnapshot, SharedSnapshot};
+use crate::state::DnsState;
+
+/// A running DNS service. Dropping it stops everything.
+pub struct DnsService {
+    // Field order: the refresher stops before the server.
+    _refresher: Refresher,
+    server: TcpServer,
+    state: Arc<DnsState>,
+}
+
+impl DnsService {
+    /// Starts the service; fails if the store stays unreachable for
+    /// `store_connect_attempts` tries or the port cannot be bound.
+    pub fn start(config: DnsConfig) -> Result<DnsService, DnsError> {
+        let mut store = connect_with_retries(&config)?;
+        let version = store.version()?;
+        let routes = store.load_routes()?;
+        store.clear_changes()?;
+        log::info!(
+            "loaded {} modules at route version {version} from {}",
+            routes.len(),
+            store.describe()
+        );
+        let state = Arc::new(DnsState {
+            snapshot: SharedSnapshot::new(RouteSnapshot { version, routes }),
+            subscriptions: Default::default(),
+            max_subscriptions_per_conn: config.max_subscriptions_per_conn,
+        });
+        let handler_state = state.clone();
+        let server = TcpServer::start(config.server.clone(), move || {
+            make_handlers(handler_state.clone())
+        })
+        .map_err(|e| DnsError::Io(format!("listen on {}", config.server.addr), e))?;
+        let schedule = RefreshSchedule::new(config.reload_interval, version, Instant::now());
+        let refresher = Refresher::start(store, state.clone(), schedule, config.poll_interval)
+            .map_err(|e| DnsError::Io("start the refresher thread".into(), e))?;
+        Ok(DnsService {
+            _refresher: refresher,
+            server,
+            state,
+        })
+    }
+
+    /// The address the service listens on.
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// The route version being served.
+    pub fn version(&self) -> u64 {
+        self.state.snapshot.load().version
+    }
+
+    /// Number of (module, connection) subscriptions.
+    pub fn subscription_count(&self) -> usize {
+        self.state.subscriptions.lock().len()
+    }
+
+    /// Open connections.
+    pub fn connection_count(&self) -> usize {
+        self.server.connection_count()
+    }
+
+    /// Stops the refresher and the server.
+    pub fn stop(self) {
+        drop(self);
+    }
+}
+
+fn connect_with_retries(config: &DnsConfig) -> Result<Box<dyn RouteStore>, DnsError> {
+    let attempts = config.store_connect_attempts;
+    for attempt in 1..=attempts {
+        match open_route_store(&config.store) {
+            Ok(store) => return Ok(store),
+            Err(e) if attempt < attempts => {
+                log::warn!(
+                    "route store {}: {e} (attempt {attempt} of {attempts})",
+                    config.store
+                );
+                std::thread::sleep(Duration::from_secs(1));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    unreachable!("at least one attempt is made")
+}

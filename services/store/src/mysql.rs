@@ -1,0 +1,405 @@
+//! The MySQL / MariaDB backend: [`MysqlStore`], one `mysql` connection
+//! implementing both [`RouteStore`] and [`StatusStore`].
+//!
+//! Every (re)connect creates the database if it is missing and applies the
+//! schema, so a fresh server needs no manual setup. Connect, read and write
+//! timeouts bound every call. A call that loses the connection returns an
+//! error and drops it; the next call reconnects. A connection idle for more
+//! than [`IDLE_PING`] is pinged before use, so a server-side idle timeout
+//! does not cost a failed call.
+
+use crate::config::{check_db_name, StoreConfig};
+use crate::error::StoreError;
+use crate::sql::{self, Dialect};
+use crate::store::{RouteStore, StatusStore};
+use crate::types::{checked_row, group_routes, CallStatus, HostAddr, RouteMap, RouteRow};
+use mysql::prelude::Queryable;
+use mysql::{from_row_opt, Conn, Opts, OptsBuilder, Params, Row, TxOpts, Value};
+use std::time::{Duration, Instant};
+
+/// How long a TCP connect to the server may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long one read or write on the connection may block.
+pub const IO_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A connection idle for longer than this is pinged before it is used.
+pub const IDLE_PING: Duration = Duration::from_secs(30);
+
+/// A Lars store in a MySQL / MariaDB database.
+///
+/// Not shared between threads: open one per thread (`Send`, not `Sync`).
+pub struct MysqlStore {
+    /// Connection options without a database (it may not exist yet).
+    opts: Opts,
+    db_name: String,
+    /// `host:port/db_name`, for error messages.
+    target: String,
+    /// `user@host:port/db_name`, for logs.
+    described: String,
+    /// `None` after a lost connection: the next call reconnects.
+    conn: Option<Conn>,
+    last_used: Instant,
+}
+
+/// How a route change transaction ended, when the database did not fail.
+enum Change {
+    Done(u64),
+    Refused,
+    NoVersionRow,
+}
+
+impl MysqlStore {
+    /// Connects to `host:port` as `user`, creates database `db_name` if it
+    /// is missing and applies the schema. Never adds demo data (see
+    /// [`seed_demo`](Self::seed_demo)).
+    pub fn open(
+        host: &str,
+        port: u16,
+        user: &str,
+        passwd: &str,
+        db_name: &str,
+    ) -> Result<MysqlStore, StoreError> {
+        check_db_name(db_name).map_err(|reason| StoreError::BadDbName {
+            name: db_name.to_string(),
+            reason: reason.to_string(),
+        })?;
+        let opts = OptsBuilder::new()
+            .ip_or_hostname(Some(host))
+            .tcp_port(port)
+            .user(Some(user))
+            .pass(Some(passwd))
+            .prefer_socket(false)
+            .tcp_connect_timeout(Some(CONNECT_TIMEOUT))
+            .read_timeout(Some(IO_TIMEOUT))
+            .write_timeout(Some(IO_TIMEOUT));
+        let mut store = MysqlStore {
+            opts: opts.into(),
+            db_name: db_name.to_string(),
+            target: format!("{host}:{port}/{db_name}"),
+            described: format!("mysql {user}@{host}:{port}/{db_name}"),
+            conn: None,
+            last_used: Instant::now(),
+        };
+        store.connected()?;
+        Ok(store)
+    }
+
+    /// [`open`](Self::open) with the parameters of a
+    /// [`StoreConfig::Mysql`]; an error for any other config.
+    pub fn from_config(cfg: &StoreConfig) -> Result<MysqlStore, StoreError> {
+        match cfg {
+            StoreConfig::Mysql {
+                host,
+                port,
+                user,
+                passwd,
+                db_name,
+            } => MysqlStore::open(host, *port, user, passwd, db_name),
+            other => Err(StoreError::BadData {
+                store: other.to_string(),
+                action: "open mysql store".to_string(),
+                reason: "the configuration is not a mysql one".to_string(),
+            }),
+        }
+    }
+
+    /// Applies the demo routes ([`crate::DEMO_ROUTES`]) in one transaction;
+    /// returns how many rows were inserted (0 if all were there). Bumps no
+    /// version.
+    pub fn seed_demo(&mut self) -> Result<u64, StoreError> {
+        self.run("apply demo routes", |conn| {
+            let mut tx = conn.start_transaction(TxOpts::default())?;
+            let mut inserted = 0;
+            for stmt in sql::split_statements(sql::DEMO_ROUTES) {
+                tx.query_drop(stmt)?;
+                inserted += tx.affected_rows();
+            }
+            tx.commit()?;
+            Ok(inserted)
+        })
+    }
+
+    /// The open connection, after (re)connecting if there is none and
+    /// pinging it if it sat idle.
+    fn connected(&mut self) -> Result<&mut Conn, StoreError> {
+        if self.last_used.elapsed() > IDLE_PING {
+            if let Some(conn) = self.conn.as_mut() {
+                if conn.ping().is_err() {
+                    log::info!("mysql {}: idle connection lost, reconnecting", self.target);
+                    self.conn = None;
+                }
+            }
+        }
+        self.last_used = Instant::now();
+        if self.conn.is_none() {
+            let conn = self.connect()?;
+            self.conn = Some(conn);
+        }
+        Ok(self.conn.as_mut().expect("connection was just set"))
+    }
+
+    /// A new connection to the database, created along with its schema if
+    /// missing.
+    fn connect(&self) -> Result<Conn, StoreError> {
+        let mut conn = Conn::new(self.opts.clone()).map_err(|e| self.error("connect", e))?;
+        // The name was checked by `check_db_name`: a plain identifier.
+        let create = format!(
+            "CREATE DATABASE IF NOT EXISTS `{}` DEFAULT CHARACTER SET utf8mb4",
+            self.db_name
+        );
+        conn.query_drop(create)
+            .map_err(|e| self.error("create database", e))?;
+        conn.select_db(&self.db_name)
+            .map_err(|e| self.error("select database", e))?;
+        for stmt in sql::split_statements(sql::MYSQL_SCHEMA) {
+            conn.query_drop(stmt)
+                .map_err(|e| self.error("apply schema", e))?;
+        }
+        Ok(conn)
+    }
+
+    /// Runs `f` on the connection; a connectivity error drops the connection
+    /// so the next call reconnects.
+    fn run<T>(
+        &mut self,
+        action: &str,
+        f: impl FnOnce(&mut Conn) -> mysql::Result<T>,
+    ) -> Result<T, StoreError> {
+        let result = f(self.connected()?);
+        self.last_used = Instant::now();
+        result.map_err(|e| {
+            // A server error can also mean the session is gone (MariaDB
+            // answers a killed connection's next query with error 1927), so
+            // any error other than a lost connection costs one ping.
+            let lost = e.is_connectivity_error()
+                || self.conn.as_mut().is_some_and(|conn| conn.ping().is_err());
+            if lost {
+                log::warn!("mysql {}: {action}: connection lost: {e}", self.target);
+                self.conn = None;
+            }
+            self.error(action, e)
+        })
+    }
+
+    fn error(&self, action: &str, source: mysql::Error) -> StoreError {
+        StoreError::Mysql {
+            target: self.target.clone(),
+            action: action.to_string(),
+            source,
+        }
+    }
+
+    fn bad_data(&self, action: &str, reason: &str) -> StoreError {
+        StoreError::BadData {
+            store: self.described.clone(),
+            action: action.to_string(),
+            reason: reason.to_string(),
+        }
+    }
+
+    /// `add_host` (`add`) or `del_host`: one transaction that bumps the
+    /// version (its row lock serialises writers), changes RouteData and
+    /// records the change.
+    fn change_host(
+        &mut self,
+        add: bool,
+        modid: i32,
+        cmdid: i32,
+        host: HostAddr,
+    ) -> Result<u64, StoreError> {
+        let action = if add {
+            format!("add host {host} to module {modid}/{cmdid}")
+        } else {
+            format!("delete host {host} from module {modid}/{cmdid}")
+        };
+        let key = (modid, cmdid, host.ip, host.port);
+        let outcome = self.run(&action, |conn| {
+            let mut tx = conn.start_transaction(TxOpts::default())?;
+            tx.exec_drop(sql::BUMP_VERSION, ())?;
+            if tx.affected_rows() == 0 {
+                tx.rollback()?;
+                return Ok(Change::NoVersionRow);
+            }
+            let refused = if add {
+                let found: Option<Row> = tx.exec_first(sql::FIND_HOST, key)?;
+                found.is_some() || {
+                    tx.exec_drop(sql::INSERT_HOST, key)?;
+                    false
+                }
+            } else {
+                tx.exec_drop(sql::DELETE_HOST, key)?;
+                tx.affected_rows() == 0
+            };
+            if refused {
+                tx.rollback()?;
+                return Ok(Change::Refused);
+            }
+            let row: Option<Row> = tx.exec_first(sql::SELECT_VERSION, ())?;
+            let version: u64 = match row {
+                Some(row) => from_row_opt(row)?,
+                None => return Ok(Change::NoVersionRow),
+            };
+            tx.exec_drop(sql::INSERT_CHANGE, (modid, cmdid, version))?;
+            tx.commit()?;
+            Ok(Change::Done(version))
+        })?;
+        let store = self.described.clone();
+        match outcome {
+            Change::Done(version) => Ok(version),
+            Change::Refused if add => Err(StoreError::HostExists {
+                store,
+                modid,
+                cmdid,
+                host,
+            }),
+            Change::Refused => Err(StoreError::HostAbsent {
+                store,
+                modid,
+                cmdid,
+                host,
+            }),
+            Change::NoVersionRow => {
+                Err(self.bad_data(&action, "table RouteVersion has no row id 1"))
+            }
+        }
+    }
+}
+
+/// Positional parameters; `Params::Empty` when there are none.
+fn positional(values: Vec<i32>) -> Params {
+    if values.is_empty() {
+        Params::Empty
+    } else {
+        Params::Positional(values.into_iter().map(Value::from).collect())
+    }
+}
+
+impl RouteStore for MysqlStore {
+    fn describe(&self) -> String {
+        self.described.clone()
+    }
+
+    fn version(&mut self) -> Result<u64, StoreError> {
+        let action = "read route version";
+        let row: Option<Row> = self.run(action, |conn| conn.exec_first(sql::SELECT_VERSION, ()))?;
+        match row {
+            Some(row) => from_row_opt(row).map_err(|e| self.error(action, e.into())),
+            None => Err(self.bad_data(action, "table RouteVersion has no row id 1")),
+        }
+    }
+
+    fn load_routes(&mut self) -> Result<RouteMap, StoreError> {
+        Ok(group_routes(self.list_routes(None, None)?))
+    }
+
+    fn changed_modules(&mut self, up_to_version: u64) -> Result<Vec<(i32, i32)>, StoreError> {
+        self.run("read changed modules", |conn| {
+            let rows: Vec<Row> = conn.exec(sql::CHANGED_MODULES, (up_to_version,))?;
+            rows.into_iter()
+                .map(|row| from_row_opt(row).map_err(mysql::Error::from))
+                .collect()
+        })
+    }
+
+    fn delete_changes(&mut self, up_to_version: u64) -> Result<u64, StoreError> {
+        let action = format!("delete changes up to version {up_to_version}");
+        self.run(&action, |conn| {
+            conn.exec_drop(sql::DELETE_CHANGES, (up_to_version,))?;
+            Ok(conn.affected_rows())
+        })
+    }
+
+    fn clear_changes(&mut self) -> Result<(), StoreError> {
+        self.run("clear changes", |conn| conn.query_drop(sql::CLEAR_CHANGES))
+    }
+
+    fn add_host(&mut self, modid: i32, cmdid: i32, host: HostAddr) -> Result<u64, StoreError> {
+        self.change_host(true, modid, cmdid, host)
+    }
+
+    fn del_host(&mut self, modid: i32, cmdid: i32, host: HostAddr) -> Result<u64, StoreError> {
+        self.change_host(false, modid, cmdid, host)
+    }
+
+    fn list_routes(
+        &mut self,
+        modid: Option<i32>,
+        cmdid: Option<i32>,
+    ) -> Result<Vec<RouteRow>, StoreError> {
+        let (query, params) = sql::list_routes(modid, cmdid);
+        let rows = self.run("read routes", |conn| {
+            let rows: Vec<Row> = conn.exec(query, positional(params))?;
+            rows.into_iter()
+                .map(|row| from_row_opt::<(i32, i32, u32, i64)>(row).map_err(mysql::Error::from))
+                .collect::<mysql::Result<Vec<_>>>()
+        })?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(m, c, ip, port)| checked_row(&self.described, m, c, ip, port))
+            .collect())
+    }
+}
+
+impl StatusStore for MysqlStore {
+    fn describe(&self) -> String {
+        self.described.clone()
+    }
+
+    fn upsert_statuses(&mut self, rows: &[CallStatus]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let action = format!("upsert {} call statuses", rows.len());
+        self.run(&action, |conn| {
+            let mut tx = conn.start_transaction(TxOpts::default())?;
+            for chunk in rows.chunks(sql::UPSERT_CHUNK) {
+                let mut values = Vec::with_capacity(chunk.len() * 9);
+                for s in chunk {
+                    values.extend([
+                        Value::from(s.modid),
+                        Value::from(s.cmdid),
+                        Value::from(s.ip),
+                        Value::from(s.port),
+                        Value::from(s.caller),
+                        Value::from(s.succ_cnt),
+                        Value::from(s.err_cnt),
+                        Value::from(s.ts),
+                        Value::from(sql::overload_flag(s.overload)),
+                    ]);
+                }
+                let query = sql::upsert_statuses(Dialect::Mysql, chunk.len());
+                tx.exec_drop(query, Params::Positional(values))?;
+            }
+            tx.commit()
+        })
+    }
+
+    fn read_statuses(
+        &mut self,
+        modid: Option<i32>,
+        cmdid: Option<i32>,
+    ) -> Result<Vec<CallStatus>, StoreError> {
+        let (query, params) = sql::read_statuses(modid, cmdid);
+        self.run("read call statuses", |conn| {
+            let rows: Vec<Row> = conn.exec(query, positional(params))?;
+            rows.into_iter()
+                .map(|row| {
+                    let (modid, cmdid, ip, port, caller, succ_cnt, err_cnt, ts, overload) =
+                        from_row_opt::<(i32, i32, u32, u16, u32, u32, u32, u32, String)>(row)?;
+                    Ok(CallStatus {
+                        modid,
+                        cmdid,
+                        ip,
+                        port,
+                        caller,
+                        succ_cnt,
+                        err_cnt,
+                        ts,
+                        overload: overload == "1",
+                    })
+                })
+                .collect()
+        })
+    }
+}

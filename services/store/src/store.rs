@@ -1,0 +1,113 @@
+//! The store traits — [`RouteStore`] for the DNS service and the admin
+//! tools, [`StatusStore`] for the reporter — and the functions that open the
+//! backend a [`StoreConfig`] names.
+//!
+//! A store handle is one connection used by one thread at a time (`&mut
+//! self`, `Send`); a service that writes from several threads opens one
+//! handle per thread.
+
+use crate::config::StoreConfig;
+use crate::error::StoreError;
+use crate::mysql::MysqlStore;
+use crate::sqlite::SqliteStore;
+use crate::types::{CallStatus, HostAddr, RouteMap, RouteRow};
+
+/// The routes: `RouteData`, `RouteVersion` and `RouteChange`.
+///
+/// Every change goes through [`add_host`](Self::add_host) /
+/// [`del_host`](Self::del_host), each one transaction that changes
+/// `RouteData`, bumps the version and records the module in `RouteChange`,
+/// so a reader that sees the new version also sees the change.
+pub trait RouteStore: Send {
+    /// The store for log lines: `sqlite data/lars.db`,
+    /// `mysql root@127.0.0.1:3306/lars_dns`. Never the password.
+    fn describe(&self) -> String;
+
+    /// `RouteVersion.version` of row id 1.
+    fn version(&mut self) -> Result<u64, StoreError>;
+
+    /// Every route, grouped by module (hosts sorted, no duplicates).
+    fn load_routes(&mut self) -> Result<RouteMap, StoreError>;
+
+    /// The distinct modules in `RouteChange` with `version <= up_to_version`,
+    /// sorted.
+    fn changed_modules(&mut self, up_to_version: u64) -> Result<Vec<(i32, i32)>, StoreError>;
+
+    /// Deletes the `RouteChange` rows with `version <= up_to_version`;
+    /// returns how many there were.
+    fn delete_changes(&mut self, up_to_version: u64) -> Result<u64, StoreError>;
+
+    /// Deletes every `RouteChange` row (the DNS service does at start).
+    fn clear_changes(&mut self) -> Result<(), StoreError>;
+
+    /// Adds `host` to module `modid/cmdid`, bumps the version and records the
+    /// change, in one transaction; returns the new version.
+    /// [`StoreError::HostExists`] (and nothing written) if it is already there.
+    fn add_host(&mut self, modid: i32, cmdid: i32, host: HostAddr) -> Result<u64, StoreError>;
+
+    /// Removes `host` from module `modid/cmdid`, bumps the version and records
+    /// the change, in one transaction; returns the new version.
+    /// [`StoreError::HostAbsent`] (and nothing written) if it is not there.
+    fn del_host(&mut self, modid: i32, cmdid: i32, host: HostAddr) -> Result<u64, StoreError>;
+
+    /// The `RouteData` rows, optionally only those of one modid and/or cmdid,
+    /// sorted by module then host.
+    fn list_routes(
+        &mut self,
+        modid: Option<i32>,
+        cmdid: Option<i32>,
+    ) -> Result<Vec<RouteRow>, StoreError>;
+}
+
+/// The call statistics: `ServerCallStatus`.
+pub trait StatusStore: Send {
+    /// The store for log lines; never the password.
+    fn describe(&self) -> String;
+
+    /// Inserts or updates one row per (modid, cmdid, ip, port, caller), in
+    /// one transaction: all rows are stored or none. Rows are sent as
+    /// multi-row statements of at most 500 rows; when `rows` holds one key
+    /// twice, the later row wins.
+    fn upsert_statuses(&mut self, rows: &[CallStatus]) -> Result<(), StoreError>;
+
+    /// The stored rows, optionally only those of one modid and/or cmdid,
+    /// sorted by key.
+    fn read_statuses(
+        &mut self,
+        modid: Option<i32>,
+        cmdid: Option<i32>,
+    ) -> Result<Vec<CallStatus>, StoreError>;
+}
+
+/// Opens the route store `cfg` names, creating the database and schema if
+/// needed.
+///
+/// A SQLite file created by this call gets the demo routes
+/// ([`crate::DEMO_ROUTES`]), so a first run has something to serve; a MySQL
+/// database never does (see [`seed_demo`]).
+pub fn open_route_store(cfg: &StoreConfig) -> Result<Box<dyn RouteStore>, StoreError> {
+    Ok(match cfg {
+        StoreConfig::Sqlite { path } => Box::new(SqliteStore::open(path, true)?),
+        mysql => Box::new(MysqlStore::from_config(mysql)?),
+    })
+}
+
+/// Opens the status store `cfg` names, creating the database and schema if
+/// needed (a SQLite file created here gets the demo routes too, exactly as
+/// with [`open_route_store`], whichever service starts first).
+pub fn open_status_store(cfg: &StoreConfig) -> Result<Box<dyn StatusStore>, StoreError> {
+    Ok(match cfg {
+        StoreConfig::Sqlite { path } => Box::new(SqliteStore::open(path, true)?),
+        mysql => Box::new(MysqlStore::from_config(mysql)?),
+    })
+}
+
+/// Applies the demo routes ([`crate::DEMO_ROUTES`]) to the store `cfg`
+/// names, for `make run` and the admin tool; returns how many rows were
+/// inserted (0 when they are all there already). Bumps no version.
+pub fn seed_demo(cfg: &StoreConfig) -> Result<u64, StoreError> {
+    match cfg {
+        StoreConfig::Sqlite { path } => SqliteStore::open(path, false)?.seed_demo(),
+        mysql => MysqlStore::from_config(mysql)?.seed_demo(),
+    }
+}
