@@ -88,9 +88,8 @@ impl FrameClient {
     pub fn closed_within(&mut self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
-            match self.recv(Duration::from_millis(50)) {
-                Err(_) => return true,
-                Ok(_) => {}
+            if self.recv(Duration::from_millis(50)).is_err() {
+                return true;
             }
         }
         false

@@ -9,14 +9,11 @@ use super::module::{ModuleLb, Pick, RouteStatus, RouteUpdate};
 use super::report::ModuleReport;
 use super::{module_key, LbConfig};
 
-/// `RET_SUCC`: a host was picked / the call succeeded.
-pub const RET_SUCC: i32 = 0;
-/// `RET_OVERLOAD`: every host is overloaded; no host.
-pub const RET_OVERLOAD: i32 = 1;
-/// `RET_SYSTEM_ERROR`: used by the API (timeouts, mismatched replies).
-pub const RET_SYSTEM_ERROR: i32 = 2;
-/// `RET_NOEXIST`: the module has no hosts (yet).
-pub const RET_NOEXIST: i32 = 3;
+/// The return codes of SPEC §3.3, as the wire carries them.
+pub use lars_proto::retcode::{
+    NOEXIST as RET_NOEXIST, OVERLOAD as RET_OVERLOAD, SUCC as RET_SUCC,
+    SYSTEM_ERROR as RET_SYSTEM_ERROR,
+};
 
 /// Which of the agent's three tables (and UDP ports `8888 + index`) serves
 /// a module: `(modid + cmdid) mod 3`, computed without overflow and never
@@ -143,11 +140,16 @@ impl RouteTable {
         }
     }
 
-    /// The DNS connection was (re)established: every `Pulling` module goes
-    /// back to `New`, so its next request re-pulls.
+    /// The DNS connection was (re)established. A request outstanding on the
+    /// old connection was lost, and a new DNS instance knows nothing of this
+    /// agent's subscriptions: every module is pulled again at once (queued
+    /// in [`take_pull_requests`](Self::take_pull_requests)), so pushes flow
+    /// again without waiting for `update_timeout`. Modules keep answering
+    /// from the hosts they have meanwhile.
     pub fn on_dns_reconnect(&mut self) {
         for module in self.modules.values_mut() {
-            module.mark_new();
+            module.mark_pulling();
+            self.pulls.push((module.modid(), module.cmdid()));
         }
     }
 

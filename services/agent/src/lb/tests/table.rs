@@ -87,7 +87,7 @@ fn update_timeout_repulls_only_a_new_module() {
 }
 
 #[test]
-fn dns_reconnect_turns_pulling_into_new_and_the_next_request_repulls() {
+fn dns_reconnect_pulls_every_module_again_at_once() {
     let cfg = LbConfig::default();
     let mut t = RouteTable::new();
     t.get_host(1, 1, 100, &cfg); // never answered
@@ -97,11 +97,27 @@ fn dns_reconnect_turns_pulling_into_new_and_the_next_request_repulls() {
     assert_eq!(t.take_pull_requests(), vec![(1, 1), (2, 2), (2, 2)]);
 
     t.on_dns_reconnect();
-    assert_eq!(t.module(1, 1).unwrap().status(), RouteStatus::New);
-    assert_eq!(t.module(2, 2).unwrap().status(), RouteStatus::New);
+    let mut pulls = t.take_pull_requests();
+    pulls.sort();
+    assert_eq!(
+        pulls,
+        vec![(1, 1), (2, 2)],
+        "both re-pulled without a request"
+    );
+    assert_eq!(t.module(1, 1).unwrap().status(), RouteStatus::Pulling);
+    assert_eq!(t.module(2, 2).unwrap().status(), RouteStatus::Pulling);
     assert_eq!(t.get_host(1, 1, 101, &cfg), (RET_NOEXIST, None));
-    assert_eq!(t.get_host(2, 2, 121, &cfg), (RET_SUCC, Some(addr(1))));
-    assert_eq!(t.take_pull_requests(), vec![(1, 1), (2, 2)]);
+    assert_eq!(
+        t.get_host(2, 2, 121, &cfg),
+        (RET_SUCC, Some(addr(1))),
+        "still answers"
+    );
+    assert!(
+        t.take_pull_requests().is_empty(),
+        "no duplicate pulls while pulling"
+    );
+    t.apply_route(2, 2, &[addr(1)], 122, &cfg);
+    assert_eq!(t.module(2, 2).unwrap().status(), RouteStatus::New);
 }
 
 #[test]

@@ -1,0 +1,163 @@
+//! `lars-agent` settings from `conf/lars_lb_agent.conf`, checked at start.
+
+use std::net::{Ipv4Addr, SocketAddr, ToSocketAddrs};
+use std::time::Duration;
+
+use lars_reactor::{Config, ConfigError};
+
+use crate::lb::LbConfig;
+
+/// Everything the agent needs to start.
+#[derive(Debug, Clone)]
+pub struct AgentConfig {
+    /// `[agent] ip` (127.0.0.1): where the three UDP servers listen.
+    pub listen_ip: Ipv4Addr,
+    /// `[agent] base_port` (8888): the servers use base_port + 0, 1, 2.
+    pub base_port: u16,
+    /// `[dnsserver] servers` (host:port list) or `ip`/`port` (127.0.0.1:7778).
+    pub dns_servers: Vec<SocketAddr>,
+    /// `[reporter] ip`/`port` (127.0.0.1:7779).
+    pub reporter: SocketAddr,
+    /// `[agent] report_interval` seconds (1): statistics are sent to the
+    /// reporter at most once per module per interval.
+    pub report_interval: Duration,
+    /// `[agent] caller_ip`: this host's IPv4 in reports; by default the
+    /// address of the host name, else 127.0.0.1.
+    pub caller_ip: Option<Ipv4Addr>,
+    /// `[loadbalance]`: the load-balancing tunables.
+    pub lb: LbConfig,
+}
+
+impl AgentConfig {
+    /// Reads and checks every key; a bad value names its key.
+    pub fn from_config(cfg: &Config) -> Result<AgentConfig, ConfigError> {
+        let listen_ip = ip(cfg, "agent", "ip", "127.0.0.1")?;
+        let base_port: u16 = cfg.get_int("agent", "base_port", 8888)?;
+        if base_port == 0 || base_port > 65533 {
+            return Err(cfg.bad_value(
+                "agent",
+                "base_port",
+                &base_port.to_string(),
+                "must leave room for three ports (1..=65533)",
+            ));
+        }
+        let dns_servers = match cfg.get("dnsserver", "servers") {
+            Some(list) => list
+                .split(',')
+                .map(|s| resolve(cfg, "dnsserver", "servers", s.trim()))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => vec![endpoint(cfg, "dnsserver", 7778)?],
+        };
+        let reporter = endpoint(cfg, "reporter", 7779)?;
+        let report_interval = cfg.get_float("agent", "report_interval", 1.0)?;
+        if !(report_interval > 0.0 && report_interval < 86_400.0) {
+            return Err(cfg.bad_value(
+                "agent",
+                "report_interval",
+                &report_interval.to_string(),
+                "must be seconds between 0 and 86400",
+            ));
+        }
+        let caller_ip = match cfg.get("agent", "caller_ip") {
+            None => None,
+            Some(_) => Some(ip(cfg, "agent", "caller_ip", "")?),
+        };
+        Ok(AgentConfig {
+            listen_ip,
+            base_port,
+            dns_servers,
+            reporter,
+            report_interval: Duration::from_secs_f64(report_interval),
+            caller_ip,
+            lb: lb_config(cfg)?,
+        })
+    }
+}
+
+fn lb_config(cfg: &Config) -> Result<LbConfig, ConfigError> {
+    let d = LbConfig::default();
+    let s = "loadbalance";
+    let lb = LbConfig {
+        probe_num: cfg.get_int(s, "probe_num", d.probe_num)?,
+        init_succ_cnt: cfg.get_int(s, "init_succ_cnt", d.init_succ_cnt)?,
+        init_err_cnt: cfg.get_int(s, "init_err_cnt", d.init_err_cnt)?,
+        err_rate: cfg.get_float(s, "err_rate", d.err_rate)?,
+        succ_rate: cfg.get_float(s, "succ_rate", d.succ_rate)?,
+        contin_err_limit: cfg.get_int(s, "contin_err_limit", d.contin_err_limit)?,
+        contin_succ_limit: cfg.get_int(s, "contin_succ_limit", d.contin_succ_limit)?,
+        window_err_rate: cfg.get_float(s, "window_err_rate", d.window_err_rate)?,
+        idle_timeout: cfg.get_int(s, "idle_timeout", d.idle_timeout)?,
+        overload_timeout: cfg.get_int(s, "overload_timeout", d.overload_timeout)?,
+        update_timeout: cfg.get_int(s, "update_timeout", d.update_timeout)?,
+    };
+    // validate() names the key; turn its message into a config error.
+    lb.validate().map_err(|reason| ConfigError::Load {
+        file: cfg.name().to_string(),
+        reason,
+    })?;
+    Ok(lb)
+}
+
+fn ip(cfg: &Config, section: &str, key: &str, default: &str) -> Result<Ipv4Addr, ConfigError> {
+    let raw = cfg.get_string(section, key, default);
+    raw.parse()
+        .map_err(|_| cfg.bad_value(section, key, &raw, "is not an IPv4 address"))
+}
+
+fn endpoint(cfg: &Config, section: &str, default_port: u16) -> Result<SocketAddr, ConfigError> {
+    let host = cfg.get_string(section, "ip", "127.0.0.1");
+    let port: u16 = cfg.get_int(section, "port", default_port)?;
+    resolve(cfg, section, "ip", &format!("{host}:{port}"))
+}
+
+fn resolve(
+    cfg: &Config,
+    section: &str,
+    key: &str,
+    hostport: &str,
+) -> Result<SocketAddr, ConfigError> {
+    hostport
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.find(SocketAddr::is_ipv4))
+        .ok_or_else(|| cfg.bad_value(section, key, hostport, "is not a reachable host:port"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let c = AgentConfig::from_config(&Config::empty("x.conf")).unwrap();
+        assert_eq!(c.listen_ip, Ipv4Addr::LOCALHOST);
+        assert_eq!(c.base_port, 8888);
+        assert_eq!(c.dns_servers, ["127.0.0.1:7778".parse().unwrap()]);
+        assert_eq!(c.reporter, "127.0.0.1:7779".parse().unwrap());
+        assert_eq!(c.lb, LbConfig::default());
+    }
+
+    #[test]
+    fn server_list_and_overrides() {
+        let text = "[dnsserver]\nservers = 127.0.0.1:1, 127.0.0.1:2\n[loadbalance]\nprobe_num = 3\nsucc_rate = 0.9\n";
+        let c = AgentConfig::from_config(&Config::parse(text, "x.conf").unwrap()).unwrap();
+        assert_eq!(c.dns_servers.len(), 2);
+        assert_eq!(c.lb.probe_num, 3);
+        assert!((c.lb.succ_rate - 0.9).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        for (text, key) in [
+            ("[loadbalance]\nerr_rate = 1.5\n", "err_rate"),
+            ("[loadbalance]\nprobe_num = many\n", "probe_num"),
+            ("[agent]\nip = localhost:1\n", "ip"),
+            ("[agent]\nreport_interval = 0\n", "report_interval"),
+            ("[dnsserver]\nservers = nowhere\n", "servers"),
+        ] {
+            let err =
+                AgentConfig::from_config(&Config::parse(text, "x.conf").unwrap()).unwrap_err();
+            assert!(err.to_string().contains(key), "{text}: {err}");
+        }
+    }
+}

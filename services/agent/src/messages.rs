@@ -1,0 +1,32 @@
+//! What the agent's threads tell each other through their queues.
+
+use crate::lb::ModuleReport;
+use lars_reactor::ThreadQueue;
+
+/// To a table (UDP) thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToTable {
+    /// A route from DNS (an answer or a push) for a module of this table.
+    Route {
+        /// Module modid.
+        modid: i32,
+        /// Module cmdid.
+        cmdid: i32,
+        /// Hosts as (ip number, port).
+        hosts: Vec<(u32, u16)>,
+    },
+    /// The DNS connection was (re)established: pulling modules go back to
+    /// NEW so their next request pulls again.
+    DnsReconnected,
+}
+
+/// To the DNS link thread.
+pub enum ToDns {
+    /// Send a GetRouteRequest for (modid, cmdid).
+    Pull(i32, i32),
+    /// The table threads' queues, indexed by table number.
+    AttachTables(Vec<ThreadQueue<ToTable>>),
+}
+
+/// To the reporter link thread.
+pub type ToReporter = ModuleReport;
