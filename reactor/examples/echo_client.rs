@@ -28,13 +28,19 @@ fn main() {
         eprintln!("usage: echo_client THREADS [ADDR] [SECONDS]");
         std::process::exit(2)
     };
-    let threads: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or_else(|| usage());
+    let threads: usize = args
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| usage());
     let addr = args
         .next()
         .unwrap_or_else(|| "127.0.0.1:7777".into())
         .parse()
         .unwrap_or_else(|_| usage());
-    let seconds: u64 = args.next().map_or(Some(10), |s| s.parse().ok()).unwrap_or_else(|| usage());
+    let seconds: u64 = args
+        .next()
+        .map_or(Some(10), |s| s.parse().ok())
+        .unwrap_or_else(|| usage());
 
     let count = Arc::new(AtomicU64::new(0));
     let loops: Vec<LoopThread> = (0..threads)
@@ -56,7 +62,8 @@ fn main() {
                 let handlers = Handlers::new(router).on_connect(move |conn| {
                     let _ = conn.send_message(1, &request);
                 });
-                if let Err(e) = TcpClient::start(el, ClientConfig::new("echo", vec![addr]), handlers)
+                if let Err(e) =
+                    TcpClient::start(el, ClientConfig::new("echo", vec![addr]), handlers)
                 {
                     eprintln!("client {i}: {e}");
                 }

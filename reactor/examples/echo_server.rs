@@ -24,10 +24,13 @@ fn main() -> std::io::Result<()> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let mut args = std::env::args().skip(1);
     let addr = args.next().unwrap_or_else(|| "127.0.0.1:7777".into());
-    let threads: usize = args.next().map_or(Ok(2), |s| s.parse()).unwrap_or_else(|e| {
-        eprintln!("THREADS: {e}");
-        std::process::exit(2)
-    });
+    let threads: usize = args
+        .next()
+        .map_or(Ok(2), |s| s.parse())
+        .unwrap_or_else(|e| {
+            eprintln!("THREADS: {e}");
+            std::process::exit(2)
+        });
     let addr = addr.parse().unwrap_or_else(|e| {
         eprintln!("ADDR '{addr}': {e}");
         std::process::exit(2)

@@ -242,6 +242,11 @@ impl TcpClient {
             return self.failed(el, token, "connection refused");
         }
         match stream.peer_addr() {
+            Ok(peer) if stream.local_addr().ok() == Some(peer) => {
+                // Linux can connect a socket to itself when the target port
+                // is free and in the ephemeral range: not a server.
+                self.failed(el, token, "connected to itself (no server listening)")
+            }
             Ok(_) => {
                 let State::Connecting { stream, .. } =
                     std::mem::replace(&mut self.state, State::Idle)

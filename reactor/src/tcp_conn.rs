@@ -350,7 +350,11 @@ impl TcpConn {
                 return;
             };
             match self.input.read_from(stream) {
-                Ok(0) => return self.shutdown("peer closed the connection"),
+                Ok(0) => {
+                    // A peer that half-closed still gets the replies it asked for.
+                    self.write_pending_once();
+                    return self.shutdown("peer closed the connection");
+                }
                 Ok(_) => self.dispatch_frames(),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -409,6 +413,19 @@ impl TcpConn {
         self.input = input;
     }
 
+    /// One non-blocking attempt to write what is queued (before a close).
+    fn write_pending_once(&mut self) {
+        if let Some(stream) = self.stream.as_mut() {
+            while !self.output.is_empty() {
+                match stream.write(self.output.pending()) {
+                    Ok(n) if n > 0 => self.output.advance(n),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    _ => break,
+                }
+            }
+        }
+    }
+
     fn shutdown(&mut self, reason: &str) {
         if self.stream.take().is_none() {
             return;
@@ -420,5 +437,13 @@ impl TcpConn {
         if let Some(hook) = &handlers.hooks.on_close {
             hook(self);
         }
+    }
+}
+
+impl Drop for TcpConn {
+    /// A connection dropped with its loop (server or client stopping) still
+    /// runs its close hook, on the loop's own thread.
+    fn drop(&mut self) {
+        self.shutdown("its event loop stopped");
     }
 }
