@@ -1,0 +1,155 @@
+//! The one-shot tools: `gethost`, `getroute`, `report` and `example` — one
+//! API call each (or the three of a caller's life), printed for a person.
+//!
+//! Answers, including `RET_*` codes, go to stdout; exit code 0 when the
+//! call did what was asked, 1 otherwise.
+
+use super::{ModuleArgs, ReportArgs};
+use crate::{ApiError, ClientOptions, LarsClient, RetCode};
+use anyhow::Context;
+use std::net::SocketAddrV4;
+use std::process::ExitCode;
+
+/// `gethost MODID CMDID`: prints `host is IP:PORT` (exit 0) or the code:
+/// `RET_OVERLOAD`, `RET_NOEXIST`, `RET_SYSTEM_ERROR: <why>` (exit 1).
+pub(super) fn gethost(opts: ClientOptions, m: &ModuleArgs) -> anyhow::Result<ExitCode> {
+    let mut client = connect(opts)?;
+    let answer = client.get_host(m.modid, m.cmdid);
+    let (line, exit) = host_line(&client, m, &answer);
+    println!("{line}");
+    Ok(exit)
+}
+
+/// `getroute MODID CMDID`: one `IP:PORT` per line, or `no hosts` (exit 0
+/// either way); `RET_SYSTEM_ERROR: <why>` and exit 1 without an answer.
+pub(super) fn getroute(opts: ClientOptions, m: &ModuleArgs) -> anyhow::Result<ExitCode> {
+    let mut client = connect(opts)?;
+    match client.get_route(m.modid, m.cmdid) {
+        Ok(hosts) if hosts.is_empty() => println!("no hosts"),
+        Ok(hosts) => {
+            for host in hosts {
+                println!("{host}");
+            }
+        }
+        Err(e) => {
+            println!("{}", system_error("get_route", &client, m, &e));
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `report MODID CMDID IP PORT 0|1`: sends one report and says so.
+pub(super) fn report(opts: ClientOptions, r: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let client = connect(opts)?;
+    let host = SocketAddrV4::new(r.ip, r.port);
+    let code = if r.result == 0 {
+        RetCode::Succ
+    } else {
+        RetCode::Overload
+    };
+    let agent = client.agent_addr(r.modid, r.cmdid);
+    client
+        .report(r.modid, r.cmdid, host, code)
+        .with_context(|| format!("report {}/{} {host} to {agent}", r.modid, r.cmdid))?;
+    println!(
+        "reported {code} for {host} of module {}/{} to {agent}",
+        r.modid, r.cmdid
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `example MODID CMDID`: what a caller does — reg_init once, then
+/// get_host, call the host (here: pretend it worked), report success.
+pub(super) fn example(opts: ClientOptions, m: &ModuleArgs) -> anyhow::Result<ExitCode> {
+    let mut client = connect(opts)?;
+    let agent = client.agent_addr(m.modid, m.cmdid);
+    println!("module {}/{} is served by agent {agent}", m.modid, m.cmdid);
+    let code = client.reg_init(m.modid, m.cmdid);
+    println!("reg_init: {code}");
+    let answer = client.get_host(m.modid, m.cmdid);
+    let (line, exit) = host_line(&client, m, &answer);
+    println!("get_host: {line}");
+    if let Ok((RetCode::Succ, Some(host))) = answer {
+        client
+            .report(m.modid, m.cmdid, host, RetCode::Succ)
+            .with_context(|| format!("report {}/{} {host} to {agent}", m.modid, m.cmdid))?;
+        println!("report: RET_SUCC for {host} sent");
+    }
+    Ok(exit)
+}
+
+fn connect(opts: ClientOptions) -> anyhow::Result<LarsClient> {
+    LarsClient::with_options(opts).with_context(|| {
+        format!(
+            "open a client of the agent at {}:{}",
+            opts.agent_ip, opts.base_port
+        )
+    })
+}
+
+type HostAnswer = Result<(RetCode, Option<SocketAddrV4>), ApiError>;
+
+/// The line `gethost` prints for an answer, and its exit code.
+fn host_line(client: &LarsClient, m: &ModuleArgs, answer: &HostAnswer) -> (String, ExitCode) {
+    match answer {
+        Ok((RetCode::Succ, Some(host))) => (format!("host is {host}"), ExitCode::SUCCESS),
+        Ok((RetCode::SystemError, _)) => (
+            "RET_SYSTEM_ERROR: the agent answered RET_SYSTEM_ERROR".to_string(),
+            ExitCode::FAILURE,
+        ),
+        Ok((code, _)) => (code.name().to_string(), ExitCode::FAILURE),
+        Err(e) => (system_error("get_host", client, m, e), ExitCode::FAILURE),
+    }
+}
+
+/// `RET_SYSTEM_ERROR: <call> <modid>/<cmdid> via <agent>: <why>`.
+fn system_error(call: &str, client: &LarsClient, m: &ModuleArgs, e: &ApiError) -> String {
+    let agent = client.agent_addr(m.modid, m.cmdid);
+    let why = match e {
+        ApiError::Timeout => format!(
+            "no answer within {} ms (is lars-agent running?)",
+            client.options().timeout.as_millis()
+        ),
+        ApiError::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "connection refused (is lars-agent running?)".to_string()
+        }
+        other => other.to_string(),
+    };
+    format!(
+        "RET_SYSTEM_ERROR: {call} {}/{} via {agent}: {why}",
+        m.modid, m.cmdid
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_lines_name_the_code() {
+        let client = LarsClient::with_options(ClientOptions {
+            base_port: 40000,
+            ..ClientOptions::default()
+        })
+        .unwrap();
+        let m = ModuleArgs { modid: 1, cmdid: 1 };
+        let host: SocketAddrV4 = "10.0.0.1:80".parse().unwrap();
+        let (line, exit) = host_line(&client, &m, &Ok((RetCode::Succ, Some(host))));
+        assert_eq!(line, "host is 10.0.0.1:80");
+        assert_eq!(exit, ExitCode::SUCCESS);
+        let (line, exit) = host_line(&client, &m, &Ok((RetCode::Overload, None)));
+        assert_eq!(line, "RET_OVERLOAD");
+        assert_eq!(exit, ExitCode::FAILURE);
+        let (line, _) = host_line(&client, &m, &Ok((RetCode::NoExist, None)));
+        assert_eq!(line, "RET_NOEXIST");
+        let (line, _) = host_line(&client, &m, &Ok((RetCode::SystemError, None)));
+        assert!(line.starts_with("RET_SYSTEM_ERROR: "), "{line}");
+        let (line, _) = host_line(&client, &m, &Err(ApiError::Timeout));
+        assert_eq!(
+            line,
+            "RET_SYSTEM_ERROR: get_host 1/1 via 127.0.0.1:40002: \
+             no answer within 50 ms (is lars-agent running?)"
+        );
+    }
+}

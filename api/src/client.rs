@@ -1,0 +1,278 @@
+//! [`LarsClient`]: the four calls of the Lars API (SPEC §8) — `get_host`,
+//! `report`, `get_route`, `reg_init` — over the agent's three UDP ports.
+//!
+//! Unlike the original, no call waits forever: each waits for its answer at
+//! most [`ClientOptions::timeout`] in all, skipping stale answers to earlier
+//! calls that timed out.
+
+use crate::transport::{socket_index, Transport};
+use crate::types::{host_from_wire, host_to_wire, ApiError, RetCode};
+use lars_proto::{msgid, GetHostRequest, GetHostResponse, GetRouteRequest, GetRouteResponse};
+use lars_proto::{HostInfo, ReportRequest};
+use prost::Message;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::time::{Duration, Instant};
+
+/// How many times [`LarsClient::reg_init`] asks for the route.
+pub const REG_INIT_ATTEMPTS: u32 = 3;
+/// The pause between two [`LarsClient::reg_init`] attempts.
+pub const REG_INIT_INTERVAL: Duration = Duration::from_millis(50);
+
+/// Where the agent is and how long to wait for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// The agent's address (default 127.0.0.1: the agent runs on the
+    /// caller's host).
+    pub agent_ip: Ipv4Addr,
+    /// The first of the agent's three UDP ports (default 8888; the others
+    /// are `base_port + 1` and `base_port + 2`).
+    pub base_port: u16,
+    /// How long `get_host` / `get_route` wait for their answer in all
+    /// (default 50 ms; must be above zero).
+    pub timeout: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> ClientOptions {
+        ClientOptions {
+            agent_ip: Ipv4Addr::LOCALHOST,
+            base_port: 8888,
+            timeout: Duration::from_millis(50),
+        }
+    }
+}
+
+/// A connection to the local LB agent.
+///
+/// One client is used by one thread at a time (the calls that wait for an
+/// answer take `&mut self`); a multi-threaded caller gives each thread its
+/// own client. A call allocates nothing but the host list of `get_route`.
+///
+/// ```no_run
+/// use lars_api::{ClientOptions, LarsClient, RetCode};
+/// use std::time::Duration;
+///
+/// let mut client = LarsClient::with_options(ClientOptions {
+///     timeout: Duration::from_millis(20),
+///     ..ClientOptions::default()
+/// })?;
+/// if client.reg_init(1, 1) != RetCode::Succ {
+///     eprintln!("module 1/1 has no hosts yet");
+/// }
+/// match client.get_host(1, 1) {
+///     Ok((RetCode::Succ, Some(host))) => {
+///         let call_went_well = true; // ... call `host` here ...
+///         let code = if call_went_well { RetCode::Succ } else { RetCode::Overload };
+///         client.report(1, 1, host, code)?;
+///     }
+///     Ok((code, _)) => eprintln!("no host: {code}"),
+///     Err(e) => eprintln!("agent trouble: {e}"),
+/// }
+/// # Ok::<(), lars_api::ApiError>(())
+/// ```
+pub struct LarsClient {
+    transport: Transport,
+    options: ClientOptions,
+    /// The seq of the last GetHostRequest; answers with a lower one are stale.
+    seq: u32,
+}
+
+impl LarsClient {
+    /// A client of the agent on 127.0.0.1:8888..8890 with a 50 ms timeout.
+    pub fn new() -> io::Result<LarsClient> {
+        LarsClient::with_options(ClientOptions::default())
+    }
+
+    /// A client with the given options: three sockets bound to ephemeral
+    /// local ports and connected to the agent's ports. Errors when a socket
+    /// cannot be opened, the timeout is zero, or `base_port + 2` overflows.
+    pub fn with_options(options: ClientOptions) -> io::Result<LarsClient> {
+        Ok(LarsClient {
+            transport: Transport::open(&options)?,
+            options,
+            seq: 0,
+        })
+    }
+
+    /// The options the client was made with.
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    /// The agent port that serves module (modid, cmdid).
+    pub fn agent_addr(&self, modid: i32, cmdid: i32) -> SocketAddrV4 {
+        self.transport.agent(socket_index(modid, cmdid))
+    }
+
+    /// Asks the agent for one host of module (modid, cmdid).
+    ///
+    /// `Ok((RetCode::Succ, Some(host)))` when a host was chosen, otherwise
+    /// the agent's code (`Overload`, `NoExist`, or `SystemError` for a code
+    /// it should not send) and `None`. An error when no matching answer came
+    /// within the timeout ([`ApiError::Timeout`]), a socket failed, or the
+    /// answer was for another request ([`ApiError::BadReply`]); answers to
+    /// earlier requests that timed out are skipped.
+    pub fn get_host(
+        &mut self,
+        modid: i32,
+        cmdid: i32,
+    ) -> Result<(RetCode, Option<SocketAddrV4>), ApiError> {
+        let deadline = Instant::now() + self.options.timeout;
+        self.seq = self.seq.wrapping_add(1);
+        let seq = self.seq;
+        let idx = socket_index(modid, cmdid);
+        let req = GetHostRequest { seq, modid, cmdid };
+        self.transport.send(idx, msgid::GET_HOST_REQUEST, &req)?;
+        let what = || format!("get_host {modid}/{cmdid} seq {seq}");
+        loop {
+            let (id, body) = self.transport.recv(idx, deadline)?;
+            match id {
+                msgid::GET_HOST_RESPONSE => {}
+                // The answer to an earlier get_route that timed out.
+                msgid::API_GET_ROUTE_RESPONSE => continue,
+                other => return Err(ApiError::BadReply(format!("{}: msgid {other}", what()))),
+            }
+            let rsp = GetHostResponse::decode(body)
+                .map_err(|e| ApiError::BadReply(format!("{}: {e}", what())))?;
+            if is_stale(seq, rsp.seq) {
+                continue;
+            }
+            if (rsp.seq, rsp.modid, rsp.cmdid) != (seq, modid, cmdid) {
+                return Err(ApiError::BadReply(format!(
+                    "{}: answer is for {}/{} seq {}",
+                    what(),
+                    rsp.modid,
+                    rsp.cmdid,
+                    rsp.seq
+                )));
+            }
+            return match RetCode::from_i32(rsp.retcode) {
+                RetCode::Succ => {
+                    let info = rsp.host.ok_or_else(|| {
+                        ApiError::BadReply(format!("{}: RET_SUCC without a host", what()))
+                    })?;
+                    let host = host_from_wire(&info)
+                        .map_err(|e| ApiError::BadReply(format!("{}: {e}", what())))?;
+                    Ok((RetCode::Succ, Some(host)))
+                }
+                code => Ok((code, None)),
+            };
+        }
+    }
+
+    /// Tells the agent how a call to `host` of module (modid, cmdid) went:
+    /// [`RetCode::Succ`] for a success, anything else for a failure. Sent
+    /// and forgotten: the agent does not answer. Errors only when the
+    /// datagram could not be sent.
+    pub fn report(
+        &self,
+        modid: i32,
+        cmdid: i32,
+        host: SocketAddrV4,
+        code: RetCode,
+    ) -> Result<(), ApiError> {
+        let req = ReportRequest {
+            modid,
+            cmdid,
+            host: Some(host_to_wire(host)),
+            retcode: code.as_i32(),
+        };
+        let idx = socket_index(modid, cmdid);
+        Ok(self.transport.send(idx, msgid::REPORT_REQUEST, &req)?)
+    }
+
+    /// Every host of module (modid, cmdid), idle and overloaded alike, in
+    /// the agent's order. An empty list when the agent does not know the
+    /// module yet (it starts pulling the route). Answers about other modules
+    /// (late answers to earlier calls) are skipped until the timeout.
+    pub fn get_route(&mut self, modid: i32, cmdid: i32) -> Result<Vec<SocketAddrV4>, ApiError> {
+        let deadline = Instant::now() + self.options.timeout;
+        let idx = socket_index(modid, cmdid);
+        let req = GetRouteRequest { modid, cmdid };
+        self.transport
+            .send(idx, msgid::API_GET_ROUTE_REQUEST, &req)?;
+        let what = || format!("get_route {modid}/{cmdid}");
+        loop {
+            let (id, body) = self.transport.recv(idx, deadline)?;
+            match id {
+                msgid::API_GET_ROUTE_RESPONSE => {}
+                // The answer to an earlier get_host that timed out.
+                msgid::GET_HOST_RESPONSE => continue,
+                other => return Err(ApiError::BadReply(format!("{}: msgid {other}", what()))),
+            }
+            let rsp = GetRouteResponse::decode(body)
+                .map_err(|e| ApiError::BadReply(format!("{}: {e}", what())))?;
+            if (rsp.modid, rsp.cmdid) != (modid, cmdid) {
+                continue;
+            }
+            return rsp
+                .host
+                .iter()
+                .map(|h: &HostInfo| host_from_wire(h))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| ApiError::BadReply(format!("{}: {e}", what())));
+        }
+    }
+
+    /// Makes sure the agent has the route of module (modid, cmdid) before
+    /// the first `get_host`: asks for it up to [`REG_INIT_ATTEMPTS`] times,
+    /// [`REG_INIT_INTERVAL`] apart. [`RetCode::Succ`] once it has hosts,
+    /// else [`RetCode::NoExist`] (also when the agent does not answer).
+    pub fn reg_init(&mut self, modid: i32, cmdid: i32) -> RetCode {
+        for attempt in 1..=REG_INIT_ATTEMPTS {
+            match self.get_route(modid, cmdid) {
+                Ok(hosts) if !hosts.is_empty() => return RetCode::Succ,
+                Ok(_) => {}
+                Err(e) => log::debug!("reg_init {modid}/{cmdid} attempt {attempt}: {e}"),
+            }
+            if attempt < REG_INIT_ATTEMPTS {
+                std::thread::sleep(REG_INIT_INTERVAL);
+            }
+        }
+        RetCode::NoExist
+    }
+}
+
+/// Whether an answer with seq `got` belongs to a request sent before the
+/// one with seq `sent` (seqs wrap around, so "before" is the half of the
+/// u32 circle behind `sent`).
+fn is_stale(sent: u32, got: u32) -> bool {
+    let behind = sent.wrapping_sub(got);
+    behind != 0 && behind <= u32::MAX / 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_means_behind_even_across_the_wrap() {
+        assert!(is_stale(5, 4));
+        assert!(is_stale(5, 0));
+        assert!(!is_stale(5, 5));
+        assert!(!is_stale(5, 6), "a future seq is a mismatch, not stale");
+        assert!(is_stale(1, u32::MAX), "seq wrapped from u32::MAX to 0 to 1");
+        assert!(!is_stale(u32::MAX, 1));
+    }
+
+    #[test]
+    fn default_options_are_the_originals() {
+        let opts = ClientOptions::default();
+        assert_eq!(opts.agent_ip, Ipv4Addr::LOCALHOST);
+        assert_eq!(opts.base_port, 8888);
+        assert_eq!(opts.timeout, Duration::from_millis(50));
+    }
+
+    #[test]
+    fn agent_addr_follows_the_module_index() {
+        let client = LarsClient::with_options(ClientOptions {
+            base_port: 40000,
+            ..ClientOptions::default()
+        })
+        .unwrap();
+        assert_eq!(client.agent_addr(1, 1).port(), 40002);
+        assert_eq!(client.agent_addr(3, 0).port(), 40000);
+        assert_eq!(client.agent_addr(2, 2).port(), 40001);
+    }
+}

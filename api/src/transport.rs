@@ -1,0 +1,260 @@
+//! The client's I/O edge: three UDP sockets connected to the agent's ports
+//! `base_port`, `+1`, `+2`, a send that encodes a small message on the
+//! stack, and a receive with an overall deadline into one reused buffer.
+//!
+//! Nothing here allocates per call, and nothing blocks past a deadline: the
+//! socket's read timeout is only changed when the time left differs from it
+//! by more than [`TIMEOUT_SLACK`], so the common call costs one `send` and
+//! one `recv`.
+
+use crate::client::ClientOptions;
+use crate::types::ApiError;
+use lars_proto::frame::{self, HEADER_LEN};
+use prost::Message;
+use std::io::{self, ErrorKind};
+use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
+use std::time::{Duration, Instant};
+
+/// The agent's UDP ports per client: one route table per port (SPEC §7.1).
+pub const AGENT_PORTS: usize = 3;
+
+/// Largest request frame the client sends; every API request is far below.
+const SMALL_FRAME: usize = 128;
+
+/// Size of the receive buffer: a datagram holds at most one 65535-byte frame.
+const RECV_BUF: usize = 65536;
+
+/// How far a socket's read timeout may be from the time left before it is
+/// reset (a `setsockopt` per call would cost as much as the call itself).
+const TIMEOUT_SLACK: Duration = Duration::from_millis(1);
+
+/// The index of the agent port that serves module (modid, cmdid):
+/// `(modid + cmdid) mod 3`, summed without overflow and never negative.
+///
+/// ```
+/// assert_eq!(lars_api::socket_index(1, 1), 2);
+/// assert_eq!(lars_api::socket_index(i32::MAX, i32::MAX), 2);
+/// assert_eq!(lars_api::socket_index(-1, 0), 2);
+/// ```
+pub fn socket_index(modid: i32, cmdid: i32) -> usize {
+    (i64::from(modid) + i64::from(cmdid)).rem_euclid(AGENT_PORTS as i64) as usize
+}
+
+/// Three connected sockets and the receive buffer they share.
+///
+/// Used by one thread at a time (`&mut self` to receive).
+pub(crate) struct Transport {
+    socks: [UdpSocket; AGENT_PORTS],
+    /// The agent address each socket is connected to, for error messages.
+    agents: [SocketAddrV4; AGENT_PORTS],
+    /// The read timeout currently set on each socket.
+    read_timeouts: [Duration; AGENT_PORTS],
+    /// Reused for every datagram received; boxed so the client stays small.
+    recv_buf: Box<[u8]>,
+}
+
+impl Transport {
+    /// Binds three sockets on an ephemeral port and connects them to the
+    /// agent's ports. Errors on a zero timeout or a base port above 65533.
+    pub(crate) fn open(opts: &ClientOptions) -> io::Result<Transport> {
+        if opts.timeout.is_zero() {
+            return Err(io::Error::new(
+                ErrorKind::InvalidInput,
+                "lars client: the timeout must be above zero",
+            ));
+        }
+        if opts.base_port == 0 || opts.base_port > u16::MAX - (AGENT_PORTS as u16 - 1) {
+            return Err(io::Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "lars client: base port {} leaves no room for ports base..base+2",
+                    opts.base_port
+                ),
+            ));
+        }
+        // A loopback socket cannot reach another host; bind the wildcard
+        // address when the agent is elsewhere.
+        let local = if opts.agent_ip.is_loopback() {
+            Ipv4Addr::LOCALHOST
+        } else {
+            Ipv4Addr::UNSPECIFIED
+        };
+        let open_one = |i: usize| -> io::Result<(UdpSocket, SocketAddrV4)> {
+            let agent = SocketAddrV4::new(opts.agent_ip, opts.base_port + i as u16);
+            let sock = UdpSocket::bind(SocketAddrV4::new(local, 0))?;
+            sock.connect(agent).map_err(|e| {
+                io::Error::new(e.kind(), format!("lars client: connect to {agent}: {e}"))
+            })?;
+            sock.set_read_timeout(Some(opts.timeout))?;
+            Ok((sock, agent))
+        };
+        let (s0, a0) = open_one(0)?;
+        let (s1, a1) = open_one(1)?;
+        let (s2, a2) = open_one(2)?;
+        Ok(Transport {
+            socks: [s0, s1, s2],
+            agents: [a0, a1, a2],
+            read_timeouts: [opts.timeout; AGENT_PORTS],
+            recv_buf: vec![0u8; RECV_BUF].into_boxed_slice(),
+        })
+    }
+
+    /// The agent address socket `idx` talks to.
+    pub(crate) fn agent(&self, idx: usize) -> SocketAddrV4 {
+        self.agents[idx]
+    }
+
+    /// Sends `msg` as one frame under `msgid` on socket `idx`.
+    ///
+    /// A `Connection refused` left on the socket by an earlier datagram (the
+    /// agent was down then) is consumed and the send retried once.
+    pub(crate) fn send<M: Message>(&self, idx: usize, msgid: i32, msg: &M) -> io::Result<()> {
+        let mut buf = [0u8; SMALL_FRAME];
+        let len = encode_small(msgid, msg, &mut buf)?;
+        let mut refused_once = false;
+        loop {
+            match self.socks[idx].send(&buf[..len]) {
+                Ok(_) => return Ok(()),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == ErrorKind::ConnectionRefused && !refused_once => {
+                    refused_once = true;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Receives the next frame on socket `idx` before `deadline` and returns
+    /// its msgid and body (borrowed from the reused buffer).
+    ///
+    /// [`ApiError::Timeout`] at the deadline — or the `Connection refused`
+    /// seen while waiting, which says why nothing came. A datagram that is
+    /// not exactly one frame is [`ApiError::BadReply`].
+    pub(crate) fn recv(&mut self, idx: usize, deadline: Instant) -> Result<(i32, &[u8]), ApiError> {
+        let mut refused = None;
+        let len = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(refused.map_or(ApiError::Timeout, ApiError::Io));
+            }
+            self.fit_read_timeout(idx, left)?;
+            match self.socks[idx].recv(&mut self.recv_buf) {
+                Ok(n) => break n,
+                Err(e) => match e.kind() {
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted => {}
+                    // Keep waiting: the error may belong to an earlier
+                    // datagram, and the agent may have come back since.
+                    ErrorKind::ConnectionRefused => refused = Some(e),
+                    _ => return Err(ApiError::Io(e)),
+                },
+            }
+        };
+        let agent = self.agents[idx];
+        frame::parse_datagram(&self.recv_buf[..len])
+            .map_err(|e| ApiError::BadReply(format!("datagram from {agent}: {e}")))
+    }
+
+    /// Makes socket `idx`'s read timeout `left`, unless it is already
+    /// within [`TIMEOUT_SLACK`] of it.
+    fn fit_read_timeout(&mut self, idx: usize, left: Duration) -> io::Result<()> {
+        let cur = self.read_timeouts[idx];
+        if cur > left + TIMEOUT_SLACK || cur + TIMEOUT_SLACK < left {
+            self.socks[idx].set_read_timeout(Some(left))?;
+            self.read_timeouts[idx] = left;
+        }
+        Ok(())
+    }
+}
+
+/// Encodes `msg` as a frame under `msgid` into `buf`; returns the frame's
+/// length. The bytes are those of [`lars_proto::frame::encode`].
+fn encode_small<M: Message>(msgid: i32, msg: &M, buf: &mut [u8]) -> io::Result<usize> {
+    let body_len = msg.encoded_len();
+    let len = HEADER_LEN + body_len;
+    if len > buf.len() {
+        return Err(io::Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "msgid {msgid}: request of {len} bytes exceeds {}",
+                buf.len()
+            ),
+        ));
+    }
+    buf[..4].copy_from_slice(&msgid.to_le_bytes());
+    buf[4..8].copy_from_slice(&(body_len as i32).to_le_bytes());
+    let mut body = &mut buf[HEADER_LEN..len];
+    msg.encode(&mut body).map_err(io::Error::other)?;
+    Ok(len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lars_proto::{msgid, GetHostRequest, HostInfo, MessageId, ReportRequest};
+
+    #[test]
+    fn encodes_the_golden_get_host_request() {
+        let mut buf = [0u8; SMALL_FRAME];
+        let req = GetHostRequest {
+            seq: 1,
+            modid: 1,
+            cmdid: 1,
+        };
+        let len = encode_small(msgid::GET_HOST_REQUEST, &req, &mut buf).unwrap();
+        let golden = [4, 0, 0, 0, 6, 0, 0, 0, 0x08, 0x01, 0x10, 0x01, 0x18, 0x01];
+        assert_eq!(&buf[..len], &golden);
+    }
+
+    #[test]
+    fn encodes_like_the_proto_crate_even_at_the_largest() {
+        let report = ReportRequest {
+            modid: i32::MIN,
+            cmdid: -1,
+            host: Some(HostInfo {
+                ip: -1,
+                port: i32::MIN,
+            }),
+            retcode: -1,
+        };
+        let mut buf = [0u8; SMALL_FRAME];
+        let len = encode_small(msgid::REPORT_REQUEST, &report, &mut buf).unwrap();
+        let want = frame::encode(MessageId::IdReportRequest, &report).unwrap();
+        assert_eq!(&buf[..len], &want[..]);
+    }
+
+    #[test]
+    fn refuses_a_frame_larger_than_the_buffer() {
+        let mut buf = [0u8; 10];
+        let req = GetHostRequest {
+            seq: u32::MAX,
+            modid: 1,
+            cmdid: 1,
+        };
+        let err = encode_small(msgid::GET_HOST_REQUEST, &req, &mut buf).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn module_index_is_never_negative_and_never_overflows() {
+        assert_eq!(socket_index(0, 0), 0);
+        assert_eq!(socket_index(1, 0), 1);
+        assert_eq!(socket_index(-2, 0), 1);
+        assert_eq!(socket_index(i32::MIN, i32::MIN), 2); // -2^32 mod 3
+        for m in -5..5 {
+            assert!(socket_index(m, 3) < AGENT_PORTS);
+        }
+    }
+
+    #[test]
+    fn open_rejects_bad_options() {
+        let mut opts = ClientOptions {
+            timeout: Duration::ZERO,
+            ..ClientOptions::default()
+        };
+        assert!(Transport::open(&opts).is_err());
+        opts.timeout = Duration::from_millis(5);
+        opts.base_port = 65534;
+        let err = Transport::open(&opts).err().unwrap();
+        assert!(err.to_string().contains("65534"), "{err}");
+    }
+}

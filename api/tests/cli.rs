@@ -1,0 +1,273 @@
+//! The `lars` binary: exit codes and output of `route` against a scratch
+//! SQLite store, and of the agent tools against a fake agent or none.
+
+mod util;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+use util::{addr, FakeAgent};
+
+fn lars(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lars"))
+        .args(args)
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("run lars")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A scratch dir with `lars.conf` naming `lars.db` beside it.
+struct Store {
+    dir: PathBuf,
+    conf: String,
+}
+
+impl Store {
+    fn new(name: &str) -> Store {
+        let dir = util::scratch_dir(name);
+        let conf = dir.join("lars.conf");
+        let text = format!(
+            "[store]\nbackend = sqlite\nsqlite_path = {}\n",
+            dir.join("lars.db").display()
+        );
+        std::fs::write(&conf, text).unwrap();
+        Store {
+            conf: conf.display().to_string(),
+            dir,
+        }
+    }
+
+    fn route(&self, args: &[&str]) -> Output {
+        let mut all = vec!["route", "--config", &self.conf];
+        all.extend_from_slice(args);
+        lars(&all)
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.join("lars.db")
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn version(store: &Store) -> u64 {
+    let out = store.route(&["version"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out).trim().parse().unwrap()
+}
+
+#[test]
+fn no_arguments_is_a_usage_error() {
+    let out = lars(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("Usage"), "{}", stderr(&out));
+    let out = lars(&["gethost", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = lars(&["report", "1", "1", "10.0.0.1", "80", "7"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn route_add_list_del_version() {
+    let store = Store::new("route-cycle");
+    let v0 = version(&store);
+    let out = store.route(&["list", "100"]);
+    assert_eq!(
+        (out.status.code(), stdout(&out)),
+        (Some(0), "no routes\n".into())
+    );
+
+    let out = store.route(&["add", "100", "1", "192.168.1.177:7777"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("added 192.168.1.177:7777 to module 100/1"));
+    let out = store.route(&["add", "100", "2", "10.0.0.1:9001"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(version(&store), v0 + 2);
+
+    let out = store.route(&["list", "100"]);
+    assert_eq!(
+        stdout(&out),
+        "100 1 192.168.1.177:7777\n100 2 10.0.0.1:9001\n"
+    );
+    let out = store.route(&["list", "100", "2"]);
+    assert_eq!(stdout(&out), "100 2 10.0.0.1:9001\n");
+    let out = store.route(&["list"]);
+    assert!(stdout(&out).contains("100 1 192.168.1.177:7777\n"));
+
+    // Present already / absent: an error, nothing written.
+    let out = store.route(&["add", "100", "1", "192.168.1.177:7777"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("already present"), "{}", stderr(&out));
+    let out = store.route(&["del", "100", "1", "10.0.0.1:9001"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("not present"), "{}", stderr(&out));
+    assert_eq!(version(&store), v0 + 2);
+
+    let out = store.route(&["del", "100", "1", "192.168.1.177:7777"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&store.route(&["list", "100", "1"])), "no routes\n");
+    assert_eq!(version(&store), v0 + 3);
+}
+
+#[test]
+fn bad_hosts_are_refused_and_nothing_is_written() {
+    let store = Store::new("route-bad");
+    for bad in [
+        "10.0.0.300:80",
+        "10.0.0.1:0",
+        "10.0.0.1:70000",
+        "10.0.0.1",
+        "host:80",
+    ] {
+        let out = store.route(&["add", "100", "1", bad]);
+        assert_eq!(out.status.code(), Some(1), "{bad}");
+        let err = stderr(&out);
+        assert!(err.starts_with("lars route: host '"), "{bad}: {err}");
+        assert!(!store.db().exists(), "{bad}: the store was created");
+    }
+    let v0 = version(&store);
+    let out = store.route(&["add", "100", "1", "10.0.0.1:65536"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(stdout(&store.route(&["list", "100"])), "no routes\n");
+    assert_eq!(version(&store), v0);
+}
+
+#[test]
+fn a_bad_config_is_a_clear_error() {
+    let store = Store::new("route-conf");
+    std::fs::write(&store.conf, "[store]\nbackend = postgres\n").unwrap();
+    let out = store.route(&["add", "1", "1", "10.0.0.1:80"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("'postgres' is not a store backend"));
+    let missing = store.dir.join("none.conf");
+    let out = lars(&[
+        "route",
+        "version",
+        "--config",
+        &missing.display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("none.conf"), "{}", stderr(&out));
+    assert!(!Path::new(&store.db()).exists());
+}
+
+#[test]
+fn gethost_without_an_agent_fails_quickly() {
+    let base = util::unused_base_port().to_string();
+    let t0 = Instant::now();
+    let out = lars(&[
+        "--base-port",
+        &base,
+        "--timeout-ms",
+        "50",
+        "gethost",
+        "1",
+        "1",
+    ]);
+    assert!(t0.elapsed() < Duration::from_secs(5));
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("RET_SYSTEM_ERROR: get_host 1/1 via 127.0.0.1:"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_agent_tools_against_a_fake_agent() {
+    let hosts = vec![addr("127.0.0.1:9001"), addr("192.168.1.177:7777")];
+    let agent = FakeAgent::bind().serve_routes(HashMap::from([((1, 1), hosts)]));
+    let base = agent.base_port.to_string();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--base-port", &base, "--timeout-ms", "1000"];
+        all.extend_from_slice(args);
+        lars(&all)
+    };
+
+    let out = run(&["gethost", "1", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("host is "), "{}", stdout(&out));
+    let out = run(&["gethost", "2", "1"]);
+    assert_eq!(
+        (out.status.code(), stdout(&out)),
+        (Some(1), "RET_NOEXIST\n".into())
+    );
+
+    let out = run(&["getroute", "1", "1"]);
+    assert_eq!(stdout(&out), "127.0.0.1:9001\n192.168.1.177:7777\n");
+    let out = run(&["getroute", "2", "1"]);
+    assert_eq!(
+        (out.status.code(), stdout(&out)),
+        (Some(0), "no hosts\n".into())
+    );
+
+    let out = run(&["report", "1", "1", "127.0.0.1", "9001", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(&["example", "1", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("reg_init: RET_SUCC"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = run(&["simulator", "1", "1", "5", "40", "--seed", "7"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let total = text.lines().find(|l| l.starts_with("total")).unwrap();
+    let nums: Vec<u64> = total
+        .split_whitespace()
+        .skip(1)
+        .map(|n| n.parse().unwrap())
+        .collect();
+    assert_eq!(nums.iter().sum::<u64>(), 40, "{text}");
+    assert!(text.contains("192.168.1.177:7777"), "{text}");
+    // The same seed replays the same dice.
+    let again = stdout(&run(&["simulator", "1", "1", "5", "40", "--seed", "7"]));
+    assert_eq!(
+        again.lines().find(|l| l.starts_with("total")).unwrap(),
+        total
+    );
+
+    // Every report of the simulators reached the agent (1 + 1 + 40 + 40).
+    let is_report = |r: &&util::Received| r.msgid() == lars_proto::msgid::REPORT_REQUEST;
+    let got = agent.wait_until(|got| got.iter().filter(is_report).count() >= 82);
+    assert_eq!(got.iter().filter(is_report).count(), 82);
+}
+
+#[test]
+fn qps_runs_and_summarises() {
+    let hosts = vec![addr("127.0.0.1:9001")];
+    let routes = HashMap::from([((1, 1), hosts.clone()), ((2, 1), hosts)]);
+    let agent = FakeAgent::bind().serve_routes(routes);
+    let base = agent.base_port.to_string();
+    let out = lars(&[
+        "--base-port",
+        &base,
+        "--timeout-ms",
+        "2000",
+        "qps",
+        "2",
+        "--seconds",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("[   1s]"), "{text}");
+    assert!(text.contains(" qps\n"), "{text}");
+    assert!(text.contains("get_host latency (us): p50 "), "{text}");
+    assert!(text.contains("timeouts 0, errors 0"), "{text}");
+}

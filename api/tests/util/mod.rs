@@ -1,0 +1,232 @@
+//! A fake LB agent for the API and CLI tests: three std UDP sockets on
+//! consecutive free ports of 127.0.0.1, each served by a thread that logs
+//! every datagram and sends back whatever a test's handler returns.
+#![allow(dead_code)]
+
+use lars_proto::{frame, msgid, GetHostRequest, GetHostResponse, GetRouteRequest};
+use lars_proto::{GetRouteResponse, HostInfo, MessageId};
+use prost::Message;
+use std::collections::HashMap;
+use std::net::{SocketAddrV4, UdpSocket};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// One datagram the agent received: which of its ports, and the bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    pub port_index: usize,
+    pub bytes: Vec<u8>,
+}
+
+impl Received {
+    pub fn msgid(&self) -> i32 {
+        frame::parse_datagram(&self.bytes).unwrap().0
+    }
+    pub fn decode<M: Message + Default>(&self) -> M {
+        M::decode(frame::parse_datagram(&self.bytes).unwrap().1).unwrap()
+    }
+}
+
+/// The reply frames for one request: (port index, msgid, body) → frames.
+pub type Handler = dyn Fn(usize, i32, &[u8]) -> Vec<Vec<u8>> + Send + Sync;
+
+/// Three bound sockets, not yet answering.
+pub struct FakeAgent {
+    socks: Vec<UdpSocket>,
+    pub base_port: u16,
+}
+
+/// A fake agent being served; stops its threads when dropped.
+pub struct RunningAgent {
+    pub base_port: u16,
+    log: Arc<Mutex<Vec<Received>>>,
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl FakeAgent {
+    /// Binds 127.0.0.1 on three consecutive free ports.
+    pub fn bind() -> FakeAgent {
+        for _ in 0..200 {
+            let first = UdpSocket::bind("127.0.0.1:0").unwrap();
+            let base = first.local_addr().unwrap().port();
+            if base > 65533 {
+                continue;
+            }
+            let rest: Vec<_> = (1..3)
+                .filter_map(|i| UdpSocket::bind(("127.0.0.1", base + i)).ok())
+                .collect();
+            if rest.len() == 2 {
+                let mut socks = vec![first];
+                socks.extend(rest);
+                return FakeAgent {
+                    socks,
+                    base_port: base,
+                };
+            }
+        }
+        panic!("no three consecutive free UDP ports on 127.0.0.1");
+    }
+
+    /// Answers every datagram with `handler`'s frames, from the port it
+    /// arrived on, to its sender.
+    pub fn serve(
+        self,
+        handler: impl Fn(usize, i32, &[u8]) -> Vec<Vec<u8>> + Send + Sync + 'static,
+    ) -> RunningAgent {
+        let handler: Arc<Handler> = Arc::new(handler);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut threads = Vec::new();
+        for (idx, sock) in self.socks.into_iter().enumerate() {
+            let (handler, log, stop) = (handler.clone(), log.clone(), stop.clone());
+            sock.set_read_timeout(Some(Duration::from_millis(10)))
+                .unwrap();
+            threads.push(std::thread::spawn(move || {
+                let mut buf = [0u8; 65536];
+                while !stop.load(Ordering::Relaxed) {
+                    let Ok((n, from)) = sock.recv_from(&mut buf) else {
+                        continue;
+                    };
+                    let bytes = buf[..n].to_vec();
+                    log.lock().unwrap().push(Received {
+                        port_index: idx,
+                        bytes: bytes.clone(),
+                    });
+                    let Ok((id, body)) = frame::parse_datagram(&bytes) else {
+                        continue;
+                    };
+                    for reply in handler(idx, id, body) {
+                        sock.send_to(&reply, from).unwrap();
+                    }
+                }
+            }));
+        }
+        RunningAgent {
+            base_port: self.base_port,
+            log,
+            stop,
+            threads,
+        }
+    }
+
+    /// An agent that behaves like the real one for fixed `routes`:
+    /// get_route lists the module's hosts, get_host hands them out round
+    /// robin (RET_NOEXIST for an unknown module), reports are only logged.
+    pub fn serve_routes(self, routes: HashMap<(i32, i32), Vec<SocketAddrV4>>) -> RunningAgent {
+        let next = Mutex::new(0usize);
+        self.serve(move |_, id, body| match id {
+            msgid::GET_HOST_REQUEST => {
+                let req = GetHostRequest::decode(body).unwrap();
+                let hosts = routes.get(&(req.modid, req.cmdid));
+                let host = hosts.map(|h| {
+                    let mut n = next.lock().unwrap();
+                    *n += 1;
+                    h[*n % h.len()]
+                });
+                vec![host_reply(&req, if host.is_some() { 0 } else { 3 }, host)]
+            }
+            msgid::API_GET_ROUTE_REQUEST => {
+                let req = GetRouteRequest::decode(body).unwrap();
+                let hosts = routes.get(&(req.modid, req.cmdid)).cloned();
+                vec![route_reply(
+                    req.modid,
+                    req.cmdid,
+                    &hosts.unwrap_or_default(),
+                )]
+            }
+            _ => vec![],
+        })
+    }
+
+    /// Never answers (the sockets stay bound, so no ICMP error either).
+    pub fn silent(self) -> RunningAgent {
+        self.serve(|_, _, _| vec![])
+    }
+}
+
+impl RunningAgent {
+    /// Everything received so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits (at most 2 s) until `n` datagrams have arrived; returns them.
+    pub fn wait_for(&self, n: usize) -> Vec<Received> {
+        self.wait_until(|got| got.len() >= n)
+    }
+
+    /// Waits (at most 2 s) until `done` holds for what has arrived; returns
+    /// it either way.
+    pub fn wait_until(&self, done: impl Fn(&[Received]) -> bool) -> Vec<Received> {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        loop {
+            let got = self.received();
+            if done(&got) || Instant::now() > deadline {
+                return got;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
+impl Drop for RunningAgent {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A GetHostResponse frame answering `req`.
+pub fn host_reply(req: &GetHostRequest, retcode: i32, host: Option<SocketAddrV4>) -> Vec<u8> {
+    let rsp = GetHostResponse {
+        seq: req.seq,
+        modid: req.modid,
+        cmdid: req.cmdid,
+        retcode,
+        host: host.map(lars_api::host_to_wire),
+    };
+    frame::encode(MessageId::IdGetHostResponse, &rsp).unwrap()
+}
+
+/// An ID_API_GetRouteResponse frame.
+pub fn route_reply(modid: i32, cmdid: i32, hosts: &[SocketAddrV4]) -> Vec<u8> {
+    let rsp = GetRouteResponse {
+        modid,
+        cmdid,
+        host: hosts.iter().map(|h| lars_api::host_to_wire(*h)).collect(),
+    };
+    frame::encode(MessageId::IdApiGetRouteResponse, &rsp).unwrap()
+}
+
+/// A host on the wire.
+pub fn wire(ip: i32, port: i32) -> HostInfo {
+    HostInfo { ip, port }
+}
+
+/// `a.b.c.d:port`.
+pub fn addr(text: &str) -> SocketAddrV4 {
+    text.parse().unwrap()
+}
+
+/// A base port with nothing listening on it or the next two (bound, then
+/// released: another process could take it meanwhile, but rarely does).
+pub fn unused_base_port() -> u16 {
+    FakeAgent::bind().base_port
+}
+
+/// A fresh scratch directory under the system temp dir.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let dir = std::env::temp_dir().join(format!("lars-api-{name}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
