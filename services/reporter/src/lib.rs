@@ -1,0 +1,51 @@
+//! # lars-reporter
+//!
+//! The report service: receives per-host call statistics from the agents
+//! (`ID_ReportStatusRequest`) and upserts them into `ServerCallStatus`.
+//!
+//! Unlike the original (one SQL statement and a ping per host result, an
+//! unbounded queue, writer threads that reorder one module's updates), it
+//! coalesces updates in memory — the latest value per (modid, cmdid, ip,
+//! port, caller) wins — and writes them in multi-row transactions; every
+//! queue and map is bounded; one module always goes to the same writer, so
+//! its updates stay ordered; and while the store is down it keeps accepting
+//! and coalescing reports and retries with backoff.
+//!
+//! ```text
+//! network threads ──try_send──▶ queue i ──▶ drainer i ──▶ Coalescer i ──▶ writer i ──▶ store
+//!   (writer i = hash(modid, cmdid) % db_thread_cnt)
+//! ```
+//!
+//! ## Layout
+//! | file | job |
+//! |---|---|
+//! | `config.rs` | [`ReporterConfig`] from `conf/lars_reporter.conf` |
+//! | `coalescer.rs` | [`Coalescer`]: latest value per key, bounded, restore (pure) |
+//! | `flush.rs` | [`FlushPolicy`] and [`Backoff`]: when to flush, when to retry (pure) |
+//! | `ingest.rs` | request → rows, module → writer, non-blocking queueing |
+//! | `handlers.rs` | the `ID_ReportStatusRequest` handler |
+//! | `shard.rs` | a writer's shared state and its drainer thread |
+//! | `writer.rs` | the writer thread: flush, outage, recovery, final flush |
+//! | `stats.rs` | counters: [`ReporterStats`] |
+//! | `service.rs` | [`ReporterService`]: start and stop |
+//! | `bin/lars-reporter.rs` | the daemon |
+#![warn(missing_docs)]
+
+pub mod coalescer;
+pub mod config;
+pub mod error;
+pub mod flush;
+pub mod handlers;
+pub mod ingest;
+pub mod service;
+pub mod shard;
+pub mod stats;
+pub mod writer;
+
+pub use coalescer::{Coalescer, Merge, StatusKey};
+pub use config::ReporterConfig;
+pub use error::ReporterError;
+pub use flush::{Backoff, FlushPolicy};
+pub use service::ReporterService;
+pub use stats::ReporterStats;
+pub use writer::StoreOpener;

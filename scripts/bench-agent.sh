@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Agent QPS benchmark (SPEC §9 `qps`): starts lars-dns, lars-reporter and
+# lars-agent from bin/ (as in production, on a scratch SQLite store, or on
+# MySQL with LARS_BENCH_BACKEND=mysql), then runs `lars qps THREADS` for
+# 1, 2 and 10 threads and reports QPS, latency and the agent's CPU time per
+# request (from /proc/PID/stat).
+#
+#   make all && scripts/bench-agent.sh [SECONDS]
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+seconds=${1:-5}
+backend=${LARS_BENCH_BACKEND:-sqlite}
+work=$(mktemp -d /tmp/lars-bench-agent.XXXXXX)
+mkdir -p "$work/bin" "$work/conf"
+cp "$repo"/bin/* "$work/bin/"
+cp "$repo"/scripts/run_lars "$work/run_lars"
+for f in lars_dns.conf lars_reporter.conf lars_lb_agent.conf; do
+  sed -e "s/^backend = sqlite/backend = $backend/" -e "s/^db_name = lars_dns/db_name = lars_bench/" \
+    "$repo/conf/$f" >"$work/conf/$f"
+done
+cd "$work"
+trap 'LARS_HOME=$work ./run_lars stop all >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+export LARS_HOME=$work
+./run_lars start all >/dev/null
+for _ in $(seq 1 50); do bin/lars getroute 1 1 >/dev/null 2>&1 && break; sleep 0.1; done
+# Routes for the qps modules (thread i uses module i+1/1).
+for m in $(seq 1 10); do bin/lars route add "$m" 1 "127.0.0.1:$((9100 + m))" >/dev/null 2>&1 || true; done
+sleep 1.5
+agent_pid=$(cat data/run/agent.pid)
+tick=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$agent_pid/stat"; }
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); store: $backend"
+for threads in 1 2 10; do
+  before=$(cpu_ticks)
+  out=$(bin/lars --timeout-ms 1000 qps "$threads" --seconds "$seconds")
+  after=$(cpu_ticks)
+  summary=$(echo "$out" | tail -n 3 | tr '\n' ' ')
+  qps=$(echo "$out" | grep -oE 'total[^0-9]*[0-9.]+' | grep -oE '[0-9.]+$' | tail -1)
+  cpu_s=$(echo "scale=3; ($after - $before) / $tick" | bc)
+  per_req=$(echo "scale=2; ($after - $before) * 1000000 / $tick / ($qps * $seconds)" | bc 2>/dev/null || echo "?")
+  echo "threads $threads: $summary| agent CPU ${cpu_s}s, ${per_req} us per get_host+report"
+done

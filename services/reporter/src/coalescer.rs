@@ -1,0 +1,406 @@
+//! The pure aggregation of call statuses between the network and the store:
+//! one pending row per (modid, cmdid, ip, port, caller), the latest report
+//! wins. No I/O, no clock.
+//!
+//! Rows leave the coalescer in two steps, so that a failed write loses
+//! nothing: [`Coalescer::take_all`] / [`Coalescer::take_batch`] check rows
+//! *out*, then either [`Coalescer::written`] checks them in as stored, or
+//! [`Coalescer::restore`] puts them back — without overwriting a newer value
+//! that arrived for the same key in the meantime.
+//!
+//! The key bound counts pending *and* checked-out rows, so the rows held in
+//! memory never exceed `max_keys` however long the store stays down.
+
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+
+use lars_store::CallStatus;
+
+/// The primary key of `ServerCallStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StatusKey {
+    /// The module's modid.
+    pub modid: i32,
+    /// The module's cmdid.
+    pub cmdid: i32,
+    /// The host's address number.
+    pub ip: u32,
+    /// The host's port.
+    pub port: u16,
+    /// The reporting agent's address number.
+    pub caller: u32,
+}
+
+impl StatusKey {
+    /// The key of `row`.
+    pub fn of(row: &CallStatus) -> StatusKey {
+        StatusKey {
+            modid: row.modid,
+            cmdid: row.cmdid,
+            ip: row.ip,
+            port: row.port,
+            caller: row.caller,
+        }
+    }
+}
+
+/// The non-key columns, kept apart from the key to keep entries small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Counts {
+    succ_cnt: u32,
+    err_cnt: u32,
+    ts: u32,
+    overload: bool,
+}
+
+impl Counts {
+    fn of(row: &CallStatus) -> Counts {
+        Counts {
+            succ_cnt: row.succ_cnt,
+            err_cnt: row.err_cnt,
+            ts: row.ts,
+            overload: row.overload,
+        }
+    }
+
+    fn row(self, key: StatusKey) -> CallStatus {
+        CallStatus {
+            modid: key.modid,
+            cmdid: key.cmdid,
+            ip: key.ip,
+            port: key.port,
+            caller: key.caller,
+            succ_cnt: self.succ_cnt,
+            err_cnt: self.err_cnt,
+            ts: self.ts,
+            overload: self.overload,
+        }
+    }
+}
+
+/// What [`Coalescer::insert`] did with a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Merge {
+    /// The key was not pending; it is now.
+    New,
+    /// The key was pending; its value was replaced by this newer one.
+    Replaced,
+    /// The key was not pending and the bound is reached: the row was dropped.
+    Dropped,
+}
+
+/// Pending call statuses, latest value per key, at most `max_keys` rows
+/// held (pending plus checked out). Plain data: the writer's shard keeps it
+/// behind a mutex.
+///
+/// ```
+/// use lars_reporter::{Coalescer, Merge};
+/// use lars_store::CallStatus;
+///
+/// let row = |succ_cnt| CallStatus {
+///     modid: 1, cmdid: 1, ip: 3232235953, port: 80, caller: 1,
+///     succ_cnt, err_cnt: 0, ts: 0, overload: false,
+/// };
+/// let mut c = Coalescer::new(1000);
+/// assert_eq!(c.insert(row(1)), Merge::New);
+/// let failed = c.take_all(); // the write of succ_cnt 1 fails...
+/// assert_eq!(c.insert(row(2)), Merge::New); // ...while 2 arrives
+/// assert_eq!(c.restore(&failed), 0); // 1 does not overwrite 2
+/// assert_eq!(c.take_all()[0].succ_cnt, 2);
+/// ```
+#[derive(Debug)]
+pub struct Coalescer {
+    pending: HashMap<StatusKey, Counts>,
+    checked_out: usize,
+    max_keys: usize,
+}
+
+impl Coalescer {
+    /// An empty coalescer holding at most `max_keys` rows (at least 1).
+    pub fn new(max_keys: usize) -> Coalescer {
+        Coalescer {
+            pending: HashMap::new(),
+            checked_out: 0,
+            max_keys: max_keys.max(1),
+        }
+    }
+
+    /// Records `row` as the latest value of its key. A key not yet pending
+    /// is dropped when `len() + checked_out() == max_keys`; a pending key is
+    /// always updated, since that costs no memory.
+    pub fn insert(&mut self, row: CallStatus) -> Merge {
+        let full = self.pending.len() + self.checked_out >= self.max_keys;
+        match self.pending.entry(StatusKey::of(&row)) {
+            Entry::Occupied(mut e) => {
+                e.insert(Counts::of(&row));
+                Merge::Replaced
+            }
+            Entry::Vacant(_) if full => Merge::Dropped,
+            Entry::Vacant(e) => {
+                e.insert(Counts::of(&row));
+                Merge::New
+            }
+        }
+    }
+
+    /// Keys waiting to be taken.
+    pub fn len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Whether no key is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// Rows taken but not yet [`written`](Self::written) or
+    /// [`restore`](Self::restore)d.
+    pub fn checked_out(&self) -> usize {
+        self.checked_out
+    }
+
+    /// The bound on pending plus checked-out rows.
+    pub fn max_keys(&self) -> usize {
+        self.max_keys
+    }
+
+    /// Checks out every pending row (in no particular order).
+    pub fn take_all(&mut self) -> Vec<CallStatus> {
+        let rows: Vec<CallStatus> = self
+            .pending
+            .drain()
+            .map(|(key, counts)| counts.row(key))
+            .collect();
+        self.checked_out += rows.len();
+        rows
+    }
+
+    /// Checks out at most `max_rows` pending rows (in no particular order).
+    pub fn take_batch(&mut self, max_rows: usize) -> Vec<CallStatus> {
+        if self.pending.len() <= max_rows {
+            return self.take_all();
+        }
+        let keys: Vec<StatusKey> = self.pending.keys().take(max_rows).copied().collect();
+        let rows: Vec<CallStatus> = keys
+            .into_iter()
+            .filter_map(|key| self.pending.remove(&key).map(|c| c.row(key)))
+            .collect();
+        self.checked_out += rows.len();
+        rows
+    }
+
+    /// Checks in `rows` checked-out rows that were stored (or given up).
+    pub fn written(&mut self, rows: usize) {
+        self.checked_out = self.checked_out.saturating_sub(rows);
+    }
+
+    /// Puts back checked-out rows whose write failed. A key that received a
+    /// newer value since it was taken keeps that newer value. Returns how
+    /// many rows went back (the others were superseded).
+    pub fn restore(&mut self, rows: &[CallStatus]) -> usize {
+        self.checked_out = self.checked_out.saturating_sub(rows.len());
+        let mut restored = 0;
+        for row in rows {
+            if let Entry::Vacant(e) = self.pending.entry(StatusKey::of(row)) {
+                e.insert(Counts::of(row));
+                restored += 1;
+            }
+        }
+        restored
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(modid: i32, ip: u32, succ: u32) -> CallStatus {
+        CallStatus {
+            modid,
+            cmdid: 1,
+            ip,
+            port: 80,
+            caller: 0xC0A8_0001,
+            succ_cnt: succ,
+            err_cnt: succ / 10,
+            ts: 1_700_000_000u32.wrapping_add(succ),
+            overload: succ % 2 == 1,
+        }
+    }
+
+    fn sorted(mut rows: Vec<CallStatus>) -> Vec<CallStatus> {
+        rows.sort_by_key(StatusKey::of);
+        rows
+    }
+
+    #[test]
+    fn latest_value_per_key_wins() {
+        let mut c = Coalescer::new(100);
+        assert_eq!(c.insert(row(1, 1, 1)), Merge::New);
+        for succ in 2..=10 {
+            assert_eq!(c.insert(row(1, 1, succ)), Merge::Replaced);
+        }
+        assert_eq!(c.len(), 1);
+        assert_eq!(c.take_all(), vec![row(1, 1, 10)]);
+        assert!(c.is_empty());
+        assert_eq!(c.checked_out(), 1);
+        c.written(1);
+        assert_eq!(c.checked_out(), 0);
+    }
+
+    #[test]
+    fn every_column_of_the_key_distinguishes_rows() {
+        let base = row(1, 1, 1);
+        let variants = [
+            CallStatus { modid: 2, ..base },
+            CallStatus { cmdid: 2, ..base },
+            CallStatus { ip: 2, ..base },
+            CallStatus { port: 81, ..base },
+            CallStatus { caller: 7, ..base },
+        ];
+        let mut c = Coalescer::new(100);
+        c.insert(base);
+        for v in variants {
+            assert_eq!(c.insert(v), Merge::New, "{v:?}");
+        }
+        assert_eq!(c.len(), 6);
+    }
+
+    #[test]
+    fn two_thousand_distinct_keys_come_out_intact() {
+        let mut c = Coalescer::new(10_000);
+        let mut want = Vec::new();
+        for m in 0..200 {
+            for h in 0..10u32 {
+                let r = row(m, 0x8000_0000 + h, (m as u32) * 10 + h);
+                assert_eq!(c.insert(r), Merge::New);
+                want.push(r);
+            }
+        }
+        assert_eq!(c.len(), 2000);
+        let mut got = Vec::new();
+        loop {
+            let batch = c.take_batch(300);
+            if batch.is_empty() {
+                break;
+            }
+            assert!(batch.len() <= 300);
+            c.written(batch.len());
+            got.extend(batch);
+        }
+        assert_eq!(sorted(got), sorted(want));
+        assert_eq!(c.checked_out(), 0);
+    }
+
+    #[test]
+    fn restore_puts_back_without_overwriting_newer_values() {
+        let mut c = Coalescer::new(100);
+        c.insert(row(1, 1, 1));
+        c.insert(row(1, 2, 1));
+        c.insert(row(1, 3, 1));
+        let failed = c.take_all();
+        assert_eq!(c.checked_out(), 3);
+        // Newer values arrive while the write is failing.
+        c.insert(row(1, 2, 5));
+        c.insert(row(1, 4, 5));
+        assert_eq!(c.restore(&failed), 2);
+        assert_eq!(c.checked_out(), 0);
+        let got = sorted(c.take_all());
+        assert_eq!(
+            got,
+            vec![row(1, 1, 1), row(1, 2, 5), row(1, 3, 1), row(1, 4, 5)]
+        );
+    }
+
+    #[test]
+    fn bound_counts_checked_out_rows_and_spares_updates() {
+        let mut c = Coalescer::new(3);
+        for ip in 1..=3 {
+            assert_eq!(c.insert(row(1, ip, 1)), Merge::New);
+        }
+        assert_eq!(c.insert(row(1, 4, 1)), Merge::Dropped);
+        assert_eq!(c.insert(row(1, 2, 9)), Merge::Replaced);
+        let batch = c.take_batch(2);
+        assert_eq!(batch.len(), 2);
+        // Two rows checked out + one pending: still full.
+        assert_eq!(c.insert(row(1, 5, 1)), Merge::Dropped);
+        c.written(1);
+        assert_eq!(c.insert(row(1, 5, 1)), Merge::New);
+        c.restore(&batch[1..]);
+        assert_eq!(c.len() + c.checked_out(), 3);
+        assert_eq!(c.insert(row(1, 6, 1)), Merge::Dropped);
+    }
+
+    #[test]
+    fn zero_bound_still_holds_one_key() {
+        let mut c = Coalescer::new(0);
+        assert_eq!(c.max_keys(), 1);
+        assert_eq!(c.insert(row(1, 1, 1)), Merge::New);
+        assert_eq!(c.insert(row(1, 2, 1)), Merge::Dropped);
+    }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+        use std::collections::BTreeMap;
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Insert(u32, u32),
+            Take(usize),
+            Complete(bool),
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                4 => (0u32..30, any::<u32>()).prop_map(|(k, v)| Op::Insert(k, v)),
+                1 => (1usize..12).prop_map(Op::Take),
+                1 => any::<bool>().prop_map(Op::Complete),
+            ]
+        }
+
+        proptest! {
+            /// Whatever the interleaving of reports, successful and failed
+            /// writes, once everything is written the store holds the
+            /// latest value of every key, and the bound is never exceeded.
+            #[test]
+            fn store_ends_with_the_latest_values(ops in proptest::collection::vec(op(), 1..200)) {
+                let mut c = Coalescer::new(25);
+                let mut latest = BTreeMap::new();
+                let mut store = BTreeMap::new();
+                let mut in_flight: Option<Vec<CallStatus>> = None;
+                for op in ops {
+                    match op {
+                        Op::Insert(k, v) => {
+                            if c.insert(row(1, k, v)) != Merge::Dropped {
+                                latest.insert(k, v);
+                            }
+                        }
+                        Op::Take(n) if in_flight.is_none() => in_flight = Some(c.take_batch(n)),
+                        Op::Complete(ok) => match in_flight.take() {
+                            Some(batch) if ok => {
+                                c.written(batch.len());
+                                store.extend(batch.iter().map(|r| (r.ip, r.succ_cnt)));
+                            }
+                            Some(batch) => {
+                                c.restore(&batch);
+                            }
+                            None => {}
+                        },
+                        Op::Take(_) => {}
+                    }
+                    prop_assert!(c.len() + c.checked_out() <= c.max_keys());
+                }
+                if let Some(batch) = in_flight.take() {
+                    c.written(batch.len());
+                    store.extend(batch.iter().map(|r| (r.ip, r.succ_cnt)));
+                }
+                let rest = c.take_all();
+                c.written(rest.len());
+                store.extend(rest.iter().map(|r| (r.ip, r.succ_cnt)));
+                prop_assert_eq!(store, latest);
+                prop_assert_eq!(c.checked_out(), 0);
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Starting and stopping the report service: one queue, drainer, coalescer
+//! and writer per `db_thread_cnt`, then the TCP server whose handlers feed
+//! the queues.
+//!
+//! The store is tried once at start, so the schema exists before the
+//! writers open their own handles; if it is down the service starts anyway
+//! and the writers keep trying. Stopping closes the server first (no new
+//! reports), lets the drainers empty the queues, and lets each writer flush
+//! what is pending for at most `shutdown_timeout`.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use crossbeam_channel::Receiver;
+use lars_reactor::TcpServer;
+use lars_store::open_status_store;
+
+use crate::config::ReporterConfig;
+use crate::error::ReporterError;
+use crate::handlers::make_handlers;
+use crate::ingest::{Batch, Ingest};
+use crate::shard::{spawn_drainer, Shard};
+use crate::stats::{ReporterStats, Stats};
+use crate::writer::{StoreOpener, Writer, WriterSettings};
+
+/// A running report service. Dropping it stops it like [`stop`](Self::stop).
+pub struct ReporterService {
+    server: Option<TcpServer>,
+    local_addr: SocketAddr,
+    shards: Vec<Arc<Shard>>,
+    /// Receiving ends kept only to read queue lengths.
+    queues: Vec<Receiver<Batch>>,
+    threads: Vec<JoinHandle<()>>,
+    stop: Arc<AtomicBool>,
+    stats: Arc<Stats>,
+}
+
+impl ReporterService {
+    /// Starts the service on `config.store`. Fails only if the port cannot
+    /// be bound or a thread cannot be started; a store that is down is
+    /// logged and retried. Safe from any thread.
+    pub fn start(config: ReporterConfig) -> Result<ReporterService, ReporterError> {
+        let store = config.store.clone();
+        ReporterService::start_with(config, Arc::new(move || open_status_store(&store)))
+    }
+
+    /// Like [`start`](Self::start) with the store handles made by `open`
+    /// (one per writer, called again after a failed open) instead of from
+    /// `config.store`, which then only names the store in logs.
+    pub fn start_with(
+        config: ReporterConfig,
+        open: StoreOpener,
+    ) -> Result<ReporterService, ReporterError> {
+        let mut first = match open() {
+            Ok(store) => {
+                log::info!("storing call statuses in {}", store.describe());
+                Some(store)
+            }
+            Err(e) => {
+                log::warn!(
+                    "status store {}: {e}; accepting reports anyway and retrying",
+                    config.store
+                );
+                None
+            }
+        };
+        let settings = WriterSettings {
+            flush_interval: config.flush_interval,
+            batch_size: config.batch_size,
+            retry_min: config.retry_min,
+            retry_max: config.retry_max,
+            shutdown_timeout: config.shutdown_timeout,
+        };
+        let stats = Arc::new(Stats::default());
+        let mut service = ReporterService {
+            server: None,
+            local_addr: config.server.addr,
+            shards: Vec::new(),
+            queues: Vec::new(),
+            threads: Vec::new(),
+            stop: Arc::new(AtomicBool::new(false)),
+            stats: stats.clone(),
+        };
+        let mut senders = Vec::with_capacity(config.db_thread_cnt);
+        for i in 0..config.db_thread_cnt {
+            let (tx, rx) = crossbeam_channel::bounded(config.queue_capacity);
+            let shard = Shard::new(config.max_pending_keys);
+            let drainer = spawn_drainer(
+                i,
+                rx.clone(),
+                shard.clone(),
+                stats.clone(),
+                service.stop.clone(),
+            )
+            .map_err(|e| ReporterError::Io(format!("start drainer thread {i}"), e))?;
+            service.threads.push(drainer);
+            let writer = Writer::spawn(
+                i,
+                shard.clone(),
+                stats.clone(),
+                open.clone(),
+                first.take(),
+                config.store.to_string(),
+                settings,
+            )
+            .map_err(|e| ReporterError::Io(format!("start writer thread {i}"), e))?;
+            service.threads.push(writer);
+            service.shards.push(shard);
+            service.queues.push(rx);
+            senders.push(tx);
+        }
+        let ingest = Arc::new(Ingest::new(senders, stats));
+        let server = TcpServer::start(config.server.clone(), move || make_handlers(ingest.clone()))
+            .map_err(|e| ReporterError::Io(format!("listen on {}", config.server.addr), e))?;
+        service.local_addr = server.local_addr();
+        service.server = Some(server);
+        log::info!(
+            "lars-reporter: {} writers, flush every {:?} or at {} keys, queues of {} items",
+            config.db_thread_cnt,
+            config.flush_interval,
+            config.batch_size,
+            config.queue_capacity
+        );
+        Ok(service)
+    }
+
+    /// The address the service listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Open connections.
+    pub fn connection_count(&self) -> usize {
+        self.server.as_ref().map_or(0, TcpServer::connection_count)
+    }
+
+    /// The counters, plus the keys and queue items not yet stored. Safe
+    /// from any thread.
+    pub fn stats(&self) -> ReporterStats {
+        let mut s = self.stats.snapshot();
+        s.pending_keys = self.shards.iter().map(|sh| sh.unstored() as u64).sum();
+        s.queued = self.queues.iter().map(|q| q.len() as u64).sum();
+        s
+    }
+
+    /// Stops accepting, drains the queues, flushes what is pending (each
+    /// writer for at most `shutdown_timeout`) and joins every thread;
+    /// returns the final counters (`rows_lost` says what could not be
+    /// stored).
+    pub fn stop(mut self) -> ReporterStats {
+        self.shutdown();
+        self.stats()
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop();
+        }
+        self.stop.store(true, Ordering::SeqCst);
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for ReporterService {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

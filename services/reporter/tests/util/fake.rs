@@ -1,0 +1,96 @@
+//! An in-memory status store that can be switched off, to drive the
+//! writers' outage handling deterministically.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use lars_reporter::{StatusKey, StoreOpener};
+use lars_store::{CallStatus, StatusStore, StoreError};
+
+/// The shared "database".
+#[derive(Default)]
+pub struct FakeDb {
+    rows: Mutex<BTreeMap<StatusKey, CallStatus>>,
+    down: AtomicBool,
+    largest_batch: AtomicUsize,
+    upserts: AtomicUsize,
+}
+
+impl FakeDb {
+    /// A database that is up (`down` false) or down.
+    pub fn new(down: bool) -> Arc<FakeDb> {
+        let db = Arc::new(FakeDb::default());
+        db.set_down(down);
+        db
+    }
+
+    /// Switches the database off or on.
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+
+    /// The stored rows in key order.
+    pub fn rows(&self) -> Vec<CallStatus> {
+        self.rows.lock().unwrap().values().copied().collect()
+    }
+
+    /// The most rows one upsert carried.
+    pub fn largest_batch(&self) -> usize {
+        self.largest_batch.load(Ordering::SeqCst)
+    }
+
+    /// Successful upserts.
+    pub fn upserts(&self) -> usize {
+        self.upserts.load(Ordering::SeqCst)
+    }
+
+    /// Opens handles on this database; fails while it is down.
+    pub fn opener(self: &Arc<Self>) -> StoreOpener {
+        let db = self.clone();
+        Arc::new(move || {
+            if db.down.load(Ordering::SeqCst) {
+                Err(down("open"))
+            } else {
+                Ok(Box::new(FakeStore(db.clone())) as Box<dyn StatusStore>)
+            }
+        })
+    }
+}
+
+fn down(action: &str) -> StoreError {
+    StoreError::BadData {
+        store: "fake".into(),
+        action: action.into(),
+        reason: "switched off".into(),
+    }
+}
+
+struct FakeStore(Arc<FakeDb>);
+
+impl StatusStore for FakeStore {
+    fn describe(&self) -> String {
+        "fake".into()
+    }
+
+    fn upsert_statuses(&mut self, rows: &[CallStatus]) -> Result<(), StoreError> {
+        if self.0.down.load(Ordering::SeqCst) {
+            return Err(down("upsert"));
+        }
+        let mut table = self.0.rows.lock().unwrap();
+        for r in rows {
+            table.insert(StatusKey::of(r), *r);
+        }
+        self.0.largest_batch.fetch_max(rows.len(), Ordering::SeqCst);
+        self.0.upserts.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn read_statuses(
+        &mut self,
+        _modid: Option<i32>,
+        _cmdid: Option<i32>,
+    ) -> Result<Vec<CallStatus>, StoreError> {
+        Ok(self.0.rows())
+    }
+}
