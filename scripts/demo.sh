@@ -40,7 +40,7 @@ echo "== simulator: module 1/1, error rate 2/10, 1000 calls"
 bin/lars simulator 1 1 2 1000
 
 echo
-echo "== statistics stored by the reporter (ServerCallStatus)"
+echo "== statistics stored by the reporter (ServerCallStatus: each host's current window)"
 for _ in $(seq 1 50); do
   bin/lars status 1 1 2>/dev/null | grep -q 127.0.0.1 && break
   sleep 0.1
