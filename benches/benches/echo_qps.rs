@@ -8,25 +8,21 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use lars_benches::echo::{start_echo_server, EchoMessage};
 use lars_benches::pingpong;
-use lars_reactor::frame;
+use lars_reactor::echo::{echo_handlers, EchoMessage, ECHO_MSGID};
+use lars_reactor::{frame, ServerConfig, TcpServer};
 
 fn main() {
-    let server = start_echo_server("127.0.0.1:0".parse().unwrap(), 2).expect("start echo server");
+    let mut config = ServerConfig::new("echo", "127.0.0.1:0".parse().unwrap());
+    config.threads = 2;
+    let server = TcpServer::start(config, echo_handlers).expect("start echo server");
     let addr = server.local_addr();
     let secs = pingpong::bench_seconds(5);
     println!("echo QPS: server with 2 worker loops on {addr}, {secs:?} per run");
     for clients in [1usize, 2, 8] {
         let result = pingpong::run(clients, secs, move |i| {
-            let request = frame::frame_to_vec(
-                1,
-                &EchoMessage {
-                    content: "Hello Lars!!!".into(),
-                    id: i as i32,
-                },
-            )
-            .expect("small frame");
+            let request = frame::frame_to_vec(ECHO_MSGID, &EchoMessage::hello(i as i32))
+                .expect("small frame");
             let mut stream = TcpStream::connect(addr).expect("connect");
             stream.set_nodelay(true).expect("nodelay");
             stream

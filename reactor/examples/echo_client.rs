@@ -10,16 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use lars_reactor::echo::{EchoMessage, ECHO_MSGID};
 use lars_reactor::{ClientConfig, Handlers, LoopThread, MsgRouter, TcpClient, TcpConn};
-
-/// The QPS test's message.
-#[derive(Clone, PartialEq, prost::Message)]
-pub struct EchoMessage {
-    #[prost(string, tag = "1")]
-    pub content: String,
-    #[prost(int32, tag = "2")]
-    pub id: i32,
-}
 
 fn main() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
@@ -47,20 +39,17 @@ fn main() {
         .map(|i| {
             let count = count.clone();
             LoopThread::spawn(&format!("echo-client-{i}"), move |el| {
-                let request = EchoMessage {
-                    content: "Hello Lars!!!".into(),
-                    id: i as i32,
-                };
+                let request = EchoMessage::hello(i as i32);
                 let mut router = MsgRouter::new();
                 let req = request.clone();
                 router
-                    .on(1, move |conn: &mut TcpConn, _echo: EchoMessage| {
+                    .on(ECHO_MSGID, move |conn: &mut TcpConn, _echo: EchoMessage| {
                         count.fetch_add(1, Ordering::Relaxed);
-                        let _ = conn.send_message(1, &req);
+                        let _ = conn.send_message(ECHO_MSGID, &req);
                     })
                     .expect("msgid 1 registered once");
                 let handlers = Handlers::new(router).on_connect(move |conn| {
-                    let _ = conn.send_message(1, &request);
+                    let _ = conn.send_message(ECHO_MSGID, &request);
                 });
                 if let Err(e) =
                     TcpClient::start(el, ClientConfig::new("echo", vec![addr]), handlers)

@@ -56,11 +56,13 @@
 //! | `thread_queue.rs` | [`ThreadQueue`]: many producers, one loop |
 //! | `thread_pool.rs` | [`LoopThread`], [`ThreadPool`] |
 //! | `config.rs` | [`Config`]: INI with typed getters |
+//! | `echo.rs` | the echo service of the QPS test |
 //! | `log_throttle.rs` | rate-limited warnings for peer-triggered events |
 #![warn(missing_docs)]
 
 pub mod buffer;
 pub mod config;
+pub mod echo;
 pub mod event_loop;
 pub mod frame;
 pub mod log_throttle;

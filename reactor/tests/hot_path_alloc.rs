@@ -4,12 +4,11 @@
 //! construction (a pre-encoded request, a fixed reply buffer).
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use lars_reactor::{frame, Handlers, MsgRouter, ServerConfig, TcpConn, TcpServer};
-use prost::Message;
+use lars_reactor::echo::{echo_handlers, EchoMessage, ECHO_MSGID};
+use lars_reactor::{frame, ServerConfig, TcpServer};
 
 struct Counting;
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
@@ -31,41 +30,13 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-#[derive(Clone, PartialEq, prost::Message)]
-struct EchoMessage {
-    #[prost(string, tag = "1")]
-    content: String,
-    #[prost(int32, tag = "2")]
-    id: i32,
-}
-
 #[test]
 fn echo_round_trips_do_not_allocate_on_the_server() {
     let mut config = ServerConfig::new("alloc", "127.0.0.1:0".parse().unwrap());
     config.threads = 2;
-    let server = TcpServer::start(config, || {
-        let scratch = RefCell::new(EchoMessage::default());
-        let mut router = MsgRouter::new();
-        router
-            .on_raw(1, move |conn: &mut TcpConn, body: &[u8]| {
-                let mut msg = scratch.borrow_mut();
-                msg.clear();
-                msg.merge(body).unwrap();
-                conn.send_message(1, &*msg).unwrap();
-            })
-            .unwrap();
-        Handlers::new(router)
-    })
-    .unwrap();
+    let server = TcpServer::start(config, echo_handlers).unwrap();
 
-    let request = frame::frame_to_vec(
-        1,
-        &EchoMessage {
-            content: "Hello Lars!!!".into(),
-            id: 7,
-        },
-    )
-    .unwrap();
+    let request = frame::frame_to_vec(ECHO_MSGID, &EchoMessage::hello(7)).unwrap();
     let mut stream = std::net::TcpStream::connect(server.local_addr()).unwrap();
     stream.set_nodelay(true).unwrap();
     stream
