@@ -21,6 +21,7 @@ build:
 
 test:
 	./scripts/ensure-mariadb.sh
+	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
 
 lint:

@@ -41,13 +41,19 @@ impl Agent {
             reporter: reporter.queue(),
         };
         let clock = Clock::default();
-        let tables = (0..TABLES)
+        let pending = (0..TABLES)
             .map(|i| TableThread::start(i, config.clone(), clock, links.clone()))
             .collect::<std::io::Result<Vec<_>>>()?;
-        let queues = tables.iter().map(TableThread::queue).collect();
+        // Wire the tables to the DNS link before any request can arrive, so
+        // no route answer finds the link without its tables.
+        let queues = pending.iter().map(|t| t.queue()).collect();
         if dns.queue().push(ToDns::AttachTables(queues)).is_err() {
             return Err(std::io::Error::other("DNS link stopped during start"));
         }
+        let tables = pending
+            .into_iter()
+            .map(|t| t.serve())
+            .collect::<std::io::Result<Vec<_>>>()?;
         log::info!(
             "agent serving UDP on {} (caller {caller}, DNS {:?}, reporter {})",
             tables

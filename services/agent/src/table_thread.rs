@@ -43,16 +43,28 @@ struct Shared {
     links: Links,
 }
 
+/// A table thread that has its queue but does not serve UDP yet: routes
+/// can be wired to it before the first request can arrive.
+pub struct PendingTable {
+    queue: ThreadQueue<ToTable>,
+    go: crossbeam_channel::Sender<()>,
+    bound: crossbeam_channel::Receiver<io::Result<SocketAddr>>,
+    thread: LoopThread,
+}
+
 impl TableThread {
-    /// Binds UDP port `base_port + index` and starts serving.
+    /// Starts the thread with its table and queue; UDP port
+    /// `base_port + index` is bound by [`PendingTable::serve`].
     pub fn start(
         index: usize,
         config: Arc<AgentConfig>,
         clock: Clock,
         links: Links,
-    ) -> io::Result<TableThread> {
+    ) -> io::Result<PendingTable> {
         let addr = SocketAddr::from((config.listen_ip, config.base_port + index as u16));
-        let (tx, rx) = crossbeam_channel::bounded(1);
+        let (queue_tx, queue_rx) = crossbeam_channel::bounded(1);
+        let (go_tx, go_rx) = crossbeam_channel::bounded::<()>(1);
+        let (bound_tx, bound_rx) = crossbeam_channel::bounded(1);
         let thread = LoopThread::spawn(&format!("agent-udp-{index}"), move |el| {
             let interval = config.report_interval;
             let shared = Rc::new(Shared {
@@ -61,35 +73,29 @@ impl TableThread {
                 clock,
                 links,
             });
-            let bound = UdpServer::start(
-                el,
-                &format!("agent table {index}"),
-                addr,
-                router(shared.clone()),
-            );
-            let bound = match bound {
-                Ok((_, bound)) => bound,
-                Err(e) => {
-                    let _ = tx.send(Err(io::Error::new(
-                        e.kind(),
-                        format!("bind UDP {addr}: {e}"),
-                    )));
-                    return;
-                }
-            };
             let from_dns = shared.clone();
             let queue = ThreadQueue::unbounded(el, move |_el, updates| from_dns.apply(updates));
+            let _ = queue_tx.send(queue);
+            // Serve only once the agent has wired this table to the DNS link.
+            if go_rx.recv().is_err() {
+                return;
+            }
+            let name = format!("agent table {index}");
+            let bound = UdpServer::start(el, &name, addr, router(shared.clone()))
+                .map(|(_, bound)| bound)
+                .map_err(|e| io::Error::new(e.kind(), format!("bind UDP {addr}: {e}")));
             let reports = shared;
             el.run_every(interval, move |_el: &mut EventLoop| reports.send_reports());
-            let _ = tx.send(Ok((queue, bound)));
+            let _ = bound_tx.send(bound);
         })?;
-        let (queue, addr) = rx
+        let queue = queue_rx
             .recv()
-            .map_err(|_| io::Error::other("table thread died during start"))??;
-        Ok(TableThread {
+            .map_err(|_| io::Error::other("table thread died during start"))?;
+        Ok(PendingTable {
             queue,
-            addr,
-            _thread: thread,
+            go: go_tx,
+            bound: bound_rx,
+            thread,
         })
     }
 
@@ -101,6 +107,27 @@ impl TableThread {
     /// The bound UDP address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+}
+
+impl PendingTable {
+    /// The thread's queue (for routes from DNS).
+    pub fn queue(&self) -> ThreadQueue<ToTable> {
+        self.queue.clone()
+    }
+
+    /// Binds the UDP port and starts answering requests.
+    pub fn serve(self) -> io::Result<TableThread> {
+        let _ = self.go.send(());
+        let addr = self
+            .bound
+            .recv()
+            .map_err(|_| io::Error::other("table thread died before serving"))??;
+        Ok(TableThread {
+            queue: self.queue,
+            addr,
+            _thread: self.thread,
+        })
     }
 }
 
@@ -216,7 +243,7 @@ impl Shared {
                 } => {
                     table.apply_route(modid, cmdid, &hosts, now, &self.config.lb);
                 }
-                ToTable::DnsReconnected => table.on_dns_reconnect(),
+                ToTable::DnsReconnected => table.on_dns_reconnect(now),
             }
         }
         drop(table);

@@ -67,6 +67,11 @@ pub struct ModuleLb {
     /// `None` until a route has been applied: such a module re-pulls on the
     /// first request after [`mark_new`](Self::mark_new).
     last_update_time: Option<u64>,
+    /// When the outstanding route request was sent (meaningful while
+    /// `Pulling`): an answer that never comes is asked again after
+    /// `update_timeout`, so a lost answer cannot leave a module pulling
+    /// forever.
+    pulled_at: u64,
     hosts: HashMap<u64, HostStats>,
     idle: VecDeque<u64>,
     overload: VecDeque<u64>,
@@ -85,6 +90,7 @@ impl ModuleLb {
             cmdid,
             status: RouteStatus::Pulling,
             last_update_time: None,
+            pulled_at: 0,
             hosts: HashMap::new(),
             idle: VecDeque::new(),
             overload: VecDeque::new(),
@@ -184,19 +190,23 @@ impl ModuleLb {
 
     /// Whether the route must be asked again: the status is `New` and
     /// `now - last_update_time > update_timeout` (or no route was ever
-    /// applied). The caller sends the request and calls
-    /// [`mark_pulling`](Self::mark_pulling).
+    /// applied), or the status is `Pulling` and the request went unanswered
+    /// for more than `update_timeout`. The caller sends the request and
+    /// calls [`mark_pulling`](Self::mark_pulling).
     pub fn needs_repull(&self, now: u64, cfg: &LbConfig) -> bool {
-        self.status == RouteStatus::New
-            && match self.last_update_time {
+        match self.status {
+            RouteStatus::New => match self.last_update_time {
                 None => true,
                 Some(t) => now.saturating_sub(t) > cfg.update_timeout,
-            }
+            },
+            RouteStatus::Pulling => now.saturating_sub(self.pulled_at) > cfg.update_timeout,
+        }
     }
 
-    /// Records that a route request was sent: status `Pulling`.
-    pub fn mark_pulling(&mut self) {
+    /// Records that a route request was sent at `now`: status `Pulling`.
+    pub fn mark_pulling(&mut self, now: u64) {
         self.status = RouteStatus::Pulling;
+        self.pulled_at = now;
     }
 
     /// The DNS connection was (re)established: an outstanding request was

@@ -5,7 +5,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
-use super::module::{ModuleLb, Pick, RouteStatus, RouteUpdate};
+use super::module::{ModuleLb, Pick, RouteUpdate};
 use super::report::ModuleReport;
 use super::{module_key, LbConfig};
 
@@ -69,7 +69,8 @@ impl RouteTable {
         now: u64,
         cfg: &LbConfig,
     ) -> (i32, Option<(u32, u16)>) {
-        let Some(module) = known_or_pull(&mut self.modules, &mut self.pulls, modid, cmdid) else {
+        let Some(module) = known_or_pull(&mut self.modules, &mut self.pulls, modid, cmdid, now)
+        else {
             return (RET_NOEXIST, None);
         };
         let pick = module.get_host(cfg);
@@ -110,7 +111,8 @@ impl RouteTable {
         now: u64,
         cfg: &LbConfig,
     ) -> Vec<(u32, u16)> {
-        let Some(module) = known_or_pull(&mut self.modules, &mut self.pulls, modid, cmdid) else {
+        let Some(module) = known_or_pull(&mut self.modules, &mut self.pulls, modid, cmdid, now)
+        else {
             return Vec::new();
         };
         let hosts = module.all_hosts();
@@ -146,9 +148,9 @@ impl RouteTable {
     /// in [`take_pull_requests`](Self::take_pull_requests)), so pushes flow
     /// again without waiting for `update_timeout`. Modules keep answering
     /// from the hosts they have meanwhile.
-    pub fn on_dns_reconnect(&mut self) {
+    pub fn on_dns_reconnect(&mut self, now: u64) {
         for module in self.modules.values_mut() {
-            module.mark_pulling();
+            module.mark_pulling(now);
             self.pulls.push((module.modid(), module.cmdid()));
         }
     }
@@ -192,22 +194,24 @@ fn known_or_pull<'a>(
     pulls: &mut Vec<(i32, i32)>,
     modid: i32,
     cmdid: i32,
+    now: u64,
 ) -> Option<&'a mut ModuleLb> {
     match modules.entry(module_key(modid, cmdid)) {
         Entry::Occupied(slot) => Some(slot.into_mut()),
         Entry::Vacant(slot) => {
-            slot.insert(ModuleLb::new_pulling(modid, cmdid));
+            slot.insert(ModuleLb::new_pulling(modid, cmdid))
+                .mark_pulling(now);
             pulls.push((modid, cmdid));
             None
         }
     }
 }
 
-/// After answering: re-pull a `New` module whose route is too old.
+/// After answering: re-pull a module whose route is too old, or whose
+/// request went unanswered too long.
 fn repull_if_stale(module: &mut ModuleLb, pulls: &mut Vec<(i32, i32)>, now: u64, cfg: &LbConfig) {
     if module.needs_repull(now, cfg) {
-        debug_assert_eq!(module.status(), RouteStatus::New);
-        module.mark_pulling();
+        module.mark_pulling(now);
         pulls.push((module.modid(), module.cmdid()));
     }
 }

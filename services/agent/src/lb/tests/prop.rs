@@ -120,7 +120,7 @@ proptest! {
                     t.apply_route(modid, 0, &route, now, &cfg);
                 }
                 Op::Advance(secs) => now += secs,
-                Op::Reconnect => t.on_dns_reconnect(),
+                Op::Reconnect => t.on_dns_reconnect(now),
                 Op::TakeReport => {
                     let mut out = Vec::new();
                     t.take_reports(now, &mut out);

@@ -63,7 +63,7 @@ fn answers_carry_spec_return_codes() {
 }
 
 #[test]
-fn update_timeout_repulls_only_a_new_module() {
+fn update_timeout_repulls_a_new_module_and_a_pulling_one_waits() {
     let cfg = LbConfig::default();
     let mut t = RouteTable::new();
     t.get_host(1, 1, 90, &cfg);
@@ -78,11 +78,11 @@ fn update_timeout_repulls_only_a_new_module() {
     assert_eq!(t.get_host(1, 1, 116, &cfg), (RET_SUCC, Some(addr(1))));
     assert_eq!(t.take_pull_requests(), vec![(1, 1)]);
     assert_eq!(t.module(1, 1).unwrap().status(), RouteStatus::Pulling);
-    // Pulling: no second request however old the route.
-    t.get_host(1, 1, 500, &cfg);
-    t.get_route(1, 1, 500, &cfg);
+    // Pulling: no second request while the first may still be answered.
+    t.get_host(1, 1, 131, &cfg);
+    t.get_route(1, 1, 131, &cfg);
     assert!(!t.has_pull_requests());
-    t.apply_route(1, 1, &[addr(1)], 501, &cfg);
+    t.apply_route(1, 1, &[addr(1)], 131, &cfg);
     assert_eq!(t.module(1, 1).unwrap().status(), RouteStatus::New);
 }
 
@@ -96,7 +96,7 @@ fn dns_reconnect_pulls_every_module_again_at_once() {
     t.get_host(2, 2, 120, &cfg); // stale: re-pulled, answer lost
     assert_eq!(t.take_pull_requests(), vec![(1, 1), (2, 2), (2, 2)]);
 
-    t.on_dns_reconnect();
+    t.on_dns_reconnect(130);
     let mut pulls = t.take_pull_requests();
     pulls.sort();
     assert_eq!(
@@ -185,4 +185,25 @@ fn negative_ids_are_distinct_modules() {
     t.get_host(1, -1, 0, &cfg);
     t.get_host(-1, -1, 0, &cfg);
     assert_eq!(t.len(), 3);
+}
+
+#[test]
+fn an_unanswered_pull_is_sent_again_after_update_timeout() {
+    let cfg = LbConfig::default();
+    let mut t = RouteTable::new();
+    assert_eq!(t.get_host(4, 4, 100, &cfg), (RET_NOEXIST, None));
+    assert_eq!(t.take_pull_requests(), vec![(4, 4)]);
+    // The answer is lost: no duplicate request within update_timeout...
+    assert_eq!(
+        t.get_host(4, 4, 100 + cfg.update_timeout, &cfg),
+        (RET_NOEXIST, None)
+    );
+    assert!(t.take_pull_requests().is_empty());
+    // ...and one more request after it.
+    assert_eq!(
+        t.get_host(4, 4, 101 + cfg.update_timeout, &cfg),
+        (RET_NOEXIST, None)
+    );
+    assert_eq!(t.take_pull_requests(), vec![(4, 4)]);
+    assert_eq!(t.module(4, 4).unwrap().status(), RouteStatus::Pulling);
 }

@@ -1,0 +1,241 @@
+//! Runs the real daemons as child processes for end-to-end tests.
+//!
+//! The binaries are taken from the cargo target directory the tests run
+//! from (`cargo test --workspace` builds them; `make test` builds them
+//! first explicitly). Each [`Stack`] gets its own directory, config files
+//! and free ports, so tests run in parallel; children are killed on drop.
+#![warn(missing_docs)]
+
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use lars_store::StoreConfig;
+use lars_testkit::stores::{TempMysql, TempSqlite};
+
+/// The directory holding the workspace's binaries.
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> -> target/<profile>
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .to_path_buf()
+}
+
+/// The path of workspace binary `name`, checked to exist.
+pub fn binary(name: &str) -> PathBuf {
+    let path = bin_dir().join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace --bins` (make test does)",
+        path.display()
+    );
+    path
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_tcp_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A base port with three free consecutive UDP ports on 127.0.0.1.
+pub fn free_udp_base() -> u16 {
+    for _ in 0..200 {
+        let first = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let base = first.local_addr().unwrap().port();
+        if base > 65533 {
+            continue;
+        }
+        if UdpSocket::bind(("127.0.0.1", base + 1)).is_ok()
+            && UdpSocket::bind(("127.0.0.1", base + 2)).is_ok()
+        {
+            return base;
+        }
+    }
+    panic!("no three consecutive free UDP ports");
+}
+
+/// Which store the stack uses.
+pub enum Store {
+    /// A fresh SQLite file (with the demo routes).
+    Sqlite(TempSqlite),
+    /// A fresh MariaDB database (demo routes loaded by `lars route demo`).
+    Mysql(TempMysql),
+}
+
+impl Store {
+    fn ini(&self) -> String {
+        match self {
+            Store::Sqlite(s) => s.ini(),
+            Store::Mysql(m) => m.ini(),
+        }
+    }
+
+    /// The store's config, to read or write it from the test.
+    pub fn config(&self) -> &StoreConfig {
+        match self {
+            Store::Sqlite(s) => &s.config,
+            Store::Mysql(m) => &m.config,
+        }
+    }
+}
+
+/// The three daemons, running.
+pub struct Stack {
+    /// Working directory with the config files and logs.
+    pub dir: PathBuf,
+    /// The store.
+    pub store: Store,
+    /// lars-dns address.
+    pub dns_port: u16,
+    /// First agent UDP port.
+    pub agent_base: u16,
+    dns: Option<Child>,
+    reporter: Option<Child>,
+    agent: Option<Child>,
+}
+
+impl Stack {
+    /// Starts dns, reporter and agent; `lb` is extra `[loadbalance]` lines.
+    pub fn start(store: Store, lb: &str) -> Stack {
+        let dir = std::env::temp_dir().join(format!(
+            "lars-e2e-{}-{}",
+            std::process::id(),
+            free_tcp_port()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (dns_port, reporter_port, agent_base) =
+            (free_tcp_port(), free_tcp_port(), free_udp_base());
+        let store_ini = store.ini();
+        write(&dir, "dns.conf", &format!(
+            "[reactor]\nport = {dns_port}\nthreadNum = 2\n{store_ini}[dns]\npoll_interval = 0.1\nstore_connect_attempts = 10\n"
+        ));
+        write(&dir, "reporter.conf", &format!(
+            "[reactor]\nport = {reporter_port}\nthreadNum = 1\n{store_ini}[reporter]\nflush_interval = 0.2\ndb_thread_cnt = 2\n"
+        ));
+        write(&dir, "agent.conf", &format!(
+            "[agent]\nbase_port = {agent_base}\nreport_interval = 0.2\n\
+             [dnsserver]\nport = {dns_port}\n[reporter]\nport = {reporter_port}\n[loadbalance]\n{lb}\n"
+        ));
+        let mut stack = Stack {
+            dir,
+            store,
+            dns_port,
+            agent_base,
+            dns: None,
+            reporter: None,
+            agent: None,
+        };
+        if let Store::Mysql(_) = stack.store {
+            // Demo routes for MariaDB (SQLite files get them on creation).
+            let out = stack.lars(&["route", "--config", "dns.conf", "demo"]);
+            assert!(
+                out.status.success(),
+                "route demo: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        stack.start_dns();
+        stack.reporter = Some(stack.spawn("lars-reporter", "reporter.conf"));
+        stack.start_agent();
+        stack.wait_tcp(dns_port);
+        stack.wait_tcp(reporter_port);
+        stack
+    }
+
+    fn spawn(&self, name: &str, conf: &str) -> Child {
+        let log = std::fs::File::create(self.dir.join(format!("{name}.log"))).unwrap();
+        Command::new(binary(name))
+            .args(["-c", conf])
+            .current_dir(&self.dir)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {name}: {e}"))
+    }
+
+    fn wait_tcp(&self, port: u16) {
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let up = lars_testkit::wait_until(Duration::from_secs(10), || {
+            std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_ok()
+        });
+        assert!(
+            up,
+            "nothing listens on {addr}; logs in {}",
+            self.dir.display()
+        );
+    }
+
+    /// Starts (or restarts) lars-dns.
+    pub fn start_dns(&mut self) {
+        self.dns = Some(self.spawn("lars-dns", "dns.conf"));
+        self.wait_tcp(self.dns_port);
+    }
+
+    /// Kills lars-dns with SIGKILL.
+    pub fn kill_dns(&mut self) {
+        kill(self.dns.take());
+    }
+
+    /// Starts the agent.
+    pub fn start_agent(&mut self) {
+        self.agent = Some(self.spawn("lars-agent", "agent.conf"));
+    }
+
+    /// Stops the agent (SIGTERM) and waits for it.
+    pub fn stop_agent(&mut self) {
+        if let Some(mut child) = self.agent.take() {
+            // SAFETY: plain kill(2) on our own child's pid.
+            unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+            let _ = child.wait();
+        }
+    }
+
+    /// Runs the `lars` tool in the stack's directory.
+    pub fn lars(&self, args: &[&str]) -> Output {
+        Command::new(binary("lars"))
+            .args(args)
+            .current_dir(&self.dir)
+            .output()
+            .expect("run lars")
+    }
+
+    /// A client of this stack's agent with the given timeout.
+    pub fn client(&self, timeout: Duration) -> lars_api::LarsClient {
+        lars_api::LarsClient::with_options(lars_api::ClientOptions {
+            agent_ip: std::net::Ipv4Addr::LOCALHOST,
+            base_port: self.agent_base,
+            timeout,
+        })
+        .unwrap()
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        kill(self.agent.take());
+        kill(self.reporter.take());
+        kill(self.dns.take());
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn kill(child: Option<Child>) {
+    if let Some(mut c) = child {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
