@@ -35,8 +35,8 @@ for threads in 1 2 10; do
   out=$(bin/lars --timeout-ms 1000 qps "$threads" --seconds "$seconds")
   after=$(cpu_ticks)
   summary=$(echo "$out" | tail -n 3 | tr '\n' ' ')
-  qps=$(echo "$out" | grep -oE 'total[^0-9]*[0-9.]+' | grep -oE '[0-9.]+$' | tail -1)
+  calls=$(echo "$out" | grep -oE 'total: [0-9]+' | grep -oE '[0-9]+$' | tail -1)
   cpu_s=$(echo "scale=3; ($after - $before) / $tick" | bc)
-  per_req=$(echo "scale=2; ($after - $before) * 1000000 / $tick / ($qps * $seconds)" | bc 2>/dev/null || echo "?")
+  per_req=$(echo "scale=2; ($after - $before) * 1000000 / $tick / $calls" | bc 2>/dev/null || echo "?")
   echo "threads $threads: $summary| agent CPU ${cpu_s}s, ${per_req} us per get_host+report"
 done

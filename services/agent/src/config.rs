@@ -24,6 +24,9 @@ pub struct AgentConfig {
     /// `[agent] caller_ip`: this host's IPv4 in reports; by default the
     /// address of the host name, else 127.0.0.1.
     pub caller_ip: Option<Ipv4Addr>,
+    /// `[agent] busy_poll_us` (0 = off): microseconds a UDP thread keeps
+    /// polling after a request before it sleeps, trading CPU for latency.
+    pub busy_poll: Option<Duration>,
     /// `[loadbalance]`: the load-balancing tunables.
     pub lb: LbConfig,
 }
@@ -62,7 +65,17 @@ impl AgentConfig {
             None => None,
             Some(_) => Some(ip(cfg, "agent", "caller_ip", "")?),
         };
+        let busy_poll_us: u64 = cfg.get_int("agent", "busy_poll_us", 0)?;
+        if busy_poll_us > 1_000_000 {
+            return Err(cfg.bad_value(
+                "agent",
+                "busy_poll_us",
+                &busy_poll_us.to_string(),
+                "must be at most 1000000",
+            ));
+        }
         Ok(AgentConfig {
+            busy_poll: (busy_poll_us > 0).then(|| Duration::from_micros(busy_poll_us)),
             listen_ip,
             base_port,
             dns_servers,

@@ -67,6 +67,7 @@ impl TableThread {
         let (bound_tx, bound_rx) = crossbeam_channel::bounded(1);
         let thread = LoopThread::spawn(&format!("agent-udp-{index}"), move |el| {
             let interval = config.report_interval;
+            let busy_poll = config.busy_poll;
             let shared = Rc::new(Shared {
                 table: RefCell::new(RouteTable::new()),
                 config,
@@ -80,6 +81,7 @@ impl TableThread {
             if go_rx.recv().is_err() {
                 return;
             }
+            el.set_busy_poll(busy_poll);
             let name = format!("agent table {index}");
             let bound = UdpServer::start(el, &name, addr, router(shared.clone()))
                 .map(|(_, bound)| bound)
