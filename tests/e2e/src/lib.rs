@@ -134,12 +134,7 @@ impl Stack {
         };
         if let Store::Mysql(_) = stack.store {
             // Demo routes for MariaDB (SQLite files get them on creation).
-            let out = stack.lars(&["route", "--config", "dns.conf", "demo"]);
-            assert!(
-                out.status.success(),
-                "route demo: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            stack.route_ok(&["demo"]);
         }
         stack.start_dns();
         stack.reporter = Some(stack.spawn("lars-reporter", "reporter.conf"));
@@ -205,6 +200,23 @@ impl Stack {
             .current_dir(&self.dir)
             .output()
             .expect("run lars")
+    }
+
+    /// Runs `lars route --config dns.conf ARGS...` against the stack's store.
+    pub fn route_cmd(&self, args: &[&str]) -> Output {
+        let mut full = vec!["route", "--config", "dns.conf"];
+        full.extend_from_slice(args);
+        self.lars(&full)
+    }
+
+    /// Like [`Stack::route_cmd`], asserting success.
+    pub fn route_ok(&self, args: &[&str]) {
+        let out = self.route_cmd(args);
+        assert!(
+            out.status.success(),
+            "lars route {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// A client of this stack's agent with the given timeout.

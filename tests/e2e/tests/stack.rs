@@ -89,36 +89,14 @@ fn route_add_and_del_reach_get_route_within_3s() {
     let stack = sqlite_stack("");
     let mut client = stack.client(T);
     ready(&mut client, 1, 2);
-    let out = stack.lars(&[
-        "route",
-        "--config",
-        "dns.conf",
-        "add",
-        "1",
-        "2",
-        "192.168.1.177:7777",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    stack.route_ok(&["add", "1", "2", "192.168.1.177:7777"]);
     assert!(wait_until(Duration::from_secs(3), || route(
         &mut client,
         1,
         2
     )
     .contains(&"192.168.1.177:7777".into())));
-    let out = stack.lars(&[
-        "route",
-        "--config",
-        "dns.conf",
-        "del",
-        "1",
-        "2",
-        "192.168.1.177:7777",
-    ]);
-    assert!(out.status.success());
+    stack.route_ok(&["del", "1", "2", "192.168.1.177:7777"]);
     assert!(wait_until(Duration::from_secs(3), || route(
         &mut client,
         1,
@@ -126,15 +104,7 @@ fn route_add_and_del_reach_get_route_within_3s() {
     )
     .len()
         == 2));
-    let bad = stack.lars(&[
-        "route",
-        "--config",
-        "dns.conf",
-        "add",
-        "1",
-        "2",
-        "300.1.1.1:1",
-    ]);
+    let bad = stack.route_cmd(&["add", "1", "2", "300.1.1.1:1"]);
     assert!(!bad.status.success(), "a malformed IP is refused");
 }
 
@@ -168,20 +138,7 @@ fn the_stack_on_mariadb_serves_routes_and_stores_statistics() {
     let mut client = stack.client(T);
     ready(&mut client, 1, 1);
     assert_eq!(route(&mut client, 1, 1).len(), 3);
-    let out = stack.lars(&[
-        "route",
-        "--config",
-        "dns.conf",
-        "add",
-        "1",
-        "1",
-        "10.1.1.1:1",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    stack.route_ok(&["add", "1", "1", "10.1.1.1:1"]);
     assert!(wait_until(Duration::from_secs(3), || route(
         &mut client,
         1,
@@ -202,16 +159,7 @@ fn killing_dns_leaves_get_host_answering_and_a_restart_restores_pushes() {
         host(&mut client, 1, 1);
     }
     stack.start_dns();
-    let out = stack.lars(&[
-        "route",
-        "--config",
-        "dns.conf",
-        "add",
-        "1",
-        "1",
-        "10.7.7.7:7",
-    ]);
-    assert!(out.status.success());
+    stack.route_ok(&["add", "1", "1", "10.7.7.7:7"]);
     assert!(
         wait_until(Duration::from_secs(10), || route(&mut client, 1, 1)
             .contains(&"10.7.7.7:7".into())),
