@@ -34,24 +34,25 @@ fn dns_on(store: &StoreConfig, addr: SocketAddr) -> DnsService {
 type Reports = Arc<Mutex<Vec<(Instant, ReportStatusRequest)>>>;
 
 fn reporter_stand_in() -> (TcpServer, Reports) {
+    reporter_stand_in_on("127.0.0.1:0".parse().unwrap())
+}
+
+fn reporter_stand_in_on(addr: SocketAddr) -> (TcpServer, Reports) {
     let reports: Reports = Arc::default();
     let sink = reports.clone();
-    let server = TcpServer::start(
-        ServerConfig::new("reporter", "127.0.0.1:0".parse().unwrap()),
-        move || {
-            let sink = sink.clone();
-            let mut router = MsgRouter::new();
-            router
-                .on(
-                    msgid::REPORT_STATUS_REQUEST,
-                    move |_: &mut TcpConn, r: ReportStatusRequest| {
-                        sink.lock().unwrap().push((Instant::now(), r))
-                    },
-                )
-                .unwrap();
-            Handlers::new(router)
-        },
-    )
+    let server = TcpServer::start(ServerConfig::new("reporter", addr), move || {
+        let sink = sink.clone();
+        let mut router = MsgRouter::new();
+        router
+            .on(
+                msgid::REPORT_STATUS_REQUEST,
+                move |_: &mut TcpConn, r: ReportStatusRequest| {
+                    sink.lock().unwrap().push((Instant::now(), r))
+                },
+            )
+            .unwrap();
+        Handlers::new(router)
+    })
     .unwrap();
     (server, reports)
 }
@@ -356,5 +357,61 @@ fn a_taken_port_is_a_clear_start_error() {
     assert!(
         err.to_string().contains(&format!("127.0.0.1:{port}")),
         "{err}"
+    );
+}
+
+#[test]
+fn while_the_reporter_is_down_only_the_latest_statistics_are_kept() {
+    let db = TempSqlite::new("agent_reporter_down");
+    let dns = dns_on(&db.config, "127.0.0.1:0".parse().unwrap());
+    // A port with nothing listening yet: the reporter is "down".
+    let reporter_addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let agent = agent(dns.local_addr(), reporter_addr, "");
+    let mut api = Api::new(&agent);
+    api.get_host(1, 1);
+    let host = api.wait_for_host(1, 1);
+    // Several report intervals (0.3 s) pass with traffic while it is down.
+    let start = Instant::now();
+    let mut sent = 0u32;
+    while start.elapsed() < Duration::from_millis(1200) {
+        api.report(1, 1, &host, retcode::SUCC);
+        api.get_host(1, 1);
+        sent += 1;
+    }
+    // One more interval, so the last reports are in the held statistics.
+    std::thread::sleep(Duration::from_millis(400));
+    let (_reporter, reports) = reporter_stand_in_on(reporter_addr);
+    assert!(wait_until(Duration::from_secs(8), || !reports
+        .lock()
+        .unwrap()
+        .is_empty()));
+    std::thread::sleep(Duration::from_millis(100));
+    let reports = reports.lock().unwrap();
+    let held: Vec<_> = reports
+        .iter()
+        .filter(|(_, r)| (r.modid, r.cmdid) == (1, 1))
+        .collect();
+    assert_eq!(
+        held.len(),
+        1,
+        "one held message per module, not one per interval"
+    );
+    let result = held[0]
+        .1
+        .results
+        .iter()
+        .find(|r| {
+            addr_text(&HostInfo {
+                ip: r.ip,
+                port: r.port,
+            }) == host
+        })
+        .unwrap();
+    assert_eq!(
+        result.succ, sent,
+        "the latest statistics: every success of the window"
     );
 }
