@@ -27,6 +27,9 @@ pub struct AgentConfig {
     /// `[agent] busy_poll_us` (0 = off): microseconds a UDP thread keeps
     /// polling after a request before it sleeps, trading CPU for latency.
     pub busy_poll: Option<Duration>,
+    /// `[agent] max_modules` (100000): modules each of the three tables
+    /// holds at most; requests for more answer RET_NOEXIST.
+    pub max_modules: usize,
     /// `[loadbalance]`: the load-balancing tunables.
     pub lb: LbConfig,
 }
@@ -74,7 +77,12 @@ impl AgentConfig {
                 "must be at most 1000000",
             ));
         }
+        let max_modules: usize = cfg.get_int("agent", "max_modules", 100_000)?;
+        if max_modules == 0 {
+            return Err(cfg.bad_value("agent", "max_modules", "0", "must be at least 1"));
+        }
         Ok(AgentConfig {
+            max_modules,
             busy_poll: (busy_poll_us > 0).then(|| Duration::from_micros(busy_poll_us)),
             listen_ip,
             base_port,

@@ -69,7 +69,7 @@ impl TableThread {
             let interval = config.report_interval;
             let busy_poll = config.busy_poll;
             let shared = Rc::new(Shared {
-                table: RefCell::new(RouteTable::new()),
+                table: RefCell::new(RouteTable::with_max_modules(config.max_modules)),
                 config,
                 clock,
                 links,

@@ -44,17 +44,45 @@ pub enum RouteApply {
 /// Single-threaded: owned and driven by one loop thread. Route requests it
 /// decides to send are queued and drained with
 /// [`take_pull_requests`](Self::take_pull_requests).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RouteTable {
     modules: HashMap<u64, ModuleLb>,
     /// `(modid, cmdid)` of route requests to send, in decision order.
     pulls: Vec<(i32, i32)>,
+    /// Modules the table holds at most: requests for further unknown
+    /// modules are answered `RET_NOEXIST` without creating them, so a
+    /// caller asking for random modules cannot grow memory without bound.
+    max_modules: usize,
+    /// Requests refused because the table was full (for logs).
+    refused: u64,
+}
+
+impl Default for RouteTable {
+    fn default() -> Self {
+        RouteTable::with_max_modules(usize::MAX)
+    }
 }
 
 impl RouteTable {
-    /// An empty table.
+    /// An empty table without a module limit.
     pub fn new() -> Self {
         RouteTable::default()
+    }
+
+    /// An empty table holding at most `max_modules` modules.
+    pub fn with_max_modules(max_modules: usize) -> Self {
+        RouteTable {
+            modules: HashMap::new(),
+            pulls: Vec::new(),
+            max_modules,
+            refused: 0,
+        }
+    }
+
+    /// Requests for new modules refused because the table was full, since
+    /// the last call (the I/O shell logs them).
+    pub fn take_refused(&mut self) -> u64 {
+        std::mem::take(&mut self.refused)
     }
 
     /// Answers an API `get_host` (SPEC §7.3): `(retcode, host)`.
@@ -69,8 +97,15 @@ impl RouteTable {
         now: u64,
         cfg: &LbConfig,
     ) -> (i32, Option<(u32, u16)>) {
-        let Some(module) = known_or_pull(&mut self.modules, &mut self.pulls, modid, cmdid, now)
-        else {
+        let Some(module) = known_or_pull(
+            &mut self.modules,
+            &mut self.pulls,
+            &mut self.refused,
+            self.max_modules,
+            modid,
+            cmdid,
+            now,
+        ) else {
             return (RET_NOEXIST, None);
         };
         let pick = module.get_host(cfg);
@@ -111,8 +146,15 @@ impl RouteTable {
         now: u64,
         cfg: &LbConfig,
     ) -> Vec<(u32, u16)> {
-        let Some(module) = known_or_pull(&mut self.modules, &mut self.pulls, modid, cmdid, now)
-        else {
+        let Some(module) = known_or_pull(
+            &mut self.modules,
+            &mut self.pulls,
+            &mut self.refused,
+            self.max_modules,
+            modid,
+            cmdid,
+            now,
+        ) else {
             return Vec::new();
         };
         let hosts = module.all_hosts();
@@ -187,31 +229,39 @@ impl RouteTable {
     }
 }
 
-/// The module if known; otherwise creates it `Pulling`, queues its route
-/// request and returns `None`.
-fn known_or_pull<'a>(
-    modules: &'a mut HashMap<u64, ModuleLb>,
-    pulls: &mut Vec<(i32, i32)>,
-    modid: i32,
-    cmdid: i32,
-    now: u64,
-) -> Option<&'a mut ModuleLb> {
-    match modules.entry(module_key(modid, cmdid)) {
-        Entry::Occupied(slot) => Some(slot.into_mut()),
-        Entry::Vacant(slot) => {
-            slot.insert(ModuleLb::new_pulling(modid, cmdid))
-                .mark_pulling(now);
-            pulls.push((modid, cmdid));
-            None
-        }
-    }
-}
-
 /// After answering: re-pull a module whose route is too old, or whose
 /// request went unanswered too long.
 fn repull_if_stale(module: &mut ModuleLb, pulls: &mut Vec<(i32, i32)>, now: u64, cfg: &LbConfig) {
     if module.needs_repull(now, cfg) {
         module.mark_pulling(now);
         pulls.push((module.modid(), module.cmdid()));
+    }
+}
+
+/// The module if known; otherwise creates it `Pulling`, queues its route
+/// request and returns `None` — unless the table already holds
+/// `max_modules`, in which case the request is only counted in `refused`.
+fn known_or_pull<'a>(
+    modules: &'a mut HashMap<u64, ModuleLb>,
+    pulls: &mut Vec<(i32, i32)>,
+    refused: &mut u64,
+    max_modules: usize,
+    modid: i32,
+    cmdid: i32,
+    now: u64,
+) -> Option<&'a mut ModuleLb> {
+    let full = modules.len() >= max_modules;
+    match modules.entry(module_key(modid, cmdid)) {
+        Entry::Occupied(slot) => Some(slot.into_mut()),
+        Entry::Vacant(_) if full => {
+            *refused += 1;
+            None
+        }
+        Entry::Vacant(slot) => {
+            slot.insert(ModuleLb::new_pulling(modid, cmdid))
+                .mark_pulling(now);
+            pulls.push((modid, cmdid));
+            None
+        }
     }
 }

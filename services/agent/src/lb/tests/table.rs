@@ -207,3 +207,23 @@ fn an_unanswered_pull_is_sent_again_after_update_timeout() {
     assert_eq!(t.take_pull_requests(), vec![(4, 4)]);
     assert_eq!(t.module(4, 4).unwrap().status(), RouteStatus::Pulling);
 }
+
+#[test]
+fn a_full_table_refuses_new_modules_but_serves_known_ones() {
+    let cfg = LbConfig::default();
+    let mut t = RouteTable::with_max_modules(2);
+    t.get_host(1, 1, 0, &cfg);
+    t.get_host(2, 2, 0, &cfg);
+    t.apply_route(1, 1, &[addr(1)], 0, &cfg);
+    assert_eq!(t.take_pull_requests(), vec![(1, 1), (2, 2)]);
+    assert_eq!(t.get_host(3, 3, 0, &cfg), (RET_NOEXIST, None));
+    assert!(t.get_route(4, 4, 0, &cfg).is_empty());
+    assert!(t.module(3, 3).is_none() && t.module(4, 4).is_none());
+    assert!(
+        t.take_pull_requests().is_empty(),
+        "no request for refused modules"
+    );
+    assert_eq!(t.take_refused(), 2);
+    assert_eq!(t.get_host(1, 1, 0, &cfg), (RET_SUCC, Some(addr(1))));
+    assert_eq!(t.len(), 2);
+}
