@@ -286,6 +286,9 @@ impl EventLoop {
         if let Some(now) = now {
             if !events.is_empty() {
                 self.last_busy = now;
+            } else if timeout == Some(Duration::ZERO) {
+                // Spinning: let other runnable threads on this core go first.
+                std::thread::yield_now();
             }
         }
         for event in events.iter() {
