@@ -17,7 +17,7 @@ use lars_reactor::{EventLoop, LoopThread, MsgRouter, ThreadQueue, UdpCtx, UdpSer
 
 use crate::clock::Clock;
 use crate::config::AgentConfig;
-use crate::lb::{RouteTable, RET_SUCC};
+use crate::lb::RouteTable;
 use crate::messages::{ToDns, ToReporter, ToTable};
 
 /// The links a table thread talks to.
@@ -190,11 +190,7 @@ impl Shared {
             req.cmdid,
             ip_from_wire(host.ip),
             port,
-            if req.retcode == RET_SUCC {
-                RET_SUCC
-            } else {
-                req.retcode
-            },
+            req.retcode,
             now,
             &self.config.lb,
         );
