@@ -9,7 +9,7 @@ use lars_reactor::ServerConfig;
 use lars_store::{open_route_store, parse_host, StoreConfig};
 use lars_testkit::client::FrameClient;
 use lars_testkit::proxy::TcpProxy;
-use lars_testkit::stores::{TempMysql, TempSqlite};
+use lars_testkit::stores::{via_port, TempMysql, TempSqlite};
 use lars_testkit::wait_until;
 
 const POLL: Duration = Duration::from_millis(100);
@@ -153,22 +153,7 @@ fn keeps_serving_while_the_store_is_down_and_catches_up() {
     let db = TempMysql::new("lars_dns_outage");
     add(&db.config, 3, 3, "10.3.3.1:1");
     let mut proxy = TcpProxy::start("127.0.0.1:3306".parse().unwrap()).unwrap();
-    let via_proxy = db.config.clone();
-    let via_proxy = match via_proxy {
-        StoreConfig::Mysql {
-            user,
-            passwd,
-            db_name,
-            ..
-        } => StoreConfig::Mysql {
-            host: "127.0.0.1".into(),
-            port: proxy.addr().port(),
-            user,
-            passwd,
-            db_name,
-        },
-        other => other,
-    };
+    let via_proxy = via_port(&db.config, proxy.addr().port());
     let dns = DnsService::start(config(via_proxy)).unwrap();
     let mut client = FrameClient::connect(dns.local_addr()).unwrap();
     assert_eq!(ask(&mut client, 3, 3), ["10.3.3.1:1"]);

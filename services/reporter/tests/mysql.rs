@@ -10,7 +10,7 @@ use lars_reporter::ReporterService;
 use lars_store::StoreConfig;
 use lars_testkit::client::FrameClient;
 use lars_testkit::proxy::TcpProxy;
-use lars_testkit::stores::TempMysql;
+use lars_testkit::stores::{via_port, TempMysql};
 use lars_testkit::wait_until;
 
 use util::scenarios;
@@ -44,21 +44,7 @@ fn stop_flushes_pending_rows() {
 /// directly (for the test's own reads).
 fn behind_proxy(prefix: &str, proxy: &TcpProxy) -> (TempMysql, StoreConfig) {
     let db = TempMysql::via(prefix, "127.0.0.1", proxy.addr().port());
-    let direct = match db.config.clone() {
-        StoreConfig::Mysql {
-            user,
-            passwd,
-            db_name,
-            ..
-        } => StoreConfig::Mysql {
-            host: "127.0.0.1".into(),
-            port: 3306,
-            user,
-            passwd,
-            db_name,
-        },
-        other => unreachable!("{other}"),
-    };
+    let direct = via_port(&db.config, 3306);
     (db, direct)
 }
 

@@ -112,3 +112,23 @@ impl Drop for TempMysql {
         }
     }
 }
+
+/// The same MySQL database reached on 127.0.0.1:`port` (e.g. through a
+/// [`crate::proxy::TcpProxy`]); a SQLite config is returned unchanged.
+pub fn via_port(config: &StoreConfig, port: u16) -> StoreConfig {
+    match config.clone() {
+        StoreConfig::Mysql {
+            user,
+            passwd,
+            db_name,
+            ..
+        } => StoreConfig::Mysql {
+            host: "127.0.0.1".into(),
+            port,
+            user,
+            passwd,
+            db_name,
+        },
+        sqlite => sqlite,
+    }
+}
