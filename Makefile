@@ -2,7 +2,7 @@
 #   make all    release binaries into bin/
 #   make test   every test of the workspace (starts MariaDB if needed)
 #   make run    the whole stack on the embedded SQLite store, with a demo
-#   make bench  the QPS and micro benchmarks
+#   make bench  the QPS and micro benchmarks (scripts/bench-agent.sh: agent QPS)
 
 CARGO ?= cargo
 BINS := lars-dns lars-reporter lars-agent lars
@@ -31,6 +31,7 @@ fmt:
 	$(CARGO) fmt --all
 
 bench:
+	./scripts/ensure-mariadb.sh
 	$(CARGO) bench --workspace
 
 run: all
