@@ -6,8 +6,9 @@ use std::cell::RefCell;
 
 use prost::Message;
 
+use crate::handlers::Handlers;
 use crate::router::MsgRouter;
-use crate::tcp_conn::{Handlers, TcpConn};
+use crate::tcp_conn::TcpConn;
 
 /// The msgid the QPS test uses.
 pub const ECHO_MSGID: i32 = 1;

@@ -49,7 +49,9 @@
 //! | `event_loop.rs` | [`EventLoop`], [`LoopHandle`], sources, tasks, timers |
 //! | `timer.rs` | the deadline-ordered [`TimerQueue`] |
 //! | `router.rs` | [`MsgRouter`]: msgid → handler |
-//! | `tcp_conn.rs` | [`TcpConn`], [`ConnHandle`], hooks |
+//! | `tcp_conn.rs` | [`TcpConn`]: one framed connection |
+//! | `handlers.rs` | [`Handlers`]: router and connect/close hooks |
+//! | `conn_handle.rs` | [`ConnHandle`]: send on a connection from any thread |
 //! | `tcp_server.rs` | [`TcpServer`]: acceptor + worker loops |
 //! | `tcp_client.rs` | [`TcpClient`]: reconnecting client |
 //! | `udp_server.rs`, `udp_client.rs` | datagram endpoints |
@@ -62,9 +64,11 @@
 
 pub mod buffer;
 pub mod config;
+pub mod conn_handle;
 pub mod echo;
 pub mod event_loop;
 pub mod frame;
+pub mod handlers;
 pub mod log_throttle;
 pub mod router;
 pub mod tcp_client;
@@ -77,13 +81,15 @@ pub mod udp_client;
 pub mod udp_server;
 
 pub use config::{Config, ConfigError};
+pub use conn_handle::{ConnHandle, SendError};
 pub use event_loop::{EventLoop, LoopHandle, Source};
 pub use frame::{FrameError, HEADER_LEN, MAX_BODY_LEN};
+pub use handlers::{ConnHooks, Handlers};
 pub use mio;
 pub use prost;
 pub use router::{Dispatch, DuplicateMsgid, MsgRouter};
 pub use tcp_client::{ClientConfig, ClientRef, TcpClient};
-pub use tcp_conn::{ConnHandle, ConnHooks, Handlers, SendError, TcpConn};
+pub use tcp_conn::TcpConn;
 pub use tcp_server::{ServerConfig, TcpServer};
 pub use thread_pool::{LoopThread, ThreadPool};
 pub use thread_queue::{PushError, ThreadQueue};

@@ -19,8 +19,10 @@ use mio::net::TcpStream;
 use mio::{Interest, Token};
 use prost::Message;
 
+use crate::conn_handle::{ConnCommand, SendError};
 use crate::event_loop::{EventLoop, Source};
-use crate::tcp_conn::{ConnCommand, Handlers, SendError, TcpConn, DEFAULT_MAX_OUTPUT};
+use crate::handlers::Handlers;
+use crate::tcp_conn::{TcpConn, DEFAULT_MAX_OUTPUT};
 use crate::timer::TimerId;
 
 /// Settings of a [`TcpClient`].

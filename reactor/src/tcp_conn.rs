@@ -9,17 +9,18 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
 use prost::Message;
 
 use crate::buffer::{InBuffer, OutBuffer};
-use crate::event_loop::{EventLoop, LoopHandle};
-use crate::frame::{self, FrameError};
+use crate::conn_handle::{ConnCommand, ConnHandle, Deliver, SendError};
+use crate::event_loop::LoopHandle;
+use crate::frame;
+use crate::handlers::Handlers;
 use crate::log_throttle::LogThrottle;
-use crate::router::{Dispatch, MsgRouter};
+use crate::router::Dispatch;
 
 /// Default cap on a connection's unsent output: past it the peer is
 /// considered not to be reading and is disconnected.
@@ -28,119 +29,6 @@ pub const DEFAULT_MAX_OUTPUT: usize = 4 * 1024 * 1024;
 const READS_PER_EVENT: usize = 32;
 
 static NEXT_CONN_ID: AtomicU64 = AtomicU64::new(1);
-
-type Hook = Box<dyn Fn(&mut TcpConn)>;
-
-/// Callbacks on connection set-up and tear-down.
-#[derive(Default)]
-pub struct ConnHooks {
-    /// Runs once the connection is established (before any frame).
-    pub on_connect: Option<Hook>,
-    /// Runs once when the connection closes, whatever the cause.
-    pub on_close: Option<Hook>,
-}
-
-/// Everything a connection needs to serve frames: the router and hooks.
-#[derive(Default)]
-pub struct Handlers {
-    /// Handlers by msgid.
-    pub router: MsgRouter<TcpConn>,
-    /// Connect and close hooks.
-    pub hooks: ConnHooks,
-}
-
-impl Handlers {
-    /// Handlers with `router` and no hooks.
-    pub fn new(router: MsgRouter<TcpConn>) -> Handlers {
-        Handlers {
-            router,
-            hooks: ConnHooks::default(),
-        }
-    }
-
-    /// Sets the connect hook.
-    pub fn on_connect(mut self, hook: impl Fn(&mut TcpConn) + 'static) -> Handlers {
-        self.hooks.on_connect = Some(Box::new(hook));
-        self
-    }
-
-    /// Sets the close hook.
-    pub fn on_close(mut self, hook: impl Fn(&mut TcpConn) + 'static) -> Handlers {
-        self.hooks.on_close = Some(Box::new(hook));
-        self
-    }
-}
-
-/// Why a message could not be queued.
-#[derive(Debug, thiserror::Error)]
-pub enum SendError {
-    /// The connection is closed (or a client is between connections).
-    #[error("not connected")]
-    NotConnected,
-    /// The message does not fit in a frame.
-    #[error(transparent)]
-    Frame(#[from] FrameError),
-    /// The loop owning the connection has stopped.
-    #[error("the connection's loop has stopped")]
-    LoopGone,
-}
-
-pub(crate) enum ConnCommand {
-    Send(Arc<[u8]>),
-    Close,
-}
-
-type Deliver = Arc<dyn Fn(&mut EventLoop, u64, ConnCommand) + Send + Sync>;
-
-/// Reaches a connection from any thread. Cloneable; `Send + Sync`.
-///
-/// Commands are posted to the owning loop; if the connection has closed by
-/// then they are dropped silently.
-#[derive(Clone)]
-pub struct ConnHandle {
-    id: u64,
-    loop_handle: LoopHandle,
-    deliver: Deliver,
-}
-
-impl ConnHandle {
-    /// The connection's process-wide unique id.
-    pub fn id(&self) -> u64 {
-        self.id
-    }
-
-    /// Encodes `msg` and queues it on the connection. Safe from any thread.
-    pub fn send_message<M: Message>(&self, msgid: i32, msg: &M) -> Result<(), SendError> {
-        let bytes = frame::frame_to_vec(msgid, msg)?;
-        self.send_frame(bytes.into())
-    }
-
-    /// Queues an encoded frame; one frame can be shared by many connections.
-    /// Safe from any thread.
-    pub fn send_frame(&self, frame: Arc<[u8]>) -> Result<(), SendError> {
-        self.command(ConnCommand::Send(frame))
-    }
-
-    /// Closes the connection. Safe from any thread.
-    pub fn close(&self) -> Result<(), SendError> {
-        self.command(ConnCommand::Close)
-    }
-
-    fn command(&self, cmd: ConnCommand) -> Result<(), SendError> {
-        let (id, deliver) = (self.id, self.deliver.clone());
-        if self.loop_handle.post(move |el| deliver(el, id, cmd)) {
-            Ok(())
-        } else {
-            Err(SendError::LoopGone)
-        }
-    }
-}
-
-impl std::fmt::Debug for ConnHandle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ConnHandle({})", self.id)
-    }
-}
 
 /// A framed TCP connection. Loop thread only.
 pub struct TcpConn {

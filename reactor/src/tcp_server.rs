@@ -17,8 +17,10 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Interest, Token};
 
 use crate::config::{Config, ConfigError};
+use crate::conn_handle::ConnCommand;
 use crate::event_loop::{EventLoop, Source};
-use crate::tcp_conn::{ConnCommand, Handlers, TcpConn, DEFAULT_MAX_OUTPUT};
+use crate::handlers::Handlers;
+use crate::tcp_conn::{TcpConn, DEFAULT_MAX_OUTPUT};
 use crate::thread_pool::{LoopThread, ThreadPool};
 use crate::thread_queue::ThreadQueue;
 
