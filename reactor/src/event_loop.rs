@@ -111,8 +111,6 @@ pub struct EventLoop {
     timers: TimerQueue<TimerCallback>,
     running_timer: Option<(TimerId, bool)>,
     queues: Slab<Option<QueueDrain>>,
-    busy_poll: Option<Duration>,
-    last_busy: Instant,
 }
 
 impl EventLoop {
@@ -137,8 +135,6 @@ impl EventLoop {
             timers: TimerQueue::new(),
             running_timer: None,
             queues: Slab::new(),
-            busy_poll: None,
-            last_busy: Instant::now(),
         })
     }
 
@@ -246,14 +242,6 @@ impl EventLoop {
         }
     }
 
-    /// Keeps polling without sleeping for `window` after the last event
-    /// (`None`, the default, always sleeps when idle). Trades CPU for
-    /// latency: a request that arrives within the window is picked up
-    /// without the cost of waking a sleeping thread. Loop thread only.
-    pub fn set_busy_poll(&mut self, window: Option<Duration>) {
-        self.busy_poll = window;
-    }
-
     /// Runs the loop until [`LoopHandle::stop`] is called.
     pub fn run(&mut self) {
         while !self.handle.shared.stop.load(Ordering::SeqCst) {
@@ -271,24 +259,10 @@ impl EventLoop {
         if !self.tasks.is_empty() {
             timeout = Some(Duration::ZERO);
         }
-        let now = self.busy_poll.map(|_| Instant::now());
-        if let (Some(window), Some(now)) = (self.busy_poll, now) {
-            if now.duration_since(self.last_busy) < window {
-                timeout = Some(Duration::ZERO);
-            }
-        }
         let mut events = self.events.take().expect("events are put back each turn");
         if let Err(e) = self.poll.poll(&mut events, timeout) {
             if e.kind() != io::ErrorKind::Interrupted {
                 log::error!("event loop poll failed: {e}");
-            }
-        }
-        if let Some(now) = now {
-            if !events.is_empty() {
-                self.last_busy = now;
-            } else if timeout == Some(Duration::ZERO) {
-                // Spinning: let other runnable threads on this core go first.
-                std::thread::yield_now();
             }
         }
         for event in events.iter() {

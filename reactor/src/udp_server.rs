@@ -4,9 +4,15 @@
 //! the datagram being handled. A datagram whose size disagrees with its
 //! header, or whose body does not decode, is dropped and logged (throttled);
 //! the socket keeps serving.
+//!
+//! A server may also poll its socket for a short while after it runs dry
+//! ([`UdpServer::set_idle_spin`]), but only while no other thread wants the
+//! CPU: on a machine where waking a sleeping thread is slow (a VM), this
+//! saves a wake-up per request for a lone client at no cost to busy ones.
 
 use std::io;
 use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 use mio::event::Event;
 use mio::net::UdpSocket;
@@ -20,6 +26,13 @@ use crate::router::{Dispatch, MsgRouter};
 
 /// Datagrams handled for one readiness event before yielding.
 const DATAGRAMS_PER_EVENT: usize = 256;
+
+/// How long idle spinning stays off after another thread wanted the CPU.
+const SPIN_BACKOFF: Duration = Duration::from_millis(2);
+
+/// At most this long spinning in one readiness callback, so the loop's
+/// timers, tasks and other sockets are not kept waiting.
+const MAX_SPIN_TURN: Duration = Duration::from_millis(2);
 
 /// What a UDP handler sees: the socket and the current datagram's sender.
 /// Loop thread only.
@@ -70,12 +83,38 @@ pub struct UdpEndpoint {
     buf: Box<[u8]>,
     bad_input_log: LogThrottle,
     name: String,
+    spin: Option<IdleSpin>,
+}
+
+/// Polling an emptied socket while the CPU is otherwise idle.
+struct IdleSpin {
+    /// How long to keep polling after the last datagram.
+    window: Duration,
+    /// No spinning before this (set when another thread wanted the CPU).
+    backoff_until: Instant,
 }
 
 /// A UDP server: binds `addr` and serves frames with `router`.
 pub struct UdpServer;
 
 impl UdpServer {
+    /// Makes the server under `token` keep polling its socket for `window`
+    /// after the last datagram instead of going to sleep at once, yielding
+    /// the CPU between polls. Spinning stops as soon as a yield actually
+    /// lets another thread run (the CPU is wanted) and stays off for
+    /// [`SPIN_BACKOFF`]; so it only uses a CPU nobody else needs, and
+    /// saves the cost of waking this thread for a client that sends its
+    /// next request within `window`. `None` (the default) turns it off.
+    /// Loop thread only; a token that is not a UDP endpoint is ignored.
+    pub fn set_idle_spin(el: &mut EventLoop, token: Token, window: Option<Duration>) {
+        el.with_source::<UdpEndpoint, _>(token, |ep, _| {
+            ep.spin = window.map(|window| IdleSpin {
+                window,
+                backoff_until: Instant::now(),
+            });
+        });
+    }
+
     /// Binds `addr`, registers on `el` and returns the token and the bound
     /// address. Loop thread only.
     pub fn start(
@@ -114,6 +153,7 @@ impl UdpEndpoint {
                 buf: vec![0u8; HEADER_LEN + MAX_BODY_LEN + 1].into_boxed_slice(),
                 bad_input_log: LogThrottle::default(),
                 name,
+                spin: None,
             })
         })
     }
@@ -153,20 +193,107 @@ impl UdpEndpoint {
     }
 }
 
-impl Source for UdpEndpoint {
-    fn ready(&mut self, el: &mut EventLoop, token: Token, _event: &Event) {
-        for _ in 0..DATAGRAMS_PER_EVENT {
-            match self.ctx.socket.recv_from(&mut self.buf) {
-                Ok((len, peer)) => {
-                    self.ctx.peer = peer;
-                    self.handle_datagram(len);
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+impl UdpEndpoint {
+    /// Receives and handles one datagram: `Ok(false)` if none was waiting.
+    fn recv_one(&mut self) -> io::Result<bool> {
+        match self.ctx.socket.recv_from(&mut self.buf) {
+            Ok((len, peer)) => {
+                self.ctx.peer = peer;
+                self.handle_datagram(len);
+                Ok(true)
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Handles datagrams until the socket is empty (`true`) or
+    /// [`DATAGRAMS_PER_EVENT`] were handled (`false`).
+    fn drain(&mut self, mut budget: usize) -> bool {
+        while budget > 0 {
+            match self.recv_one() {
+                Ok(true) => budget -= 1,
+                Ok(false) => return true,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 // ICMP errors (e.g. a previous reply's port unreachable)
                 // surface here; they concern one peer, not the socket.
+                Err(e) => {
+                    log::debug!("{}: recv: {e}", self.name);
+                    budget -= 1;
+                }
+            }
+        }
+        false
+    }
+
+    /// After the socket ran dry: polls it (see [`UdpServer::set_idle_spin`])
+    /// and handles what arrives. `true` when it is empty at the end.
+    fn spin(&mut self) -> bool {
+        let Some(spin) = &self.spin else {
+            return true;
+        };
+        let window = spin.window;
+        let start = Instant::now();
+        if start < spin.backoff_until {
+            return true;
+        }
+        let switched = involuntary_switches();
+        if switched < 0 {
+            return true;
+        }
+        let mut last_datagram = start;
+        let mut handled = 0;
+        loop {
+            let now = Instant::now();
+            if now.duration_since(last_datagram) >= window
+                || now.duration_since(start) >= MAX_SPIN_TURN
+            {
+                return true;
+            }
+            std::thread::yield_now();
+            if involuntary_switches() != switched {
+                // The yield ran another thread: the CPU is wanted.
+                if let Some(spin) = &mut self.spin {
+                    spin.backoff_until = Instant::now() + SPIN_BACKOFF;
+                }
+                return self.drain(DATAGRAMS_PER_EVENT.saturating_sub(handled));
+            }
+            match self.recv_one() {
+                Ok(true) => {
+                    handled += 1;
+                    if handled >= DATAGRAMS_PER_EVENT || !self.drain(DATAGRAMS_PER_EVENT - handled)
+                    {
+                        return false;
+                    }
+                    last_datagram = Instant::now();
+                }
+                Ok(false) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => log::debug!("{}: recv: {e}", self.name),
             }
+        }
+    }
+}
+
+/// How many times the calling thread was switched out while runnable
+/// (`ru_nivcsw`): a `sched_yield` that let another thread run counts, an
+/// interrupt or the hypervisor taking the CPU away does not. `-1` if the
+/// count cannot be read (then spinning stops at the first yield).
+fn involuntary_switches() -> i64 {
+    // SAFETY: all-zero bytes are a valid `rusage` (integer fields only).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `usage` is a valid, writable `rusage` that outlives the call;
+    // RUSAGE_THREAD only reads the calling thread's counters.
+    if unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) } != 0 {
+        return -1;
+    }
+    usage.ru_nivcsw
+}
+
+impl Source for UdpEndpoint {
+    fn ready(&mut self, el: &mut EventLoop, token: Token, _event: &Event) {
+        if self.drain(DATAGRAMS_PER_EVENT) && self.spin() {
+            return;
         }
         // Still readable after a fair share: re-arm the edge.
         if let Err(e) = el
@@ -175,5 +302,97 @@ impl Source for UdpEndpoint {
         {
             log::error!("{}: reregister failed: {e}", self.name);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    const PING: i32 = 7;
+
+    /// A loop on this thread with a server that answers PING with an empty
+    /// PING, spinning for `window` when idle.
+    fn spinning_server(window: Option<Duration>) -> (EventLoop, SocketAddr) {
+        let mut el = EventLoop::new().unwrap();
+        let mut router = MsgRouter::new();
+        router
+            .on_raw(PING, |ctx: &mut UdpCtx, _body: &[u8]| {
+                ctx.reply(PING, &()).unwrap();
+            })
+            .unwrap();
+        let (token, addr) =
+            UdpServer::start(&mut el, "spin-test", "127.0.0.1:0".parse().unwrap(), router).unwrap();
+        UdpServer::set_idle_spin(&mut el, token, window);
+        (el, addr)
+    }
+
+    fn ping_frame() -> Vec<u8> {
+        let mut out = Vec::new();
+        frame::encode_frame(PING, &(), &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn the_thread_switch_count_is_readable() {
+        assert!(involuntary_switches() >= 0);
+    }
+
+    #[test]
+    fn a_spinning_server_answers_every_request() {
+        let (mut el, addr) = spinning_server(Some(Duration::from_micros(200)));
+        let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        client.set_nonblocking(true).unwrap();
+        let mut buf = [0u8; 64];
+        for _ in 0..50 {
+            client.send_to(&ping_frame(), addr).unwrap();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            let len = loop {
+                el.turn(Some(Duration::from_millis(5)));
+                match client.recv(&mut buf) {
+                    Ok(len) => break len,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) => panic!("{e}"),
+                }
+                assert!(Instant::now() < deadline, "no answer");
+            };
+            assert_eq!(frame::parse_datagram(&buf[..len]).unwrap(), (PING, &[][..]));
+        }
+    }
+
+    #[test]
+    fn spinning_never_keeps_timers_waiting_long() {
+        let (mut el, addr) = spinning_server(Some(Duration::from_millis(50)));
+        let ticks = Rc::new(Cell::new(0u32));
+        let t = ticks.clone();
+        el.run_every(Duration::from_millis(1), move |_| t.set(t.get() + 1));
+        // A steady trickle of requests keeps the server spinning.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let sender = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let _ = client.send_to(&ping_frame(), addr);
+                    std::thread::sleep(Duration::from_micros(100));
+                }
+            })
+        };
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_millis(200) {
+            let turn = Instant::now();
+            el.turn(Some(Duration::from_millis(5)));
+            // One turn: at most the spin cap plus some scheduling slack.
+            assert!(turn.elapsed() < MAX_SPIN_TURN + Duration::from_millis(100));
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        sender.join().unwrap();
+        assert!(
+            ticks.get() >= 10,
+            "timer ran {} times in 200 ms",
+            ticks.get()
+        );
     }
 }

@@ -24,9 +24,11 @@ pub struct AgentConfig {
     /// `[agent] caller_ip`: this host's IPv4 in reports; by default the
     /// address of the host name, else 127.0.0.1.
     pub caller_ip: Option<Ipv4Addr>,
-    /// `[agent] busy_poll_us` (0 = off): microseconds a UDP thread keeps
-    /// polling after a request before it sleeps, trading CPU for latency.
-    pub busy_poll: Option<Duration>,
+    /// `[agent] idle_spin_us` (0 = off): microseconds a UDP thread keeps
+    /// polling its socket after the last request while no other thread
+    /// wants the CPU (it stops at the first sign of contention), saving the
+    /// wake-up of a sleeping thread for a lone client.
+    pub idle_spin: Option<Duration>,
     /// `[agent] max_modules` (100000): modules each of the three tables
     /// holds at most; requests for more answer RET_NOEXIST.
     pub max_modules: usize,
@@ -68,12 +70,12 @@ impl AgentConfig {
             None => None,
             Some(_) => Some(ip(cfg, "agent", "caller_ip", "")?),
         };
-        let busy_poll_us: u64 = cfg.get_int("agent", "busy_poll_us", 0)?;
-        if busy_poll_us > 1_000_000 {
+        let idle_spin_us: u64 = cfg.get_int("agent", "idle_spin_us", 0)?;
+        if idle_spin_us > 1_000_000 {
             return Err(cfg.bad_value(
                 "agent",
-                "busy_poll_us",
-                &busy_poll_us.to_string(),
+                "idle_spin_us",
+                &idle_spin_us.to_string(),
                 "must be at most 1000000",
             ));
         }
@@ -83,7 +85,7 @@ impl AgentConfig {
         }
         Ok(AgentConfig {
             max_modules,
-            busy_poll: (busy_poll_us > 0).then(|| Duration::from_micros(busy_poll_us)),
+            idle_spin: (idle_spin_us > 0).then(|| Duration::from_micros(idle_spin_us)),
             listen_ip,
             base_port,
             dns_servers,
@@ -156,6 +158,16 @@ mod tests {
         assert_eq!(c.dns_servers, ["127.0.0.1:7778".parse().unwrap()]);
         assert_eq!(c.reporter, "127.0.0.1:7779".parse().unwrap());
         assert_eq!(c.lb, LbConfig::default());
+        assert_eq!(c.idle_spin, None);
+    }
+
+    #[test]
+    fn idle_spin_is_read_and_bounded() {
+        let c = AgentConfig::from_config(
+            &Config::parse("[agent]\nidle_spin_us = 100\n", "x.conf").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(c.idle_spin, Some(Duration::from_micros(100)));
     }
 
     #[test]
@@ -174,6 +186,7 @@ mod tests {
             ("[loadbalance]\nprobe_num = many\n", "probe_num"),
             ("[agent]\nip = localhost:1\n", "ip"),
             ("[agent]\nreport_interval = 0\n", "report_interval"),
+            ("[agent]\nidle_spin_us = 2000000\n", "idle_spin_us"),
             ("[dnsserver]\nservers = nowhere\n", "servers"),
         ] {
             let err =

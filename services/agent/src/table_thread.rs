@@ -67,7 +67,6 @@ impl TableThread {
         let (bound_tx, bound_rx) = crossbeam_channel::bounded(1);
         let thread = LoopThread::spawn(&format!("agent-udp-{index}"), move |el| {
             let interval = config.report_interval;
-            let busy_poll = config.busy_poll;
             let shared = Rc::new(Shared {
                 table: RefCell::new(RouteTable::with_max_modules(config.max_modules)),
                 config,
@@ -81,10 +80,13 @@ impl TableThread {
             if go_rx.recv().is_err() {
                 return;
             }
-            el.set_busy_poll(busy_poll);
             let name = format!("agent table {index}");
+            let idle_spin = shared.config.idle_spin;
             let bound = UdpServer::start(el, &name, addr, router(shared.clone()))
-                .map(|(_, bound)| bound)
+                .map(|(token, bound)| {
+                    UdpServer::set_idle_spin(el, token, idle_spin);
+                    bound
+                })
                 .map_err(|e| io::Error::new(e.kind(), format!("bind UDP {addr}: {e}")));
             let reports = shared;
             el.run_every(interval, move |_el: &mut EventLoop| reports.send_reports());
