@@ -278,7 +278,8 @@ impl UdpEndpoint {
 /// How many times the calling thread was switched out while runnable
 /// (`ru_nivcsw`): a `sched_yield` that let another thread run counts, an
 /// interrupt or the hypervisor taking the CPU away does not. `-1` if the
-/// count cannot be read (then spinning stops at the first yield).
+/// count cannot be read (then the spin is skipped).
+#[cfg(target_os = "linux")]
 fn involuntary_switches() -> i64 {
     // SAFETY: all-zero bytes are a valid `rusage` (integer fields only).
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -288,6 +289,13 @@ fn involuntary_switches() -> i64 {
         return -1;
     }
     usage.ru_nivcsw
+}
+
+/// Per-thread switch counts need Linux's `RUSAGE_THREAD`; elsewhere the
+/// idle spin is never used.
+#[cfg(not(target_os = "linux"))]
+fn involuntary_switches() -> i64 {
+    -1
 }
 
 impl Source for UdpEndpoint {
@@ -335,6 +343,7 @@ mod tests {
         out
     }
 
+    #[cfg(target_os = "linux")]
     #[test]
     fn the_thread_switch_count_is_readable() {
         assert!(involuntary_switches() >= 0);
