@@ -25,6 +25,7 @@ pub fn ip_from_wire(v: i32) -> u32 {
 }
 
 /// The key of module (modid, cmdid): `(modid << 32) | cmdid` as u64.
+#[inline]
 pub fn module_key(modid: i32, cmdid: i32) -> u64 {
     ((modid as u32 as u64) << 32) | cmdid as u32 as u64
 }
@@ -35,8 +36,15 @@ pub fn split_module_key(key: u64) -> (i32, i32) {
 }
 
 /// The key of host (ip, port): `(ip << 32) | port` as u64.
+#[inline]
 pub fn host_key(ip: u32, port: u16) -> u64 {
     ((ip as u64) << 32) | port as u64
+}
+
+/// (ip, port) of a host key.
+#[inline]
+pub fn split_host_key(key: u64) -> (u32, u16) {
+    ((key >> 32) as u32, key as u16)
 }
 
 #[cfg(test)]
@@ -57,5 +65,9 @@ mod tests {
         assert_eq!(module_key(1, 2), (1u64 << 32) | 2);
         assert_eq!(split_module_key(module_key(-3, 7)), (-3, 7));
         assert_eq!(host_key(0xC0A8_01B1, 7777), (0xC0A8_01B1u64 << 32) | 7777);
+        assert_eq!(
+            split_host_key(host_key(0xC0A8_01B1, 7777)),
+            (0xC0A8_01B1, 7777)
+        );
     }
 }

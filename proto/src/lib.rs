@@ -22,7 +22,7 @@ pub mod pb {
 pub mod addr;
 pub mod frame;
 
-pub use addr::{host_key, ip_from_wire, ip_to_wire, module_key, split_module_key};
+pub use addr::{host_key, ip_from_wire, ip_to_wire, module_key, split_host_key, split_module_key};
 pub use pb::{
     GetHostRequest, GetHostResponse, GetRouteRequest, GetRouteResponse, HostCallResult, HostInfo,
     LarsRetCode, MessageId, ReportRequest, ReportStatusRequest,

@@ -131,6 +131,26 @@ impl Config {
             .map_err(|e| self.renamed_reason(e, "is not a number"))
     }
 
+    /// A positive duration written in (fractional) seconds, or `default`
+    /// seconds when missing; zero, negative or absurd values are errors.
+    pub fn get_seconds(
+        &self,
+        section: &str,
+        key: &str,
+        default: f64,
+    ) -> Result<std::time::Duration, ConfigError> {
+        let value = self.get_float(section, key, default)?;
+        if !(value > 0.0 && value < 1e9) {
+            return Err(self.bad_value(
+                section,
+                key,
+                &value.to_string(),
+                "must be a positive number of seconds",
+            ));
+        }
+        Ok(std::time::Duration::from_secs_f64(value))
+    }
+
     /// Builds a [`ConfigError::BadValue`] for `section.key`; services use it
     /// for their own range checks so every message has the same shape.
     pub fn bad_value(
@@ -233,6 +253,17 @@ empty =
         );
         let err = conf().get_float("loadbalance", "bad_int", 1.0).unwrap_err();
         assert!(err.to_string().ends_with("'abc' is not a number"));
+    }
+
+    #[test]
+    fn seconds_must_be_positive() {
+        let c = Config::parse("[a]\nt = 0.25\nz = 0\nn = -1\n", "x.conf").unwrap();
+        assert_eq!(c.get_seconds("a", "t", 1.0).unwrap().as_millis(), 250);
+        assert_eq!(c.get_seconds("a", "missing", 2.0).unwrap().as_secs(), 2);
+        for key in ["z", "n"] {
+            let err = c.get_seconds("a", key, 1.0).unwrap_err().to_string();
+            assert!(err.contains("positive number of seconds"), "{err}");
+        }
     }
 
     #[test]

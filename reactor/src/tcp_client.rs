@@ -186,6 +186,17 @@ impl TcpClient {
         }
         self.in_outage = false;
         self.backoff = self.config.backoff_min;
+        let deliver = Arc::new(move |el: &mut EventLoop, target: u64, cmd: ConnCommand| {
+            el.with_source::<TcpClient, _>(token, |c, el| {
+                if let State::Connected(conn) = &mut c.state {
+                    if conn.id() == target {
+                        conn.apply(cmd);
+                        conn.flush(el.registry());
+                    }
+                }
+                c.after_io(el, token);
+            });
+        });
         let conn = TcpConn::new(
             stream,
             token,
@@ -193,19 +204,7 @@ impl TcpClient {
             self.handlers.clone(),
             el.handle(),
             self.config.max_output,
-            |_| {
-                Arc::new(move |el: &mut EventLoop, target: u64, cmd: ConnCommand| {
-                    el.with_source::<TcpClient, _>(token, |c, el| {
-                        if let State::Connected(conn) = &mut c.state {
-                            if conn.id() == target {
-                                conn.apply(cmd);
-                                conn.flush(el.registry());
-                            }
-                        }
-                        c.after_io(el, token);
-                    });
-                })
-            },
+            deliver,
         );
         self.state = State::Connected(Box::new(conn));
         // Registration is already in place; start() only runs the hook and

@@ -56,13 +56,13 @@ impl TcpConn {
         handlers: Rc<Handlers>,
         loop_handle: LoopHandle,
         max_output: usize,
-        make_deliver: impl FnOnce(u64) -> Deliver,
+        deliver: Deliver,
     ) -> TcpConn {
         let id = NEXT_CONN_ID.fetch_add(1, Ordering::Relaxed);
         let handle = ConnHandle {
             id,
             loop_handle,
-            deliver: make_deliver(id),
+            deliver,
         };
         TcpConn {
             stream: Some(stream),

@@ -51,20 +51,22 @@ impl ServerConfig {
         }
     }
 
-    /// Reads `ip`, `port`, `threadNum` and `maxConn` from `section` of
-    /// `config` (the original's `[reactor]` keys).
+    /// Reads `ip` (127.0.0.1), `port`, `threadNum` and `maxConn` (1024)
+    /// from `section` of `config` (the original's `[reactor]` keys), with
+    /// the given defaults for the port and the number of worker threads.
     pub fn from_config(
         name: &str,
         config: &Config,
         section: &str,
         default_port: u16,
+        default_threads: usize,
     ) -> Result<ServerConfig, ConfigError> {
         let ip = config.get_string(section, "ip", "127.0.0.1");
         let port = config.get_int(section, "port", default_port)?;
         let addr: SocketAddr = format!("{ip}:{port}")
             .parse()
             .map_err(|_| config.bad_value(section, "ip", &ip, "is not an IP address"))?;
-        let threads: usize = config.get_int(section, "threadNum", 3)?;
+        let threads: usize = config.get_int(section, "threadNum", default_threads)?;
         let max_conn: usize = config.get_int(section, "maxConn", 1024)?;
         if max_conn == 0 {
             return Err(config.bad_value(section, "maxConn", "0", "must be at least 1"));
@@ -278,6 +280,15 @@ impl ServerConn {
     ) {
         let loop_handle = el.handle();
         let inserted = el.insert_source(move |_registry, token| {
+            let deliver = Arc::new(move |el: &mut EventLoop, target: u64, cmd: ConnCommand| {
+                el.with_source::<ServerConn, _>(token, |sc, el| {
+                    if sc.conn.id() == target {
+                        sc.conn.apply(cmd);
+                        sc.conn.flush(el.registry());
+                        sc.remove_if_closed(el, token);
+                    }
+                });
+            });
             let conn = TcpConn::new(
                 stream,
                 token,
@@ -285,17 +296,7 @@ impl ServerConn {
                 handlers,
                 loop_handle,
                 max_output,
-                |id| {
-                    Arc::new(move |el: &mut EventLoop, target: u64, cmd: ConnCommand| {
-                        el.with_source::<ServerConn, _>(token, |sc, el| {
-                            if sc.conn.id() == target && id == target {
-                                sc.conn.apply(cmd);
-                                sc.conn.flush(el.registry());
-                                sc.remove_if_closed(el, token);
-                            }
-                        });
-                    })
-                },
+                deliver,
             );
             Ok(ServerConn { conn, _open: guard })
         });

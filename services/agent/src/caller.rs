@@ -8,13 +8,16 @@ use std::net::{Ipv4Addr, SocketAddr, ToSocketAddrs};
 pub fn local_ipv4() -> Ipv4Addr {
     host_name()
         .and_then(|name| (name.as_str(), 0).to_socket_addrs().ok())
-        .and_then(|mut addrs| {
-            addrs.find_map(|a| match a {
-                SocketAddr::V4(v4) => Some(*v4.ip()),
-                SocketAddr::V6(_) => None,
-            })
-        })
+        .and_then(first_ipv4)
         .unwrap_or(Ipv4Addr::LOCALHOST)
+}
+
+/// The first IPv4 address among a name's addresses.
+fn first_ipv4(mut addrs: impl Iterator<Item = SocketAddr>) -> Option<Ipv4Addr> {
+    addrs.find_map(|a| match a {
+        SocketAddr::V4(v4) => Some(*v4.ip()),
+        SocketAddr::V6(_) => None,
+    })
 }
 
 fn host_name() -> Option<String> {
@@ -32,10 +35,20 @@ fn host_name() -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
-    fn resolves_to_some_ipv4() {
-        // Whatever the machine, the answer is an IPv4 address, not a panic.
-        let ip = super::local_ipv4();
-        assert!(!ip.is_unspecified());
+    fn the_first_ipv4_address_wins_over_ipv6_ones() {
+        let addrs: Vec<SocketAddr> = vec![
+            "[::1]:0".parse().unwrap(),
+            "10.1.2.3:0".parse().unwrap(),
+            "10.9.9.9:0".parse().unwrap(),
+        ];
+        assert_eq!(
+            first_ipv4(addrs.into_iter()),
+            Some(Ipv4Addr::new(10, 1, 2, 3))
+        );
+        let only_v6: Vec<SocketAddr> = vec!["[::1]:0".parse().unwrap()];
+        assert_eq!(first_ipv4(only_v6.into_iter()), None);
     }
 }

@@ -57,15 +57,7 @@ impl AgentConfig {
             None => vec![endpoint(cfg, "dnsserver", 7778)?],
         };
         let reporter = endpoint(cfg, "reporter", 7779)?;
-        let report_interval = cfg.get_float("agent", "report_interval", 1.0)?;
-        if !(report_interval > 0.0 && report_interval < 86_400.0) {
-            return Err(cfg.bad_value(
-                "agent",
-                "report_interval",
-                &report_interval.to_string(),
-                "must be seconds between 0 and 86400",
-            ));
-        }
+        let report_interval = cfg.get_seconds("agent", "report_interval", 1.0)?;
         let caller_ip = match cfg.get("agent", "caller_ip") {
             None => None,
             Some(_) => Some(ip(cfg, "agent", "caller_ip", "")?),
@@ -90,7 +82,7 @@ impl AgentConfig {
             base_port,
             dns_servers,
             reporter,
-            report_interval: Duration::from_secs_f64(report_interval),
+            report_interval,
             caller_ip,
             lb: lb_config(cfg)?,
         })

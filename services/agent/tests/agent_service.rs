@@ -171,6 +171,33 @@ impl Api {
     }
 }
 
+/// The line of `host` in a statistics message.
+fn result_for<'a>(report: &'a ReportStatusRequest, host: &str) -> &'a HostCallResult {
+    report
+        .results
+        .iter()
+        .find(|r| {
+            addr_text(&HostInfo {
+                ip: r.ip,
+                port: r.port,
+            }) == host
+        })
+        .unwrap_or_else(|| panic!("{host} missing in {report:?}"))
+}
+
+/// Reports successes on `host` of module 1/1 and asks for hosts, for `run`;
+/// returns how many successes were reported.
+fn drive_traffic(api: &mut Api, host: &str, run: Duration) -> u32 {
+    let start = Instant::now();
+    let mut sent = 0;
+    while start.elapsed() < run {
+        api.report(1, 1, host, retcode::SUCC);
+        api.get_host(1, 1);
+        sent += 1;
+    }
+    sent
+}
+
 fn addr_text(h: &HostInfo) -> String {
     format!(
         "{}:{}",
@@ -306,11 +333,7 @@ fn reporter_gets_at_most_one_message_per_module_per_interval() {
     let mut api = Api::new(&agent);
     api.get_host(1, 1);
     let host = api.wait_for_host(1, 1);
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_millis(1000) {
-        api.report(1, 1, &host, retcode::SUCC);
-        api.get_host(1, 1);
-    }
+    drive_traffic(&mut api, &host, Duration::from_millis(1000));
     assert!(wait_until(WAIT, || !reports.lock().unwrap().is_empty()));
     std::thread::sleep(Duration::from_millis(400));
     let reports = reports.lock().unwrap();
@@ -334,16 +357,7 @@ fn reporter_gets_at_most_one_message_per_module_per_interval() {
         u32::from(std::net::Ipv4Addr::new(10, 0, 0, 9))
     );
     assert_eq!(last.results.len(), 3);
-    let reported = last
-        .results
-        .iter()
-        .find(|r| {
-            addr_text(&HostInfo {
-                ip: r.ip,
-                port: r.port,
-            }) == host
-        })
-        .unwrap();
+    let reported = result_for(last, &host);
     assert!(reported.succ > 0 && !reported.overload);
 }
 
@@ -374,13 +388,7 @@ fn while_the_reporter_is_down_only_the_latest_statistics_are_kept() {
     api.get_host(1, 1);
     let host = api.wait_for_host(1, 1);
     // Several report intervals (0.3 s) pass with traffic while it is down.
-    let start = Instant::now();
-    let mut sent = 0u32;
-    while start.elapsed() < Duration::from_millis(1200) {
-        api.report(1, 1, &host, retcode::SUCC);
-        api.get_host(1, 1);
-        sent += 1;
-    }
+    let sent = drive_traffic(&mut api, &host, Duration::from_millis(1200));
     // One more interval, so the last reports are in the held statistics.
     std::thread::sleep(Duration::from_millis(400));
     let (_reporter, reports) = reporter_stand_in_on(reporter_addr);
@@ -399,17 +407,7 @@ fn while_the_reporter_is_down_only_the_latest_statistics_are_kept() {
         1,
         "one held message per module, not one per interval"
     );
-    let result = held[0]
-        .1
-        .results
-        .iter()
-        .find(|r| {
-            addr_text(&HostInfo {
-                ip: r.ip,
-                port: r.port,
-            }) == host
-        })
-        .unwrap();
+    let result = result_for(&held[0].1, &host);
     assert_eq!(
         result.succ, sent,
         "the latest statistics: every success of the window"

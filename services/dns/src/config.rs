@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use lars_reactor::{Config, ConfigError, ServerConfig};
+use lars_reactor::{Config, ServerConfig};
 use lars_store::StoreConfig;
 
 use crate::error::DnsError;
@@ -29,15 +29,12 @@ pub struct DnsConfig {
 impl DnsConfig {
     /// Reads and checks every key.
     pub fn from_config(cfg: &Config) -> Result<DnsConfig, DnsError> {
-        let mut server = ServerConfig::from_config("lars-dns", cfg, "reactor", 7778)?;
-        if !cfg.has_section("reactor") || cfg.get("reactor", "threadNum").is_none() {
-            server.threads = 5;
-        }
+        let server = ServerConfig::from_config("lars-dns", cfg, "reactor", 7778, 5)?;
         Ok(DnsConfig {
             server,
             store: StoreConfig::from_config(cfg)?,
-            poll_interval: seconds(cfg, "dns", "poll_interval", 1.0)?,
-            reload_interval: seconds(cfg, "dns", "reload_interval", 10.0)?,
+            poll_interval: cfg.get_seconds("dns", "poll_interval", 1.0)?,
+            reload_interval: cfg.get_seconds("dns", "reload_interval", 10.0)?,
             store_connect_attempts: cfg.get_int("dns", "store_connect_attempts", 5u32)?.max(1),
             max_subscriptions_per_conn: cfg.get_int(
                 "dns",
@@ -46,25 +43,6 @@ impl DnsConfig {
             )?,
         })
     }
-}
-
-/// A positive duration given in (fractional) seconds.
-pub fn seconds(
-    cfg: &Config,
-    section: &str,
-    key: &str,
-    default: f64,
-) -> Result<Duration, ConfigError> {
-    let value = cfg.get_float(section, key, default)?;
-    if !(value > 0.0 && value < 1e9) {
-        return Err(cfg.bad_value(
-            section,
-            key,
-            &value.to_string(),
-            "must be a positive number of seconds",
-        ));
-    }
-    Ok(Duration::from_secs_f64(value))
 }
 
 #[cfg(test)]

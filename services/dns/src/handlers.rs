@@ -53,12 +53,24 @@ fn get_route(state: &DnsState, conn: &mut TcpConn, req: GetRouteRequest) {
 }
 
 fn subscribe(state: &DnsState, conn: &mut TcpConn, key: u64) {
-    let (id, peer, handle) = (conn.id(), conn.peer_addr(), conn.handle());
+    if claim(state, conn, key) {
+        // The handle is cloned only for a new subscription, not per request.
+        state
+            .subscriptions
+            .lock()
+            .subscribe(key, conn.id(), conn.handle());
+    }
+}
+
+/// Records `key` in the connection's own module set; whether it is new and
+/// within the per-connection limit.
+fn claim(state: &DnsState, conn: &mut TcpConn, key: u64) -> bool {
+    let peer = conn.peer_addr();
     let Some(mine) = conn.user_state::<ConnModules>() else {
-        return;
+        return false;
     };
     if mine.modules.contains(&key) {
-        return;
+        return false;
     }
     if mine.modules.len() >= state.max_subscriptions_per_conn {
         if !mine.limit_logged {
@@ -68,8 +80,7 @@ fn subscribe(state: &DnsState, conn: &mut TcpConn, key: u64) {
             );
             mine.limit_logged = true;
         }
-        return;
+        return false;
     }
-    mine.modules.insert(key);
-    state.subscriptions.lock().subscribe(key, id, handle);
+    mine.modules.insert(key)
 }

@@ -227,3 +227,16 @@ fn bad_input_is_dropped_and_others_keep_being_served() {
     let mut fine = FrameClient::connect(dns.local_addr()).unwrap();
     assert_eq!(ask(&mut fine, 1, 1).len(), 3);
 }
+
+#[test]
+fn subscriptions_per_connection_are_capped_but_answers_are_not() {
+    let db = TempSqlite::new("dns_sub_cap");
+    let mut cfg = config(db.config.clone());
+    cfg.max_subscriptions_per_conn = 1;
+    let dns = DnsService::start(cfg).unwrap();
+    let mut client = FrameClient::connect(dns.local_addr()).unwrap();
+    assert_eq!(ask(&mut client, 1, 1).len(), 3);
+    assert_eq!(ask(&mut client, 1, 2).len(), 2, "answered past the cap");
+    assert_eq!(ask(&mut client, 1, 1).len(), 3);
+    assert_eq!(dns.subscription_count(), 1);
+}

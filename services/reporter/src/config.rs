@@ -65,10 +65,7 @@ pub struct ReporterConfig {
 impl ReporterConfig {
     /// Reads and checks every key.
     pub fn from_config(cfg: &Config) -> Result<ReporterConfig, ReporterError> {
-        let mut server = ServerConfig::from_config("lars-reporter", cfg, "reactor", 7779)?;
-        if cfg.get("reactor", "threadNum").is_none() {
-            server.threads = 5;
-        }
+        let server = ServerConfig::from_config("lars-reporter", cfg, "reactor", 7779, 5)?;
         let db_thread_cnt = positive(cfg, "db_thread_cnt", 3)?;
         if db_thread_cnt > 256 {
             return Err(bad(cfg, "db_thread_cnt", "must be at most 256").into());
@@ -134,11 +131,7 @@ fn positive(cfg: &Config, key: &str, default: usize) -> Result<usize, ConfigErro
 
 /// A positive duration given in (fractional) seconds.
 fn seconds(cfg: &Config, key: &str, default: f64) -> Result<Duration, ConfigError> {
-    let value = cfg.get_float(section_of(cfg, key), key, default)?;
-    if !(value > 0.0 && value < 1e9) {
-        return Err(bad(cfg, key, "must be a positive number of seconds"));
-    }
-    Ok(Duration::from_secs_f64(value))
+    cfg.get_seconds(section_of(cfg, key), key, default)
 }
 
 #[cfg(test)]

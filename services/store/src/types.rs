@@ -75,23 +75,9 @@ pub fn parse_host(input: &str) -> Result<HostAddr, StoreError> {
     Ok(HostAddr::new(u32::from(ip), port))
 }
 
-/// The module key of SPEC §3.5: `(modid << 32) | cmdid`, both taken as their
-/// 32-bit patterns so negative ids round-trip.
-///
-/// ```
-/// let key = lars_store::module_key(1, 2);
-/// assert_eq!(key, (1 << 32) | 2);
-/// assert_eq!(lars_store::split_module_key(key), (1, 2));
-/// assert_eq!(lars_store::split_module_key(lars_store::module_key(-1, -7)), (-1, -7));
-/// ```
-pub fn module_key(modid: i32, cmdid: i32) -> u64 {
-    (u64::from(modid as u32) << 32) | u64::from(cmdid as u32)
-}
-
-/// The `(modid, cmdid)` of a [`module_key`].
-pub fn split_module_key(key: u64) -> (i32, i32) {
-    ((key >> 32) as u32 as i32, key as u32 as i32)
-}
+/// Module keys (SPEC §3.5): `(modid << 32) | cmdid`, shared with the wire
+/// protocol crate.
+pub use lars_proto::{module_key, split_module_key};
 
 /// One row of `RouteData`: a host of a module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

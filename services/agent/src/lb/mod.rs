@@ -51,36 +51,5 @@ pub use table::{
     table_index, RouteApply, RouteTable, RET_NOEXIST, RET_OVERLOAD, RET_SUCC, RET_SYSTEM_ERROR,
 };
 
-/// The key of a host inside a module: `(ip << 32) | port` (SPEC §3.5).
-///
-/// `ip` is the host-order IPv4 number (192.168.1.177 = 3232235953).
-///
-/// ```
-/// assert_eq!(lars_agent::lb::host_key(1, 2), (1 << 32) | 2);
-/// ```
-#[inline]
-pub fn host_key(ip: u32, port: u16) -> u64 {
-    (u64::from(ip) << 32) | u64::from(port)
-}
-
-/// The `(ip, port)` a [`host_key`] was built from.
-///
-/// ```
-/// use lars_agent::lb::{host_addr, host_key};
-/// assert_eq!(host_addr(host_key(3232235953, 7777)), (3232235953, 7777));
-/// ```
-#[inline]
-pub fn host_addr(key: u64) -> (u32, u16) {
-    ((key >> 32) as u32, key as u16)
-}
-
-/// The key of a module: `(modid << 32) | cmdid`, both taken as their 32-bit
-/// patterns so negative ids map to distinct keys (SPEC §3.5).
-///
-/// ```
-/// assert_eq!(lars_agent::lb::module_key(1, -1), (1 << 32) | 0xffff_ffff);
-/// ```
-#[inline]
-pub fn module_key(modid: i32, cmdid: i32) -> u64 {
-    (u64::from(modid as u32) << 32) | u64::from(cmdid as u32)
-}
+/// Host and module keys (SPEC §3.5), shared with the rest of the system.
+pub use lars_proto::addr::{host_key, module_key, split_host_key as host_addr};

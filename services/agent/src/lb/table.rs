@@ -85,6 +85,37 @@ impl RouteTable {
         std::mem::take(&mut self.refused)
     }
 
+    /// The module (created and pulled if unknown and there is room, then
+    /// `None`) and the pull queue, borrowed together.
+    fn lookup(
+        &mut self,
+        modid: i32,
+        cmdid: i32,
+        now: u64,
+    ) -> (Option<&mut ModuleLb>, &mut Vec<(i32, i32)>) {
+        let RouteTable {
+            modules,
+            pulls,
+            max_modules,
+            refused,
+        } = self;
+        let full = modules.len() >= *max_modules;
+        let module = match modules.entry(module_key(modid, cmdid)) {
+            Entry::Occupied(slot) => Some(slot.into_mut()),
+            Entry::Vacant(_) if full => {
+                *refused += 1;
+                None
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(ModuleLb::new_pulling(modid, cmdid))
+                    .mark_pulling(now);
+                pulls.push((modid, cmdid));
+                None
+            }
+        };
+        (module, pulls)
+    }
+
     /// Answers an API `get_host` (SPEC §7.3): `(retcode, host)`.
     ///
     /// An unknown module is created `Pulling`, a route request is queued and
@@ -97,19 +128,11 @@ impl RouteTable {
         now: u64,
         cfg: &LbConfig,
     ) -> (i32, Option<(u32, u16)>) {
-        let Some(module) = known_or_pull(
-            &mut self.modules,
-            &mut self.pulls,
-            &mut self.refused,
-            self.max_modules,
-            modid,
-            cmdid,
-            now,
-        ) else {
+        let (Some(module), pulls) = self.lookup(modid, cmdid, now) else {
             return (RET_NOEXIST, None);
         };
         let pick = module.get_host(cfg);
-        repull_if_stale(module, &mut self.pulls, now, cfg);
+        repull_if_stale(module, pulls, now, cfg);
         match pick {
             Pick::Host(ip, port) => (RET_SUCC, Some((ip, port))),
             other => (other.retcode(), None),
@@ -146,19 +169,11 @@ impl RouteTable {
         now: u64,
         cfg: &LbConfig,
     ) -> Vec<(u32, u16)> {
-        let Some(module) = known_or_pull(
-            &mut self.modules,
-            &mut self.pulls,
-            &mut self.refused,
-            self.max_modules,
-            modid,
-            cmdid,
-            now,
-        ) else {
+        let (Some(module), pulls) = self.lookup(modid, cmdid, now) else {
             return Vec::new();
         };
         let hosts = module.all_hosts();
-        repull_if_stale(module, &mut self.pulls, now, cfg);
+        repull_if_stale(module, pulls, now, cfg);
         hosts
     }
 
@@ -235,33 +250,5 @@ fn repull_if_stale(module: &mut ModuleLb, pulls: &mut Vec<(i32, i32)>, now: u64,
     if module.needs_repull(now, cfg) {
         module.mark_pulling(now);
         pulls.push((module.modid(), module.cmdid()));
-    }
-}
-
-/// The module if known; otherwise creates it `Pulling`, queues its route
-/// request and returns `None` — unless the table already holds
-/// `max_modules`, in which case the request is only counted in `refused`.
-fn known_or_pull<'a>(
-    modules: &'a mut HashMap<u64, ModuleLb>,
-    pulls: &mut Vec<(i32, i32)>,
-    refused: &mut u64,
-    max_modules: usize,
-    modid: i32,
-    cmdid: i32,
-    now: u64,
-) -> Option<&'a mut ModuleLb> {
-    let full = modules.len() >= max_modules;
-    match modules.entry(module_key(modid, cmdid)) {
-        Entry::Occupied(slot) => Some(slot.into_mut()),
-        Entry::Vacant(_) if full => {
-            *refused += 1;
-            None
-        }
-        Entry::Vacant(slot) => {
-            slot.insert(ModuleLb::new_pulling(modid, cmdid))
-                .mark_pulling(now);
-            pulls.push((modid, cmdid));
-            None
-        }
     }
 }
