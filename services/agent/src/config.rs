@@ -7,6 +7,12 @@ use lars_reactor::{Config, ConfigError};
 
 use crate::lb::LbConfig;
 
+/// The default `[agent] idle_spin_us`: long enough for a lone client's next
+/// request to arrive before the thread would sleep (a round trip takes
+/// about 25 µs on a 2-vCPU VM), short enough to cost at most 5 % of a core
+/// per 1000 requests a second (BENCHMARKS.md).
+pub const DEFAULT_IDLE_SPIN_US: u64 = 50;
+
 /// Everything the agent needs to start.
 #[derive(Debug, Clone)]
 pub struct AgentConfig {
@@ -24,10 +30,11 @@ pub struct AgentConfig {
     /// `[agent] caller_ip`: this host's IPv4 in reports; by default the
     /// address of the host name, else 127.0.0.1.
     pub caller_ip: Option<Ipv4Addr>,
-    /// `[agent] idle_spin_us` (0 = off): microseconds a UDP thread keeps
-    /// polling its socket after the last request while no other thread
-    /// wants the CPU (it stops at the first sign of contention), saving the
-    /// wake-up of a sleeping thread for a lone client.
+    /// `[agent] idle_spin_us` ([`DEFAULT_IDLE_SPIN_US`]; 0 = off):
+    /// microseconds a UDP thread keeps polling its socket after the last
+    /// request while no other thread wants the CPU (it stops at the first
+    /// sign of contention), saving the wake-up of a sleeping thread for a
+    /// lone client.
     pub idle_spin: Option<Duration>,
     /// `[agent] max_modules` (100000): modules each of the three tables
     /// holds at most; requests for more answer RET_NOEXIST.
@@ -62,7 +69,7 @@ impl AgentConfig {
             None => None,
             Some(_) => Some(ip(cfg, "agent", "caller_ip", "")?),
         };
-        let idle_spin_us: u64 = cfg.get_int("agent", "idle_spin_us", 0)?;
+        let idle_spin_us: u64 = cfg.get_int("agent", "idle_spin_us", DEFAULT_IDLE_SPIN_US)?;
         if idle_spin_us > 1_000_000 {
             return Err(cfg.bad_value(
                 "agent",
@@ -150,7 +157,7 @@ mod tests {
         assert_eq!(c.dns_servers, ["127.0.0.1:7778".parse().unwrap()]);
         assert_eq!(c.reporter, "127.0.0.1:7779".parse().unwrap());
         assert_eq!(c.lb, LbConfig::default());
-        assert_eq!(c.idle_spin, None);
+        assert_eq!(c.idle_spin, Some(Duration::from_micros(50)));
     }
 
     #[test]
@@ -160,6 +167,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.idle_spin, Some(Duration::from_micros(100)));
+        let off = AgentConfig::from_config(
+            &Config::parse("[agent]\nidle_spin_us = 0\n", "x.conf").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(off.idle_spin, None);
     }
 
     #[test]
