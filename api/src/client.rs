@@ -31,6 +31,12 @@ pub struct ClientOptions {
     /// How long `get_host` / `get_route` wait for their answer in all
     /// (default 50 ms; must be above zero).
     pub timeout: Duration,
+    /// Poll for an answer this long before sleeping on the socket, while no
+    /// other thread wants the CPU (default `None`: sleep at once). Where
+    /// waking a sleeping thread is slow (a VM), this makes a lone caller's
+    /// calls about twice as fast for up to this much CPU per call; it stops
+    /// by itself while the CPU is busy ([`lars_reactor::IdleSpin`]).
+    pub spin: Option<Duration>,
 }
 
 impl Default for ClientOptions {
@@ -39,6 +45,7 @@ impl Default for ClientOptions {
             agent_ip: Ipv4Addr::LOCALHOST,
             base_port: 8888,
             timeout: Duration::from_millis(50),
+            spin: None,
         }
     }
 }
@@ -262,6 +269,7 @@ mod tests {
         assert_eq!(opts.agent_ip, Ipv4Addr::LOCALHOST);
         assert_eq!(opts.base_port, 8888);
         assert_eq!(opts.timeout, Duration::from_millis(50));
+        assert_eq!(opts.spin, None);
     }
 
     #[test]

@@ -5,11 +5,13 @@
 //! Nothing here allocates per call, and nothing blocks past a deadline: the
 //! socket's read timeout is only changed when the time left differs from it
 //! by more than [`TIMEOUT_SLACK`], so the common call costs one `send` and
-//! one `recv`.
+//! one `recv`. With [`ClientOptions::spin`] a receive first polls the socket
+//! without blocking while the CPU is otherwise idle.
 
 use crate::client::ClientOptions;
 use crate::types::ApiError;
 use lars_proto::frame::{self, HEADER_LEN};
+use lars_reactor::IdleSpin;
 use prost::Message;
 use std::io::{self, ErrorKind};
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
@@ -51,6 +53,8 @@ pub(crate) struct Transport {
     read_timeouts: [Duration; AGENT_PORTS],
     /// Reused for every datagram received; boxed so the client stays small.
     recv_buf: Box<[u8]>,
+    /// Polling before a blocking receive, if configured.
+    spin: Option<IdleSpin>,
 }
 
 impl Transport {
@@ -96,6 +100,7 @@ impl Transport {
             agents: [a0, a1, a2],
             read_timeouts: [opts.timeout; AGENT_PORTS],
             recv_buf: vec![0u8; RECV_BUF].into_boxed_slice(),
+            spin: opts.spin.map(IdleSpin::new),
         })
     }
 
@@ -137,8 +142,21 @@ impl Transport {
             if left.is_zero() {
                 return Err(refused.map_or(ApiError::Timeout, ApiError::Io));
             }
-            self.fit_read_timeout(idx, left)?;
-            match self.socks[idx].recv(&mut self.recv_buf) {
+            let (sock, buf) = (&self.socks[idx], &mut self.recv_buf);
+            let polled = self.spin.as_mut().and_then(|spin| {
+                spin.poll(Some(deadline), || match recv_now(sock, buf) {
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => None,
+                    other => Some(other),
+                })
+            });
+            let received = match polled {
+                Some(result) => result,
+                None => {
+                    self.fit_read_timeout(idx, left)?;
+                    self.socks[idx].recv(&mut self.recv_buf)
+                }
+            };
+            match received {
                 Ok(n) => break n,
                 Err(e) => match e.kind() {
                     ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted => {}
@@ -164,6 +182,34 @@ impl Transport {
         }
         Ok(())
     }
+}
+
+/// Receives a datagram on `sock` if one is waiting, without blocking
+/// (`WouldBlock` otherwise), whatever the socket's blocking mode.
+#[cfg(unix)]
+fn recv_now(sock: &UdpSocket, buf: &mut [u8]) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes for the whole
+    // call, and the descriptor belongs to `sock`, which outlives the call.
+    let n = unsafe {
+        libc::recv(
+            sock.as_raw_fd(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            libc::MSG_DONTWAIT,
+        )
+    };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+/// Without `MSG_DONTWAIT` nothing is polled: the receive blocks as usual.
+#[cfg(not(unix))]
+fn recv_now(_sock: &UdpSocket, _buf: &mut [u8]) -> io::Result<usize> {
+    Err(ErrorKind::WouldBlock.into())
 }
 
 /// Encodes `msg` as a frame under `msgid` into `buf`; returns the frame's

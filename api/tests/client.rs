@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use util::{addr, host_reply, route_reply, FakeAgent};
+use util::{addr, host_reply, route_reply, FakeAgent, RunningAgent};
 
 fn client(base_port: u16, timeout_ms: u64) -> LarsClient {
     LarsClient::with_options(ClientOptions {
@@ -53,9 +53,10 @@ fn golden_request_bytes_reach_the_agent_and_the_host_comes_back() {
     assert_eq!(second.seq, 2);
 }
 
-#[test]
-fn a_stale_answer_is_skipped_and_the_right_one_taken() {
-    let agent = FakeAgent::bind().serve(|_, _, body| {
+/// An agent that answers every get_host with a stale answer, a get_route
+/// answer and then the right answer (host 10.0.0.2:9002), in that order.
+fn agent_with_stale_answers() -> RunningAgent {
+    FakeAgent::bind().serve(|_, _, body| {
         let req = GetHostRequest::decode(body).unwrap();
         let stale = GetHostRequest {
             seq: req.seq.wrapping_sub(1),
@@ -66,7 +67,12 @@ fn a_stale_answer_is_skipped_and_the_right_one_taken() {
             route_reply(req.modid, req.cmdid, &[addr("10.0.0.8:1")]),
             host_reply(&req, 0, Some(addr("10.0.0.2:9002"))),
         ]
-    });
+    })
+}
+
+#[test]
+fn a_stale_answer_is_skipped_and_the_right_one_taken() {
+    let agent = agent_with_stale_answers();
     let mut c = client(agent.base_port, 1000);
     for _ in 0..3 {
         let got = c.get_host(7, 3).unwrap();
@@ -120,17 +126,22 @@ fn agent_codes_come_back_without_a_host() {
     assert_eq!(c.get_host(5, 9).unwrap(), (RetCode::SystemError, None));
 }
 
+/// Asserts that `c` (with a 50 ms timeout) gives up on get_host on time.
+fn get_host_times_out_after_50ms(c: &mut LarsClient) {
+    let t0 = Instant::now();
+    let err = c.get_host(1, 1).unwrap_err();
+    let took = t0.elapsed();
+    assert!(matches!(err, ApiError::Timeout), "{err:?}");
+    assert!(took >= Duration::from_millis(49), "{took:?}");
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}
+
 #[test]
 fn a_silent_agent_times_out_within_the_timeout() {
     let agent = FakeAgent::bind().silent();
     let mut c = client(agent.base_port, 50);
     for _ in 0..2 {
-        let t0 = Instant::now();
-        let err = c.get_host(1, 1).unwrap_err();
-        let took = t0.elapsed();
-        assert!(matches!(err, ApiError::Timeout), "{err:?}");
-        assert!(took >= Duration::from_millis(49), "{took:?}");
-        assert!(took < Duration::from_secs(1), "{took:?}");
+        get_host_times_out_after_50ms(&mut c);
     }
     let t0 = Instant::now();
     assert!(matches!(c.get_route(1, 1), Err(ApiError::Timeout)));
@@ -302,4 +313,32 @@ fn the_late_answer_of_a_timed_out_call_is_skipped_by_the_next() {
     assert!(matches!(c.get_host(1, 1), Err(ApiError::Timeout)));
     let got = c.get_host(1, 1).unwrap();
     assert_eq!(got, (RetCode::Succ, Some(addr("10.0.0.2:2"))));
+}
+
+/// A client that polls for answers for up to `spin_ms` before sleeping.
+fn spinning_client(base_port: u16, timeout_ms: u64, spin_ms: u64) -> LarsClient {
+    LarsClient::with_options(ClientOptions {
+        base_port,
+        timeout: Duration::from_millis(timeout_ms),
+        spin: Some(Duration::from_millis(spin_ms)),
+        ..ClientOptions::default()
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_spinning_client_gets_every_answer_and_skips_stale_ones() {
+    let agent = agent_with_stale_answers();
+    let mut c = spinning_client(agent.base_port, 1000, 1);
+    for _ in 0..200 {
+        let got = c.get_host(7, 3).unwrap();
+        assert_eq!(got, (RetCode::Succ, Some(addr("10.0.0.2:9002"))));
+    }
+}
+
+#[test]
+fn a_spin_longer_than_the_timeout_still_times_out_on_time() {
+    let agent = FakeAgent::bind().silent();
+    let mut c = spinning_client(agent.base_port, 50, 10_000);
+    get_host_times_out_after_50ms(&mut c);
 }

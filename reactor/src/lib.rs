@@ -55,6 +55,7 @@
 //! | `tcp_server.rs` | [`TcpServer`]: acceptor + worker loops |
 //! | `tcp_client.rs` | [`TcpClient`]: reconnecting client |
 //! | `udp_server.rs`, `udp_client.rs` | datagram endpoints |
+//! | `idle_spin.rs` | [`IdleSpin`]: poll while the CPU is otherwise idle |
 //! | `thread_queue.rs` | [`ThreadQueue`]: many producers, one loop |
 //! | `thread_pool.rs` | [`LoopThread`], [`ThreadPool`] |
 //! | `config.rs` | [`Config`]: INI with typed getters |
@@ -69,6 +70,7 @@ pub mod echo;
 pub mod event_loop;
 pub mod frame;
 pub mod handlers;
+pub mod idle_spin;
 pub mod log_throttle;
 pub mod router;
 pub mod tcp_client;
@@ -85,6 +87,7 @@ pub use conn_handle::{ConnHandle, SendError};
 pub use event_loop::{EventLoop, LoopHandle, Source};
 pub use frame::{FrameError, HEADER_LEN, MAX_BODY_LEN};
 pub use handlers::{ConnHooks, Handlers};
+pub use idle_spin::IdleSpin;
 pub use mio;
 pub use prost;
 pub use router::{Dispatch, DuplicateMsgid, MsgRouter};

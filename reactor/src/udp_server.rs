@@ -21,14 +21,12 @@ use prost::Message;
 
 use crate::event_loop::{EventLoop, Source};
 use crate::frame::{self, FrameError, HEADER_LEN, MAX_BODY_LEN};
+use crate::idle_spin::IdleSpin;
 use crate::log_throttle::LogThrottle;
 use crate::router::{Dispatch, MsgRouter};
 
 /// Datagrams handled for one readiness event before yielding.
 const DATAGRAMS_PER_EVENT: usize = 256;
-
-/// How long idle spinning stays off after another thread wanted the CPU.
-const SPIN_BACKOFF: Duration = Duration::from_millis(2);
 
 /// At most this long spinning in one readiness callback, so the loop's
 /// timers, tasks and other sockets are not kept waiting.
@@ -86,14 +84,6 @@ pub struct UdpEndpoint {
     spin: Option<IdleSpin>,
 }
 
-/// Polling an emptied socket while the CPU is otherwise idle.
-struct IdleSpin {
-    /// How long to keep polling after the last datagram.
-    window: Duration,
-    /// No spinning before this (set when another thread wanted the CPU).
-    backoff_until: Instant,
-}
-
 /// A UDP server: binds `addr` and serves frames with `router`.
 pub struct UdpServer;
 
@@ -101,17 +91,14 @@ impl UdpServer {
     /// Makes the server under `token` keep polling its socket for `window`
     /// after the last datagram instead of going to sleep at once, yielding
     /// the CPU between polls. Spinning stops as soon as a yield actually
-    /// lets another thread run (the CPU is wanted) and stays off for
-    /// [`SPIN_BACKOFF`]; so it only uses a CPU nobody else needs, and
+    /// lets another thread run (the CPU is wanted) and stays off for a
+    /// while ([`IdleSpin`]); so it only uses a CPU nobody else needs, and
     /// saves the cost of waking this thread for a client that sends its
     /// next request within `window`. `None` (the default) turns it off.
     /// Loop thread only; a token that is not a UDP endpoint is ignored.
     pub fn set_idle_spin(el: &mut EventLoop, token: Token, window: Option<Duration>) {
         el.with_source::<UdpEndpoint, _>(token, |ep, _| {
-            ep.spin = window.map(|window| IdleSpin {
-                window,
-                backoff_until: Instant::now(),
-            });
+            ep.spin = window.map(IdleSpin::new);
         });
     }
 
@@ -227,75 +214,37 @@ impl UdpEndpoint {
     }
 
     /// After the socket ran dry: polls it (see [`UdpServer::set_idle_spin`])
-    /// and handles what arrives. `true` when it is empty at the end.
+    /// and handles what arrives, until the spin gives up or this turn has
+    /// lasted [`MAX_SPIN_TURN`]. `true` when the socket is empty at the end.
     fn spin(&mut self) -> bool {
-        let Some(spin) = &self.spin else {
+        let Some(mut spin) = self.spin.take() else {
             return true;
         };
-        let window = spin.window;
-        let start = Instant::now();
-        if start < spin.backoff_until {
-            return true;
-        }
-        let switched = involuntary_switches();
-        if switched < 0 {
-            return true;
-        }
-        let mut last_datagram = start;
+        let turn_end = Instant::now() + MAX_SPIN_TURN;
         let mut handled = 0;
-        loop {
-            let now = Instant::now();
-            if now.duration_since(last_datagram) >= window
-                || now.duration_since(start) >= MAX_SPIN_TURN
-            {
-                return true;
-            }
-            std::thread::yield_now();
-            if involuntary_switches() != switched {
-                // The yield ran another thread: the CPU is wanted.
-                if let Some(spin) = &mut self.spin {
-                    spin.backoff_until = Instant::now() + SPIN_BACKOFF;
+        let empty = loop {
+            let got = spin.poll(Some(turn_end), || match self.recv_one() {
+                Ok(true) => Some(()),
+                Ok(false) => None,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => None,
+                Err(e) => {
+                    log::debug!("{}: recv: {e}", self.name);
+                    None
                 }
-                return self.drain(DATAGRAMS_PER_EVENT.saturating_sub(handled));
+            });
+            if got.is_none() {
+                // The window passed, the turn ended or the CPU is wanted:
+                // pick up anything that came during the last yield.
+                break self.drain(DATAGRAMS_PER_EVENT.saturating_sub(handled));
             }
-            match self.recv_one() {
-                Ok(true) => {
-                    handled += 1;
-                    if handled >= DATAGRAMS_PER_EVENT || !self.drain(DATAGRAMS_PER_EVENT - handled)
-                    {
-                        return false;
-                    }
-                    last_datagram = Instant::now();
-                }
-                Ok(false) => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => log::debug!("{}: recv: {e}", self.name),
+            handled += 1;
+            if handled >= DATAGRAMS_PER_EVENT || !self.drain(DATAGRAMS_PER_EVENT - handled) {
+                break false;
             }
-        }
+        };
+        self.spin = Some(spin);
+        empty
     }
-}
-
-/// How many times the calling thread was switched out while runnable
-/// (`ru_nivcsw`): a `sched_yield` that let another thread run counts, an
-/// interrupt or the hypervisor taking the CPU away does not. `-1` if the
-/// count cannot be read (then the spin is skipped).
-#[cfg(target_os = "linux")]
-fn involuntary_switches() -> i64 {
-    // SAFETY: all-zero bytes are a valid `rusage` (integer fields only).
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `usage` is a valid, writable `rusage` that outlives the call;
-    // RUSAGE_THREAD only reads the calling thread's counters.
-    if unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) } != 0 {
-        return -1;
-    }
-    usage.ru_nivcsw
-}
-
-/// Per-thread switch counts need Linux's `RUSAGE_THREAD`; elsewhere the
-/// idle spin is never used.
-#[cfg(not(target_os = "linux"))]
-fn involuntary_switches() -> i64 {
-    -1
 }
 
 impl Source for UdpEndpoint {
@@ -341,12 +290,6 @@ mod tests {
         let mut out = Vec::new();
         frame::encode_frame(PING, &(), &mut out).unwrap();
         out
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn the_thread_switch_count_is_readable() {
-        assert!(involuntary_switches() >= 0);
     }
 
     #[test]

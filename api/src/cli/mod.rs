@@ -49,6 +49,11 @@ pub struct Cli {
     #[arg(long, global = true, default_value_t = 50,
           value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub timeout_ms: u64,
+    /// Poll this many microseconds for an answer before sleeping, while the
+    /// CPU is otherwise idle (0 = sleep at once).
+    #[arg(long, global = true, default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
+    pub spin_us: u64,
     /// The tool to run.
     #[command(subcommand)]
     pub command: Command,
@@ -61,6 +66,7 @@ impl Cli {
             agent_ip: self.agent_ip,
             base_port: self.base_port,
             timeout: Duration::from_millis(self.timeout_ms),
+            spin: (self.spin_us > 0).then(|| Duration::from_micros(self.spin_us)),
         }
     }
 }
@@ -259,6 +265,9 @@ mod tests {
         let cli =
             Cli::try_parse_from(["lars", "--timeout-ms", "7", "getroute", "-1", "2"]).unwrap();
         assert_eq!(cli.client_options().timeout, Duration::from_millis(7));
+        assert_eq!(cli.client_options().spin, None, "no spin by default");
+        let spun = Cli::try_parse_from(["lars", "qps", "1", "--spin-us", "20"]).unwrap();
+        assert_eq!(spun.client_options().spin, Some(Duration::from_micros(20)));
         match cli.command {
             Command::Getroute(m) => assert_eq!((m.modid, m.cmdid), (-1, 2)),
             other => panic!("{other:?}"),

@@ -225,6 +225,7 @@ impl Stack {
             agent_ip: std::net::Ipv4Addr::LOCALHOST,
             base_port: self.agent_base,
             timeout,
+            spin: None,
         })
         .unwrap()
     }
