@@ -3,13 +3,15 @@
 # lars-agent from bin/ (as in production, on a scratch SQLite store, or on
 # MySQL with LARS_BENCH_BACKEND=mysql), then runs `lars qps THREADS` for
 # 1, 2 and 10 threads and reports QPS, latency and the agent's CPU time per
-# request (from /proc/PID/stat).
+# request (from /proc/PID/stat). LARS_BENCH_SPIN_US=N makes the client poll
+# N microseconds for each answer before sleeping (`lars --spin-us`).
 #
 #   make all && scripts/bench-agent.sh [SECONDS]
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-5}
 backend=${LARS_BENCH_BACKEND:-sqlite}
+client_spin_us=${LARS_BENCH_SPIN_US:-0}
 work=$(mktemp -d /tmp/lars-bench-agent.XXXXXX)
 mkdir -p "$work/bin" "$work/conf"
 cp "$repo"/bin/* "$work/bin/"
@@ -29,10 +31,10 @@ sleep 1.5
 agent_pid=$(cat data/run/agent.pid)
 tick=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$agent_pid/stat"; }
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); store: $backend"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); store: $backend; client spin: $client_spin_us us"
 for threads in 1 2 10; do
   before=$(cpu_ticks)
-  out=$(bin/lars --timeout-ms 1000 qps "$threads" --seconds "$seconds")
+  out=$(bin/lars --timeout-ms 1000 --spin-us "$client_spin_us" qps "$threads" --seconds "$seconds")
   after=$(cpu_ticks)
   summary=$(echo "$out" | tail -n 3 | tr '\n' ' ')
   calls=$(echo "$out" | grep -oE 'total: [0-9]+' | grep -oE '[0-9]+$' | tail -1)
