@@ -1,5 +1,6 @@
 //! The MySQL / MariaDB backend: [`MysqlStore`], one `mysql` connection
-//! implementing both [`RouteStore`] and [`StatusStore`].
+//! implementing both [`RouteStore`] and
+//! [`StatusStore`](crate::store::StatusStore) (in `mysql/status.rs`).
 //!
 //! Every (re)connect creates the database if it is missing and applies the
 //! schema, so a fresh server needs no manual setup. Connect, read and write
@@ -10,12 +11,14 @@
 
 use crate::config::{check_db_name, StoreConfig};
 use crate::error::StoreError;
-use crate::sql::{self, Dialect};
-use crate::store::{RouteStore, StatusStore};
-use crate::types::{checked_row, group_routes, CallStatus, HostAddr, RouteMap, RouteRow};
+use crate::sql;
+use crate::store::RouteStore;
+use crate::types::{checked_row, group_routes, HostAddr, RouteMap, RouteRow};
 use mysql::prelude::Queryable;
 use mysql::{from_row_opt, Conn, Opts, OptsBuilder, Params, Row, TxOpts, Value};
 use std::time::{Duration, Instant};
+
+mod status;
 
 /// How long a TCP connect to the server may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -338,68 +341,5 @@ impl RouteStore for MysqlStore {
             .into_iter()
             .filter_map(|(m, c, ip, port)| checked_row(&self.described, m, c, ip, port))
             .collect())
-    }
-}
-
-impl StatusStore for MysqlStore {
-    fn describe(&self) -> String {
-        self.described.clone()
-    }
-
-    fn upsert_statuses(&mut self, rows: &[CallStatus]) -> Result<(), StoreError> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let action = format!("upsert {} call statuses", rows.len());
-        self.run(&action, |conn| {
-            let mut tx = conn.start_transaction(TxOpts::default())?;
-            for chunk in rows.chunks(sql::UPSERT_CHUNK) {
-                let mut values = Vec::with_capacity(chunk.len() * 9);
-                for s in chunk {
-                    values.extend([
-                        Value::from(s.modid),
-                        Value::from(s.cmdid),
-                        Value::from(s.ip),
-                        Value::from(s.port),
-                        Value::from(s.caller),
-                        Value::from(s.succ_cnt),
-                        Value::from(s.err_cnt),
-                        Value::from(s.ts),
-                        Value::from(sql::overload_flag(s.overload)),
-                    ]);
-                }
-                let query = sql::upsert_statuses(Dialect::Mysql, chunk.len());
-                tx.exec_drop(query, Params::Positional(values))?;
-            }
-            tx.commit()
-        })
-    }
-
-    fn read_statuses(
-        &mut self,
-        modid: Option<i32>,
-        cmdid: Option<i32>,
-    ) -> Result<Vec<CallStatus>, StoreError> {
-        let (query, params) = sql::read_statuses(modid, cmdid);
-        self.run("read call statuses", |conn| {
-            let rows: Vec<Row> = conn.exec(query, positional(params))?;
-            rows.into_iter()
-                .map(|row| {
-                    let (modid, cmdid, ip, port, caller, succ_cnt, err_cnt, ts, overload) =
-                        from_row_opt::<(i32, i32, u32, u16, u32, u32, u32, u32, String)>(row)?;
-                    Ok(CallStatus {
-                        modid,
-                        cmdid,
-                        ip,
-                        port,
-                        caller,
-                        succ_cnt,
-                        err_cnt,
-                        ts,
-                        overload: overload == "1",
-                    })
-                })
-                .collect()
-        })
     }
 }
