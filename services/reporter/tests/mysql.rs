@@ -4,8 +4,6 @@
 
 mod util;
 
-use std::time::Duration;
-
 use lars_reporter::ReporterService;
 use lars_store::StoreConfig;
 use lars_testkit::client::FrameClient;
@@ -101,14 +99,18 @@ fn store_down_at_start_then_restored() {
     all.extend(modules(1, 50, 4, 2));
     send_all(&mut client, &all);
     wait_accepted(&service, 400);
-    std::thread::sleep(Duration::from_millis(200));
+    // Accepted reports reach the writers' pending sets through their queues.
+    assert!(wait_until(WAIT, || service.stats().pending_keys == 200));
     let stats = service.stats();
     assert_eq!(
         (stats.pending_keys, stats.rows_written),
         (200, 0),
         "{stats:?}"
     );
-    assert!(stats.write_failures > 0, "{stats:?}");
+    assert!(
+        wait_until(WAIT, || service.stats().write_failures > 0),
+        "{stats:?}"
+    );
 
     proxy.restore().unwrap();
     assert_table(&direct, &latest(&all));
