@@ -66,9 +66,11 @@ fn locked_database_loses_nothing_and_ends_with_latest_values() {
         all.extend(round);
     }
     wait_accepted(&service, 500);
-    std::thread::sleep(Duration::from_millis(300));
-    let stats = service.stats();
-    assert!(stats.pending_keys > 0, "{stats:?}");
+    assert!(
+        wait_until(WAIT, || service.stats().pending_keys > 0),
+        "{:?}",
+        service.stats()
+    );
     let stored: i64 = locker
         .query_row("SELECT COUNT(*) FROM ServerCallStatus", [], |r| r.get(0))
         .unwrap();

@@ -111,7 +111,7 @@ pub fn stop_flushes_pending_rows(store: StoreConfig) {
         vec![],
         "nothing flushed yet"
     );
-    assert_eq!(service.stats().pending_keys, 150);
+    assert!(wait_until(WAIT, || service.stats().pending_keys == 150));
     let started = Instant::now();
     let stats = service.stop();
     assert!(
