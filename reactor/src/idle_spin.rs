@@ -40,16 +40,13 @@ impl IdleSpin {
         }
     }
 
-    /// The longest a poll spins.
-    pub fn window(&self) -> Duration {
-        self.window
-    }
-
     /// Calls `try_once` until it returns `Some`, yielding the CPU between
     /// calls. Gives up (`None`) when the window has passed since the call,
     /// at `deadline` if one is given, when a yield let another thread run
-    /// (and then spinning stays off for [`SPIN_BACKOFF`]), during such a
-    /// backoff, or where switch counts cannot be read. The caller then
+    /// (after one last call; then spinning stays off for [`SPIN_BACKOFF`]),
+    /// during such a backoff, or where switch counts cannot be read —
+    /// the last two without calling `try_once` at all. Otherwise, `None`
+    /// means the last call of `try_once` found nothing. The caller then
     /// goes on as if it had not spun: typically it sleeps in a blocking
     /// call or its event loop.
     pub fn poll<T>(
@@ -81,10 +78,11 @@ impl IdleSpin {
             let now_switched = involuntary_switches();
             if now_switched != Some(switched) {
                 // The yield (or a preemption since the last poll) ran
-                // another thread: the CPU is wanted.
+                // another thread: the CPU is wanted. One last look, for
+                // what arrived meanwhile.
                 self.switches = now_switched;
                 self.backoff_until = Instant::now() + SPIN_BACKOFF;
-                return None;
+                return try_once();
             }
         }
     }
@@ -135,7 +133,9 @@ mod tests {
             (calls == 3).then_some(calls)
         });
         // Either found on the third call, or another test's thread took the
-        // CPU during a yield and the spin backed off early.
+        // CPU during a yield and the spin backed off early (after one last
+        // look).
+        assert!(calls >= 1, "never polled");
         assert!(found == Some(3) || calls < 3, "{found:?} after {calls}");
     }
 

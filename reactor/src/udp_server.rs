@@ -214,15 +214,17 @@ impl UdpEndpoint {
     }
 
     /// After the socket ran dry: polls it (see [`UdpServer::set_idle_spin`])
-    /// and handles what arrives, until the spin gives up or this turn has
-    /// lasted [`MAX_SPIN_TURN`]. `true` when the socket is empty at the end.
+    /// and handles what arrives, one datagram per poll, until the spin
+    /// gives up, this turn has lasted [`MAX_SPIN_TURN`] or
+    /// [`DATAGRAMS_PER_EVENT`] were handled. `true` when the socket was
+    /// found empty at the end.
     fn spin(&mut self) -> bool {
         let Some(mut spin) = self.spin.take() else {
             return true;
         };
         let turn_end = Instant::now() + MAX_SPIN_TURN;
-        let mut handled = 0;
-        let empty = loop {
+        let mut budget = DATAGRAMS_PER_EVENT;
+        while budget > 0 {
             let got = spin.poll(Some(turn_end), || match self.recv_one() {
                 Ok(true) => Some(()),
                 Ok(false) => None,
@@ -233,17 +235,12 @@ impl UdpEndpoint {
                 }
             });
             if got.is_none() {
-                // The window passed, the turn ended or the CPU is wanted:
-                // pick up anything that came during the last yield.
-                break self.drain(DATAGRAMS_PER_EVENT.saturating_sub(handled));
+                break;
             }
-            handled += 1;
-            if handled >= DATAGRAMS_PER_EVENT || !self.drain(DATAGRAMS_PER_EVENT - handled) {
-                break false;
-            }
-        };
+            budget -= 1;
+        }
         self.spin = Some(spin);
-        empty
+        budget > 0
     }
 }
 

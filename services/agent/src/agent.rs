@@ -14,8 +14,7 @@ use crate::messages::ToDns;
 use crate::reporter_link::ReporterLink;
 use crate::table_thread::{Links, TableThread};
 
-/// Number of route tables and UDP ports.
-pub const TABLES: usize = 3;
+pub use crate::lb::TABLES;
 
 /// A running agent. Dropping it stops every thread.
 pub struct Agent {

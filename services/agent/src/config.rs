@@ -161,6 +161,22 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_conf_file_says_the_defaults() {
+        let text = include_str!("../../../conf/lars_lb_agent.conf");
+        let shipped =
+            AgentConfig::from_config(&Config::parse(text, "lars_lb_agent.conf").unwrap()).unwrap();
+        let defaults = AgentConfig::from_config(&Config::empty("x.conf")).unwrap();
+        assert_eq!(shipped.lb, defaults.lb);
+        assert_eq!(shipped.idle_spin, defaults.idle_spin);
+        assert_eq!(shipped.max_modules, defaults.max_modules);
+        assert_eq!(shipped.report_interval, defaults.report_interval);
+        assert_eq!(
+            (shipped.listen_ip, shipped.base_port),
+            (defaults.listen_ip, defaults.base_port)
+        );
+    }
+
+    #[test]
     fn idle_spin_is_read_and_bounded() {
         let c = AgentConfig::from_config(
             &Config::parse("[agent]\nidle_spin_us = 100\n", "x.conf").unwrap(),

@@ -96,9 +96,14 @@ fn handlers(tables: Tables) -> Handlers {
 }
 
 fn deliver_route(tables: &[ThreadQueue<ToTable>], resp: GetRouteResponse) {
-    if tables.is_empty() {
+    let Some(table) = tables.get(table_index(resp.modid, resp.cmdid)) else {
+        log::warn!(
+            "route of {}/{} arrived before the tables were attached; dropped",
+            resp.modid,
+            resp.cmdid
+        );
         return;
-    }
+    };
     let hosts = resp
         .host
         .iter()
@@ -115,7 +120,6 @@ fn deliver_route(tables: &[ThreadQueue<ToTable>], resp: GetRouteResponse) {
             }
         })
         .collect();
-    let table = &tables[table_index(resp.modid, resp.cmdid) % tables.len()];
     let update = ToTable::Route {
         modid: resp.modid,
         cmdid: resp.cmdid,

@@ -15,8 +15,8 @@ pub enum ToTable {
         /// Hosts as (ip number, port).
         hosts: Vec<(u32, u16)>,
     },
-    /// The DNS connection was (re)established: pulling modules go back to
-    /// NEW so their next request pulls again.
+    /// The DNS connection was (re)established: every module is pulled
+    /// again at once ([`RouteTable::on_dns_reconnect`](crate::lb::RouteTable::on_dns_reconnect)).
     DnsReconnected,
 }
 

@@ -17,7 +17,7 @@ use lars_reactor::{EventLoop, LoopThread, MsgRouter, ThreadQueue, UdpCtx, UdpSer
 
 use crate::clock::Clock;
 use crate::config::AgentConfig;
-use crate::lb::RouteTable;
+use crate::lb::{RouteApply, RouteTable};
 use crate::messages::{ToDns, ToReporter, ToTable};
 
 /// The links a table thread talks to.
@@ -37,6 +37,8 @@ pub struct TableThread {
 }
 
 struct Shared {
+    /// For log lines: "agent table N".
+    name: String,
     table: RefCell<RouteTable>,
     config: Arc<AgentConfig>,
     clock: Clock,
@@ -67,7 +69,9 @@ impl TableThread {
         let (bound_tx, bound_rx) = crossbeam_channel::bounded(1);
         let thread = LoopThread::spawn(&format!("agent-udp-{index}"), move |el| {
             let interval = config.report_interval;
+            let name = format!("agent table {index}");
             let shared = Rc::new(Shared {
+                name: name.clone(),
                 table: RefCell::new(RouteTable::with_max_modules(config.max_modules)),
                 config,
                 clock,
@@ -80,7 +84,6 @@ impl TableThread {
             if go_rx.recv().is_err() {
                 return;
             }
-            let name = format!("agent table {index}");
             let idle_spin = shared.config.idle_spin;
             let bound = UdpServer::start(el, &name, addr, router(shared.clone()))
                 .map(|(token, bound)| {
@@ -241,7 +244,13 @@ impl Shared {
                     cmdid,
                     hosts,
                 } => {
-                    table.apply_route(modid, cmdid, &hosts, now, &self.config.lb);
+                    let applied = table.apply_route(modid, cmdid, &hosts, now, &self.config.lb);
+                    if applied == RouteApply::Deleted {
+                        log::info!(
+                            "{}: module {modid}/{cmdid} has no hosts left in DNS; deleted",
+                            self.name
+                        );
+                    }
                 }
                 ToTable::DnsReconnected => table.on_dns_reconnect(now),
             }
@@ -252,9 +261,16 @@ impl Shared {
 
     fn send_reports(&self) {
         let mut reports = Vec::new();
-        self.table
-            .borrow_mut()
-            .take_reports(self.clock.now(), &mut reports);
+        let mut table = self.table.borrow_mut();
+        table.take_reports(self.clock.now(), &mut reports);
+        let refused = table.take_refused();
+        drop(table);
+        if refused > 0 {
+            log::warn!(
+                "{}: {refused} requests for new modules answered RET_NOEXIST: the table is full ([agent] max_modules)",
+                self.name
+            );
+        }
         for report in reports {
             if self.links.reporter.push(report).is_err() {
                 log::error!("reporter link is gone; statistics dropped");

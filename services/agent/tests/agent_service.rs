@@ -102,7 +102,7 @@ impl Api {
     }
 
     fn socket(&self, modid: i32, cmdid: i32) -> &DatagramClient {
-        &self.sockets[((modid + cmdid) % 3) as usize]
+        &self.sockets[lars_agent::lb::table_index(modid, cmdid)]
     }
 
     fn get_host(&mut self, modid: i32, cmdid: i32) -> (i32, Option<String>) {

@@ -105,22 +105,34 @@ impl Ingest {
         let accepted = rows.len();
         let writer = writer_of(req.modid, req.cmdid, self.queues.len());
         let queue = &self.queues[writer];
+        // Results queued: a large message goes in chunks, and the chunks
+        // queued before the queue filled up are stored.
+        let mut queued = 0;
         let outcome = if accepted <= MAX_ROWS_PER_ITEM {
-            queue.try_send(rows)
+            queue.try_send(rows).map(|()| queued = accepted)
         } else {
-            rows.chunks(MAX_ROWS_PER_ITEM)
-                .try_for_each(|chunk| queue.try_send(chunk.to_vec()))
+            rows.chunks(MAX_ROWS_PER_ITEM).try_for_each(|chunk| {
+                queue.try_send(chunk.to_vec())?;
+                queued += chunk.len();
+                Ok(())
+            })
         };
+        if queued > 0 {
+            self.stats.accepted(queued);
+        }
         match outcome {
-            Ok(()) => self.stats.accepted(accepted),
+            Ok(()) => {}
             Err(TrySendError::Full(_)) => {
-                self.stats.message_dropped();
+                if queued == 0 {
+                    self.stats.message_dropped();
+                }
                 log.queue_full.warn(|| {
                     format!(
-                        "{peer}: module {}/{}: writer {writer}'s queue is full ({} items); report dropped",
+                        "{peer}: module {}/{}: writer {writer}'s queue is full ({} items); {} of {accepted} host results dropped",
                         req.modid,
                         req.cmdid,
-                        queue.capacity().unwrap_or_default()
+                        queue.capacity().unwrap_or_default(),
+                        accepted - queued
                     )
                 });
             }

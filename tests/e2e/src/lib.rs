@@ -139,7 +139,6 @@ impl Stack {
         stack.start_dns();
         stack.reporter = Some(stack.spawn("lars-reporter", "reporter.conf"));
         stack.start_agent();
-        stack.wait_tcp(dns_port);
         stack.wait_tcp(reporter_port);
         stack
     }

@@ -49,6 +49,7 @@ pub use module::{ModuleLb, Pick, RouteStatus, RouteUpdate};
 pub use report::{HostReport, ModuleReport};
 pub use table::{
     table_index, RouteApply, RouteTable, RET_NOEXIST, RET_OVERLOAD, RET_SUCC, RET_SYSTEM_ERROR,
+    TABLES,
 };
 
 /// Host and module keys (SPEC §3.5), shared with the rest of the system.

@@ -64,8 +64,8 @@ pub struct ModuleLb {
     modid: i32,
     cmdid: i32,
     status: RouteStatus,
-    /// `None` until a route has been applied: such a module re-pulls on the
-    /// first request after [`mark_new`](Self::mark_new).
+    /// `None` until a route has been applied (the module is `Pulling` until
+    /// then).
     last_update_time: Option<u64>,
     /// When the outstanding route request was sent (meaningful while
     /// `Pulling`): an answer that never comes is asked again after
@@ -189,16 +189,14 @@ impl ModuleLb {
     }
 
     /// Whether the route must be asked again: the status is `New` and
-    /// `now - last_update_time > update_timeout` (or no route was ever
-    /// applied), or the status is `Pulling` and the request went unanswered
+    /// `now - last_update_time > update_timeout`, or the status is `Pulling` and the request went unanswered
     /// for more than `update_timeout`. The caller sends the request and
     /// calls [`mark_pulling`](Self::mark_pulling).
     pub fn needs_repull(&self, now: u64, cfg: &LbConfig) -> bool {
         match self.status {
-            RouteStatus::New => match self.last_update_time {
-                None => true,
-                Some(t) => now.saturating_sub(t) > cfg.update_timeout,
-            },
+            RouteStatus::New => self
+                .last_update_time
+                .is_none_or(|t| now.saturating_sub(t) > cfg.update_timeout),
             RouteStatus::Pulling => now.saturating_sub(self.pulled_at) > cfg.update_timeout,
         }
     }
@@ -207,12 +205,6 @@ impl ModuleLb {
     pub fn mark_pulling(&mut self, now: u64) {
         self.status = RouteStatus::Pulling;
         self.pulled_at = now;
-    }
-
-    /// The DNS connection was (re)established: an outstanding request was
-    /// lost, so `Pulling` goes back to `New` and the next request re-pulls.
-    pub fn mark_new(&mut self) {
-        self.status = RouteStatus::New;
     }
 
     /// The statistics of every host, if a report arrived since the last

@@ -15,6 +15,9 @@ pub use lars_proto::retcode::{
     SYSTEM_ERROR as RET_SYSTEM_ERROR,
 };
 
+/// Number of route tables, each with its own thread and UDP port.
+pub const TABLES: usize = 3;
+
 /// Which of the agent's three tables (and UDP ports `8888 + index`) serves
 /// a module: `(modid + cmdid) mod 3`, computed without overflow and never
 /// negative.
@@ -25,7 +28,7 @@ pub use lars_proto::retcode::{
 /// assert_eq!(table_index(-1, 0), 2);
 /// ```
 pub fn table_index(modid: i32, cmdid: i32) -> usize {
-    (i64::from(modid) + i64::from(cmdid)).rem_euclid(3) as usize
+    (i64::from(modid) + i64::from(cmdid)).rem_euclid(TABLES as i64) as usize
 }
 
 /// What [`RouteTable::apply_route`] did with a route from DNS.

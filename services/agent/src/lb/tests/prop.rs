@@ -81,7 +81,7 @@ proptest! {
                     }
                 }
                 Op::Advance(secs) => now += secs,
-                Op::Reconnect => m.mark_new(),
+                Op::Reconnect => m.mark_pulling(now),
                 Op::TakeReport => {
                     if let Some(r) = m.take_report(now) {
                         prop_assert_eq!(r.hosts.len(), m.len());
@@ -101,9 +101,12 @@ proptest! {
         let cfg = small_cfg();
         let mut t = RouteTable::new();
         let mut now = 0;
+        // Modules a get_host created: the only ones that may be pulled.
+        let mut asked = std::collections::HashSet::new();
         for (modid, op) in ops {
             match op {
                 Op::GetHost => {
+                    asked.insert(modid);
                     let (ret, host) = t.get_host(modid, 0, now, &cfg);
                     prop_assert_eq!(ret == 0, host.is_some());
                     if let Some((ip, port)) = host {
@@ -124,6 +127,10 @@ proptest! {
                 Op::TakeReport => {
                     let mut out = Vec::new();
                     t.take_reports(now, &mut out);
+                    for r in out {
+                        let m = t.module(r.modid, r.cmdid).unwrap();
+                        prop_assert_eq!(r.hosts.len(), m.len());
+                    }
                 }
             }
             for id in 0..3 {
@@ -136,7 +143,7 @@ proptest! {
         }
         let pulls = t.take_pull_requests();
         for (modid, cmdid) in pulls {
-            prop_assert!((0..3).contains(&modid) && cmdid == 0);
+            prop_assert!(asked.contains(&modid) && cmdid == 0, "{}/{}", modid, cmdid);
         }
     }
 }
