@@ -35,7 +35,6 @@ pub struct TcpConn {
     stream: Option<TcpStream>,
     token: Token,
     peer: SocketAddr,
-    id: u64,
     input: InBuffer,
     output: OutBuffer,
     handlers: Rc<Handlers>,
@@ -58,9 +57,8 @@ impl TcpConn {
         max_output: usize,
         deliver: Deliver,
     ) -> TcpConn {
-        let id = NEXT_CONN_ID.fetch_add(1, Ordering::Relaxed);
         let handle = ConnHandle {
-            id,
+            id: NEXT_CONN_ID.fetch_add(1, Ordering::Relaxed),
             loop_handle,
             deliver,
         };
@@ -68,7 +66,6 @@ impl TcpConn {
             stream: Some(stream),
             token,
             peer,
-            id,
             input: InBuffer::new(),
             output: OutBuffer::new(),
             handlers,
@@ -106,7 +103,7 @@ impl TcpConn {
 
     /// The connection's process-wide unique id.
     pub fn id(&self) -> u64 {
-        self.id
+        self.handle.id
     }
 
     /// The peer's address.
@@ -318,7 +315,11 @@ impl TcpConn {
         if self.stream.take().is_none() {
             return;
         }
-        log::debug!("connection {} (id {}) closed: {reason}", self.peer, self.id);
+        log::debug!(
+            "connection {} (id {}) closed: {reason}",
+            self.peer,
+            self.handle.id
+        );
         self.output = OutBuffer::new();
         self.input = InBuffer::new();
         let handlers = self.handlers.clone();

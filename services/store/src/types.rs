@@ -34,11 +34,6 @@ impl HostAddr {
     pub fn ipv4(&self) -> Ipv4Addr {
         Ipv4Addr::from(self.ip)
     }
-
-    /// The host key of SPEC §3.5: `(ip << 32) | port`.
-    pub fn key(&self) -> u64 {
-        (u64::from(self.ip) << 32) | u64::from(self.port)
-    }
 }
 
 impl fmt::Display for HostAddr {
@@ -187,7 +182,6 @@ mod tests {
             HostAddr::new(u32::MAX, 65535).to_string(),
             "255.255.255.255:65535"
         );
-        assert_eq!(h.key(), (3232235953u64 << 32) | 7777);
     }
 
     #[test]
