@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use lars_benches::pingpong;
-use lars_reactor::echo::{echo_handlers, EchoMessage, ECHO_MSGID};
+use lars_reactor::{echo_handlers, EchoMessage, ECHO_MSGID};
 use lars_reactor::{frame, ServerConfig, TcpServer};
 
 fn main() {

@@ -1,16 +1,36 @@
 //! # lars-proto
 //!
-//! The Lars wire protocol: the protobuf messages of `lars.proto` (compiled
-//! by prost-build), the message ids and return codes, the IPv4 number
-//! encoding, and typed helpers over the 8-byte frame of
-//! [`lars_reactor::frame`].
+//! The Lars wire protocol and the values every other crate speaks in, with
+//! no I/O and no clock: the protobuf messages of `lars.proto` (compiled by
+//! prost-build), message ids, the 8-byte frame codec, and the domain types
+//! [`ModuleId`], [`HostAddr`] and [`RetCode`]. The protocol itself is
+//! described in `docs/PROTOCOL.md`.
+//!
+//! Wire integers (`int32` ids, addresses and codes) are converted to these
+//! types once, where a message is received, and back where one is sent.
+//!
+//! ```
+//! use lars_proto::{frame, msgid, GetHostRequest, HostAddr, ModuleId};
+//!
+//! let module = ModuleId::new(1, 1);
+//! let request = GetHostRequest { seq: 1, modid: module.modid, cmdid: module.cmdid };
+//! let bytes = frame::frame_to_vec(msgid::GET_HOST_REQUEST, &request).unwrap();
+//! let (id, body) = frame::parse_datagram(&bytes).unwrap();
+//! assert_eq!((id, body.len()), (msgid::GET_HOST_REQUEST, 6));
+//! assert_eq!(module.agent_port_index(), 2); // served on port 8888 + 2
+//! let host: HostAddr = "192.168.1.177:7777".parse().unwrap();
+//! assert_eq!(host.to_wire().ip, -1_062_731_343);
+//! ```
 //!
 //! ## Layout
 //! | file | job |
 //! |---|---|
 //! | `lars.proto` | the schema, field numbers fixed for compatibility |
-//! | `src/frame.rs` | encode a message under its [`MessageId`], decode frames |
-//! | `src/addr.rs` | IPv4 ⇄ the protocol's 32-bit number, module and host keys |
+//! | `src/frame.rs` | the 8-byte frame: pure encode/decode |
+//! | `src/message.rs` | [`LarsMessage`]: a frame body decoded by its msgid |
+//! | `src/module.rs` | [`ModuleId`], its key, [`AGENT_PORTS`] and the port choice |
+//! | `src/host.rs` | [`HostAddr`], its key and the IPv4 wire encoding |
+//! | `src/retcode.rs` | [`RetCode`] |
 #![warn(missing_docs)]
 
 /// Generated protobuf types (package `lars`).
@@ -19,14 +39,21 @@ pub mod pb {
     include!(concat!(env!("OUT_DIR"), "/lars.rs"));
 }
 
-pub mod addr;
 pub mod frame;
+mod host;
+mod message;
+mod module;
+mod retcode;
 
-pub use addr::{host_key, ip_from_wire, ip_to_wire, module_key, split_host_key, split_module_key};
+pub use frame::{FrameError, HEADER_LEN, MAX_BODY_LEN};
+pub use host::{ip_from_wire, ip_to_wire, HostAddr, HostAddrError};
+pub use message::{DecodeError, LarsMessage};
+pub use module::{ModuleId, ModuleIdError, AGENT_PORTS};
 pub use pb::{
     GetHostRequest, GetHostResponse, GetRouteRequest, GetRouteResponse, HostCallResult, HostInfo,
     LarsRetCode, MessageId, ReportRequest, ReportStatusRequest,
 };
+pub use retcode::{RetCode, RetCodeError};
 
 /// `MessageId` values as plain `i32`, the type the frame header carries.
 pub mod msgid {
@@ -47,17 +74,4 @@ pub mod msgid {
     pub const API_GET_ROUTE_REQUEST: i32 = MessageId::IdApiGetRouteRequest as i32;
     /// agent → API
     pub const API_GET_ROUTE_RESPONSE: i32 = MessageId::IdApiGetRouteResponse as i32;
-}
-
-/// `LarsRetCode` values as plain `i32`, the type the messages carry.
-pub mod retcode {
-    use super::LarsRetCode;
-    /// Success.
-    pub const SUCC: i32 = LarsRetCode::RetSucc as i32;
-    /// Every host of the module is overloaded.
-    pub const OVERLOAD: i32 = LarsRetCode::RetOverload as i32;
-    /// A local failure (e.g. the agent did not answer).
-    pub const SYSTEM_ERROR: i32 = LarsRetCode::RetSystemError as i32;
-    /// The module has no route (yet).
-    pub const NOEXIST: i32 = LarsRetCode::RetNoexist as i32;
 }

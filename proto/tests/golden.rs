@@ -1,7 +1,7 @@
-//! Golden frames pin the wire format byte for byte (SPEC §3.6), and every
+//! Golden frames pin the wire format byte for byte (docs/PROTOCOL.md §7), and every
 //! message survives a frame round trip.
 
-use lars_proto::frame::{self, parse_frame, FrameError, LarsMessage};
+use lars_proto::frame::{self, parse_frame, FrameError};
 use lars_proto::*;
 use prost::Message;
 
@@ -26,14 +26,11 @@ fn get_host_request_golden_frame() {
 
 #[test]
 fn get_route_response_golden_frame_with_negative_ip() {
-    let ip = addr::ip_number("192.168.1.177".parse().unwrap());
+    let host: HostAddr = "192.168.1.177:7777".parse().unwrap();
     let msg = GetRouteResponse {
         modid: 1,
         cmdid: 1,
-        host: vec![HostInfo {
-            ip: ip_to_wire(ip),
-            port: 7777,
-        }],
+        host: vec![host.to_wire()],
     };
     let bytes = frame::encode(MessageId::IdGetRouteResponse, &msg).unwrap();
     assert_eq!(
@@ -47,7 +44,7 @@ fn five_byte_unsigned_varint_ip_decodes_to_the_same_host() {
     // HostInfo with ip written as a 5-byte varint of 3232235953, port 7777.
     let body = hex("08b183a0850c 10e13c");
     let host = HostInfo::decode(&body[..]).unwrap();
-    assert_eq!(ip_from_wire(host.ip), 3_232_235_953);
+    assert_eq!(u32::from(ip_from_wire(host.ip)), 3_232_235_953);
     assert_eq!(host.port, 7777);
 }
 
@@ -68,7 +65,7 @@ fn every_message_round_trips_through_a_frame() {
         LarsMessage::ReportStatusRequest(ReportStatusRequest {
             modid: 1,
             cmdid: 2,
-            caller: ip_to_wire(0xC0A8_0001),
+            caller: ip_to_wire("192.168.0.1".parse().unwrap()),
             results: vec![HostCallResult {
                 ip: 5,
                 port: 6,
@@ -87,14 +84,14 @@ fn every_message_round_trips_through_a_frame() {
             seq: 9,
             modid: 3,
             cmdid: 4,
-            retcode: retcode::OVERLOAD,
+            retcode: RetCode::Overload.to_wire(),
             host: Some(host),
         }),
         LarsMessage::ReportRequest(ReportRequest {
             modid: 3,
             cmdid: 4,
             host: Some(host),
-            retcode: retcode::SUCC,
+            retcode: RetCode::Succ.to_wire(),
         }),
         LarsMessage::ApiGetRouteRequest(GetRouteRequest { modid: 5, cmdid: 6 }),
         LarsMessage::ApiGetRouteResponse(route),
@@ -125,10 +122,10 @@ fn message_ids_and_return_codes_are_fixed() {
     );
     assert_eq!(
         [
-            retcode::SUCC,
-            retcode::OVERLOAD,
-            retcode::SYSTEM_ERROR,
-            retcode::NOEXIST
+            LarsRetCode::RetSucc as i32,
+            LarsRetCode::RetOverload as i32,
+            LarsRetCode::RetSystemError as i32,
+            LarsRetCode::RetNoexist as i32
         ],
         [0, 1, 2, 3]
     );
@@ -138,15 +135,15 @@ fn message_ids_and_return_codes_are_fixed() {
 fn unknown_msgid_and_garbage_body_are_errors() {
     assert!(matches!(
         LarsMessage::decode(99, b""),
-        Err(frame::DecodeError::UnknownMsgid(99))
+        Err(DecodeError::UnknownMsgid(99))
     ));
     assert!(matches!(
         LarsMessage::decode(0, b""),
-        Err(frame::DecodeError::UnknownMsgid(0))
+        Err(DecodeError::UnknownMsgid(0))
     ));
     assert!(matches!(
         LarsMessage::decode(4, &[0x08, 0xff]),
-        Err(frame::DecodeError::Body(4, _))
+        Err(DecodeError::Body(4, _))
     ));
 }
 

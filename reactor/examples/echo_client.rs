@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lars_reactor::echo::{EchoMessage, ECHO_MSGID};
+use lars_reactor::{EchoMessage, ECHO_MSGID};
 use lars_reactor::{ClientConfig, Handlers, LoopThread, MsgRouter, TcpClient, TcpConn};
 
 fn main() {

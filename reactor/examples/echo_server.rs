@@ -6,7 +6,7 @@
 //! ```
 //! Defaults: 127.0.0.1:7777, 2 worker threads.
 
-use lars_reactor::echo::echo_handlers;
+use lars_reactor::echo_handlers;
 use lars_reactor::{ServerConfig, TcpServer};
 
 fn main() -> std::io::Result<()> {

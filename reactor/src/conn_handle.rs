@@ -14,6 +14,9 @@ pub enum SendError {
     /// The connection is closed (or a client is between connections).
     #[error("not connected")]
     NotConnected,
+    /// The client was stopped: it will not connect again.
+    #[error("the client was stopped")]
+    Stopped,
     /// The message does not fit in a frame.
     #[error(transparent)]
     Frame(#[from] FrameError),

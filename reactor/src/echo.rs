@@ -1,4 +1,4 @@
-//! The echo service of the QPS test (SPEC §4.12): `EchoMessage` under
+//! The echo service of the QPS test (feature `echo`): `EchoMessage` under
 //! msgid 1, answered with the same message. Used by the `echo_server` /
 //! `echo_client` examples, the `echo_qps` benchmark and the allocation test.
 

@@ -1,15 +1,16 @@
 //! The event loop: one per thread, over `mio::Poll`.
 //!
-//! A loop owns its I/O sources (sockets wrapped in a [`Source`]), its timers
-//! and a task queue. [`EventLoop`] itself is not `Send`: everything on it runs
-//! on the thread that runs it ("loop thread only"). Other threads hold a
-//! cloneable [`LoopHandle`] that queues closures and wakes the loop through a
-//! `mio::Waker` ("safe from any thread").
+//! A loop owns its I/O sources (sockets wrapped in a [`LoopSource`]), its
+//! timers and a task queue. [`EventLoop`] itself is not `Send`: everything
+//! on it runs on the thread that runs it ("loop thread only"). Other
+//! threads hold a cloneable [`LoopHandle`] that queues closures and wakes
+//! the loop through a `mio::Waker` ("safe from any thread").
 
 use std::any::Any;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
@@ -27,6 +28,15 @@ type QueueDrain = Box<dyn FnMut(&mut EventLoop)>;
 const WAKER_TOKEN: Token = Token(usize::MAX);
 const EVENTS_CAPACITY: usize = 1024;
 
+/// A token is a slab key in its low half and a generation in its high half
+/// (minus the top bit, so no token equals [`WAKER_TOKEN`]): a slot reused
+/// for a new source gets a new token, and an event for the old one is
+/// recognised as stale. Half of `usize` each, so 32-bit targets work too
+/// (with at most 65 536 sources per loop there).
+const KEY_BITS: u32 = usize::BITS / 2;
+const KEY_MASK: usize = (1 << KEY_BITS) - 1;
+const GENERATION_MASK: usize = (1 << (usize::BITS - KEY_BITS - 1)) - 1;
+
 /// Lets the loop hand a source back as its concrete type
 /// ([`EventLoop::with_source`]). Implemented for every `'static` type.
 pub trait AsAny: Any {
@@ -41,16 +51,35 @@ impl<T: Any> AsAny for T {
 }
 
 /// An I/O object registered with a loop: a listener, a connection, a socket.
-pub trait Source: AsAny {
+pub trait LoopSource: AsAny {
     /// Called on the loop thread when `event` arrives for this source's
     /// token. Following mio's rules, an implementation reads or writes until
     /// `WouldBlock` and tolerates spurious events.
     fn ready(&mut self, el: &mut EventLoop, token: Token, event: &Event);
 }
 
+/// A typed reference to something registered on a loop
+/// ([`crate::UdpServer`], [`crate::ClientRef`]) is no longer there: it was
+/// stopped. Names what it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{0} is no longer on its event loop (stopped)")]
+pub struct SourceGone(pub &'static str);
+
+/// Why [`LoopHandle::call`] got no result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// The loop stopped (or the closure panicked) before it returned.
+    #[error("the event loop stopped before the call returned")]
+    LoopGone,
+    /// Called on the loop's own thread, where waiting for the loop would
+    /// wait for ever.
+    #[error("LoopHandle::call on the loop's own thread")]
+    OnLoopThread,
+}
+
 struct Slot {
     token: Token,
-    source: Option<Box<dyn Source>>,
+    source: Option<Box<dyn LoopSource>>,
     remove_requested: bool,
 }
 
@@ -59,6 +88,8 @@ struct Shared {
     waker: Waker,
     wake_pending: AtomicBool,
     stop: AtomicBool,
+    /// The thread that runs the loop (an `EventLoop` is not `Send`).
+    thread: ThreadId,
 }
 
 /// A handle to a loop, usable from any thread: post tasks, stop the loop.
@@ -76,6 +107,35 @@ impl LoopHandle {
         }
         self.wake();
         true
+    }
+
+    /// Runs `f` on the loop thread and returns its result, waiting until
+    /// the loop has run it (e.g. to create a queue or a server on a loop
+    /// that is already running). Safe from any thread but the loop's own,
+    /// where it returns [`CallError::OnLoopThread`] instead of waiting for
+    /// ever.
+    ///
+    /// ```
+    /// use lars_reactor::LoopThread;
+    /// let thread = LoopThread::spawn("worker", |_| {}).unwrap();
+    /// let name = thread.handle().call(|_el| std::thread::current().name().map(String::from));
+    /// assert_eq!(name.unwrap().as_deref(), Some("worker"));
+    /// ```
+    pub fn call<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut EventLoop) -> R + Send + 'static,
+    ) -> Result<R, CallError> {
+        if std::thread::current().id() == self.shared.thread {
+            return Err(CallError::OnLoopThread);
+        }
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        if !self.post(move |el| {
+            let _ = tx.send(f(el));
+        }) {
+            return Err(CallError::LoopGone);
+        }
+        // A loop that stops drops its queued tasks, and with them `tx`.
+        rx.recv().map_err(|_| CallError::LoopGone)
     }
 
     /// Asks the loop to return from [`EventLoop::run`]. Safe from any thread.
@@ -124,6 +184,7 @@ impl EventLoop {
             waker,
             wake_pending: AtomicBool::new(false),
             stop: AtomicBool::new(false),
+            thread: std::thread::current().id(),
         });
         Ok(EventLoop {
             poll,
@@ -150,13 +211,19 @@ impl EventLoop {
 
     /// Adds a source. `make` receives the registry and the token the source
     /// must register its socket under. Returns that token.
-    pub fn insert_source<S: Source>(
+    pub fn insert_source<S: LoopSource>(
         &mut self,
         make: impl FnOnce(&Registry, Token) -> io::Result<S>,
     ) -> io::Result<Token> {
-        self.generation = (self.generation + 1) & 0x7fff_ffff;
+        self.generation = (self.generation + 1) & GENERATION_MASK;
         let entry = self.slots.vacant_entry();
-        let token = Token(entry.key() | (self.generation << 32));
+        if entry.key() > KEY_MASK {
+            return Err(io::Error::other(format!(
+                "event loop: more than {} sources",
+                KEY_MASK + 1
+            )));
+        }
+        let token = Token(entry.key() | (self.generation << KEY_BITS));
         let source = make(self.poll.registry(), token)?;
         entry.insert(Slot {
             token,
@@ -170,7 +237,7 @@ impl EventLoop {
     /// Called from inside that source's own callback, the removal happens
     /// when the callback returns. Returns whether the token was live.
     pub fn remove_source(&mut self, token: Token) -> bool {
-        let key = token.0 & 0xffff_ffff;
+        let key = token.0 & KEY_MASK;
         match self.slots.get_mut(key) {
             Some(slot) if slot.token == token => {
                 if slot.source.is_some() {
@@ -186,13 +253,13 @@ impl EventLoop {
 
     /// Runs `f` on the source under `token` if it is live and of type `S`.
     /// `f` also gets the loop, so it may send, register, remove or add timers.
-    pub fn with_source<S: Source, R>(
+    pub fn with_source<S: LoopSource, R>(
         &mut self,
         token: Token,
         f: impl FnOnce(&mut S, &mut EventLoop) -> R,
     ) -> Option<R> {
         let mut source = self.take_source(token)?;
-        // Deref first: `Box<dyn Source>` is itself `Any`.
+        // Deref first: `Box<dyn LoopSource>` is itself `Any`.
         let result = (*source)
             .as_any_mut()
             .downcast_mut::<S>()
@@ -298,16 +365,16 @@ impl EventLoop {
         // Otherwise: a stale event for a source removed earlier in this turn.
     }
 
-    fn take_source(&mut self, token: Token) -> Option<Box<dyn Source>> {
-        let slot = self.slots.get_mut(token.0 & 0xffff_ffff)?;
+    fn take_source(&mut self, token: Token) -> Option<Box<dyn LoopSource>> {
+        let slot = self.slots.get_mut(token.0 & KEY_MASK)?;
         if slot.token != token {
             return None;
         }
         slot.source.take()
     }
 
-    fn put_back(&mut self, token: Token, source: Box<dyn Source>) {
-        let key = token.0 & 0xffff_ffff;
+    fn put_back(&mut self, token: Token, source: Box<dyn LoopSource>) {
+        let key = token.0 & KEY_MASK;
         if let Some(slot) = self.slots.get_mut(key) {
             if slot.token == token {
                 if slot.remove_requested {

@@ -6,7 +6,8 @@
 //!
 //! Every message on the wire is a frame: an 8-byte little-endian header
 //! (msgid `i32`, body length `i32`) and a protobuf body of at most 65527
-//! bytes ([`frame`]). Handlers are registered per msgid on a [`MsgRouter`].
+//! bytes ([`frame`], docs/PROTOCOL.md §1). Handlers are registered per
+//! msgid on a [`MsgRouter`].
 //!
 //! ## Threads
 //! An [`EventLoop`] belongs to the thread that runs it and is not `Send`;
@@ -44,7 +45,6 @@
 //! ## Layout
 //! | file | job |
 //! |---|---|
-//! | `frame.rs` | the wire frame, pure encode/decode |
 //! | `buffer.rs` | input and output byte buffers that reuse capacity |
 //! | `event_loop.rs` | [`EventLoop`], [`LoopHandle`], sources, tasks, timers |
 //! | `timer.rs` | the deadline-ordered [`TimerQueue`] |
@@ -54,48 +54,54 @@
 //! | `conn_handle.rs` | [`ConnHandle`]: send on a connection from any thread |
 //! | `tcp_server.rs` | [`TcpServer`]: acceptor + worker loops |
 //! | `tcp_client.rs` | [`TcpClient`]: reconnecting client |
-//! | `udp_server.rs`, `udp_client.rs` | datagram endpoints |
-//! | `idle_spin.rs` | [`IdleSpin`]: poll while the CPU is otherwise idle |
+//! | `udp_server.rs`, `udp_client.rs` | datagram endpoints, [`UdpServer`] with its state |
 //! | `thread_queue.rs` | [`ThreadQueue`]: many producers, one loop |
 //! | `thread_pool.rs` | [`LoopThread`], [`ThreadPool`] |
 //! | `config.rs` | [`Config`]: INI with typed getters |
-//! | `echo.rs` | the echo service of the QPS test |
 //! | `log_throttle.rs` | rate-limited warnings for peer-triggered events |
+//! | `echo.rs` | the echo service of the QPS test (feature `echo`) |
+//!
+//! The frame codec is [`lars_proto::frame`], re-exported as [`frame`];
+//! [`IdleSpin`] comes from the `lars-idle-spin` crate.
 #![warn(missing_docs)]
 
-pub mod buffer;
-pub mod config;
-pub mod conn_handle;
-pub mod echo;
-pub mod event_loop;
-pub mod frame;
-pub mod handlers;
-pub mod idle_spin;
-pub mod log_throttle;
-pub mod router;
-pub mod tcp_client;
-pub mod tcp_conn;
-pub mod tcp_server;
-pub mod thread_pool;
-pub mod thread_queue;
-pub mod timer;
-pub mod udp_client;
-pub mod udp_server;
+mod buffer;
+mod config;
+mod conn_handle;
+#[cfg(feature = "echo")]
+mod echo;
+mod event_loop;
+mod handlers;
+mod log_throttle;
+mod router;
+mod tcp_client;
+mod tcp_conn;
+mod tcp_server;
+mod thread_pool;
+mod thread_queue;
+mod timer;
+mod udp_client;
+mod udp_server;
 
+pub use buffer::{InBuffer, OutBuffer};
 pub use config::{Config, ConfigError};
 pub use conn_handle::{ConnHandle, SendError};
-pub use event_loop::{EventLoop, LoopHandle, Source};
-pub use frame::{FrameError, HEADER_LEN, MAX_BODY_LEN};
+#[cfg(feature = "echo")]
+pub use echo::{echo_handlers, EchoMessage, ECHO_MSGID};
+pub use event_loop::{AsAny, CallError, EventLoop, LoopHandle, LoopSource, SourceGone, Task};
 pub use handlers::{ConnHooks, Handlers};
-pub use idle_spin::IdleSpin;
+pub use lars_idle_spin::IdleSpin;
+pub use lars_proto::frame;
+pub use lars_proto::frame::{FrameError, HEADER_LEN, MAX_BODY_LEN};
+pub use log_throttle::LogThrottle;
 pub use mio;
 pub use prost;
 pub use router::{Dispatch, DuplicateMsgid, MsgRouter};
 pub use tcp_client::{ClientConfig, ClientRef, TcpClient};
-pub use tcp_conn::TcpConn;
+pub use tcp_conn::{TcpConn, DEFAULT_MAX_OUTPUT};
 pub use tcp_server::{ServerConfig, TcpServer};
 pub use thread_pool::{LoopThread, ThreadPool};
-pub use thread_queue::{PushError, ThreadQueue};
-pub use timer::{TimerId, TimerQueue};
+pub use thread_queue::{PushError, QueueReceiver, ThreadQueue};
+pub use timer::{Expired, TimerId, TimerQueue};
 pub use udp_client::UdpClient;
 pub use udp_server::{UdpCtx, UdpServer};

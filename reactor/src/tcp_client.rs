@@ -20,10 +20,11 @@ use mio::{Interest, Token};
 use prost::Message;
 
 use crate::conn_handle::{ConnCommand, SendError};
-use crate::event_loop::{EventLoop, Source};
+use crate::event_loop::{EventLoop, LoopSource};
 use crate::handlers::Handlers;
 use crate::tcp_conn::{TcpConn, DEFAULT_MAX_OUTPUT};
 use crate::timer::TimerId;
+use crate::event_loop::SourceGone;
 
 /// Settings of a [`TcpClient`].
 #[derive(Debug, Clone)]
@@ -76,7 +77,9 @@ pub struct TcpClient {
     timer: Option<TimerId>,
 }
 
-/// Names a [`TcpClient`] on its loop. `Copy`; loop thread only.
+/// Names a [`TcpClient`] on its loop. `Copy`; loop thread only. Once the
+/// client was stopped its methods say so ([`SendError::Stopped`],
+/// [`SourceGone`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientRef(Token);
 
@@ -262,7 +265,7 @@ impl TcpClient {
     }
 }
 
-impl Source for TcpClient {
+impl LoopSource for TcpClient {
     fn ready(&mut self, el: &mut EventLoop, token: Token, event: &Event) {
         match &mut self.state {
             State::Connecting { .. } => self.on_connecting_event(el, token, event),
@@ -277,7 +280,8 @@ impl Source for TcpClient {
 
 impl ClientRef {
     /// Queues `msg` if connected, else refuses with
-    /// [`SendError::NotConnected`]. Loop thread only.
+    /// [`SendError::NotConnected`] ([`SendError::Stopped`] once the client
+    /// was stopped). Loop thread only.
     pub fn send_message<M: Message>(
         &self,
         el: &mut EventLoop,
@@ -295,10 +299,11 @@ impl ClientRef {
             c.after_io(el, token);
             result
         })
-        .unwrap_or(Err(SendError::NotConnected))
+        .unwrap_or(Err(SendError::Stopped))
     }
 
-    /// Whether the client is connected right now. Loop thread only.
+    /// Whether the client is connected right now (`false` once stopped).
+    /// Loop thread only.
     pub fn is_connected(&self, el: &mut EventLoop) -> bool {
         el.with_source::<TcpClient, _>(
             self.0,
@@ -308,7 +313,7 @@ impl ClientRef {
     }
 
     /// Closes the connection and stops reconnecting. Loop thread only.
-    pub fn stop(&self, el: &mut EventLoop) {
+    pub fn stop(&self, el: &mut EventLoop) -> Result<(), SourceGone> {
         let token = self.0;
         el.with_source::<TcpClient, _>(token, |c, el| {
             if let Some(t) = c.timer.take() {
@@ -318,7 +323,9 @@ impl ClientRef {
                 conn.close();
             }
             c.state = State::Stopped;
-        });
+        })
+        .ok_or(SourceGone("TCP client"))?;
         el.remove_source(token);
+        Ok(())
     }
 }

@@ -18,7 +18,7 @@ use mio::{Interest, Token};
 
 use crate::config::{Config, ConfigError};
 use crate::conn_handle::ConnCommand;
-use crate::event_loop::{EventLoop, Source};
+use crate::event_loop::{EventLoop, LoopSource};
 use crate::handlers::Handlers;
 use crate::tcp_conn::{TcpConn, DEFAULT_MAX_OUTPUT};
 use crate::thread_pool::{LoopThread, ThreadPool};
@@ -107,24 +107,22 @@ impl TcpServer {
         let make_handlers = Arc::new(make_handlers);
         let mut queues = Vec::with_capacity(workers.len());
         for i in 0..workers.len() {
-            let (tx, rx) = crossbeam_channel::bounded(1);
             let make = make_handlers.clone();
             let open = open.clone();
             let max_output = config.max_output;
-            workers.post_to(i, move |el| {
-                let handlers = Rc::new(make());
-                let queue = ThreadQueue::unbounded(el, move |el, items| {
-                    for (stream, peer) in items {
-                        let guard = OpenGuard(open.clone());
-                        ServerConn::open(el, stream, peer, handlers.clone(), guard, max_output);
-                    }
-                });
-                let _ = tx.send(queue);
-            });
-            queues.push(
-                rx.recv_timeout(Duration::from_secs(10))
-                    .map_err(|_| io::Error::other("worker loop did not start"))?,
-            );
+            let queue = workers
+                .handle(i)
+                .call(move |el| {
+                    let handlers = Rc::new(make());
+                    ThreadQueue::unbounded(el, move |el, items| {
+                        for (stream, peer) in items {
+                            let guard = OpenGuard(open.clone());
+                            ServerConn::open(el, stream, peer, handlers.clone(), guard, max_output);
+                        }
+                    })
+                })
+                .map_err(|e| io::Error::other(format!("{} worker {i}: {e}", config.name)))?;
+            queues.push(queue);
         }
         let acceptor_state = Acceptor {
             listener,
@@ -134,17 +132,14 @@ impl TcpServer {
             max_conn: config.max_conn,
             name: config.name.clone(),
         };
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        let acceptor = LoopThread::spawn(&format!("{}-accept", config.name), move |el| {
-            let registered = el.insert_source(move |registry, token| {
-                let mut a = acceptor_state;
-                registry.register(&mut a.listener, token, Interest::READABLE)?;
-                Ok(a)
-            });
-            let _ = tx.send(registered.map(|_| ()));
-        })?;
-        rx.recv_timeout(Duration::from_secs(10))
-            .map_err(|_| io::Error::other("acceptor loop did not start"))??;
+        let (acceptor, _token) =
+            LoopThread::spawn_with(&format!("{}-accept", config.name), move |el| {
+                el.insert_source(move |registry, token| {
+                    let mut a = acceptor_state;
+                    registry.register(&mut a.listener, token, Interest::READABLE)?;
+                    Ok(a)
+                })
+            })?;
         log::info!(
             "{} listening on {local_addr} ({} workers, maxConn {})",
             config.name,
@@ -210,7 +205,7 @@ struct Acceptor {
     name: String,
 }
 
-impl Source for Acceptor {
+impl LoopSource for Acceptor {
     fn ready(&mut self, el: &mut EventLoop, token: Token, _event: &Event) {
         loop {
             match self.listener.accept() {
@@ -320,7 +315,7 @@ impl ServerConn {
     }
 }
 
-impl Source for ServerConn {
+impl LoopSource for ServerConn {
     fn ready(&mut self, el: &mut EventLoop, token: Token, event: &Event) {
         self.conn.handle_event(el.registry(), event);
         self.remove_if_closed(el, token);

@@ -21,28 +21,70 @@ impl LoopThread {
         name: &str,
         init: impl FnOnce(&mut EventLoop) + Send + 'static,
     ) -> io::Result<LoopThread> {
+        let (thread, ()) = LoopThread::spawn_with(name, move |el| {
+            init(el);
+            Ok(())
+        })?;
+        Ok(thread)
+    }
+
+    /// Like [`spawn`](Self::spawn), but `init` may fail and hands a value
+    /// back: this returns once `init` has run, with its value (queues,
+    /// bound addresses, typed handles of what it registered). When `init`
+    /// fails, the thread ends without running the loop and its error is
+    /// returned. Nothing the loop serves runs before `init` has returned.
+    ///
+    /// ```
+    /// use lars_reactor::{LoopThread, ThreadQueue};
+    /// let (thread, queue) = LoopThread::spawn_with("adder", |el| {
+    ///     let mut sum = 0;
+    ///     Ok(ThreadQueue::unbounded(el, move |_el, items: &mut dyn Iterator<Item = u32>| {
+    ///         sum += items.sum::<u32>();
+    ///     }))
+    /// })
+    /// .unwrap();
+    /// queue.push(2).unwrap();
+    /// thread.stop();
+    /// ```
+    pub fn spawn_with<T: Send + 'static>(
+        name: &str,
+        init: impl FnOnce(&mut EventLoop) -> io::Result<T> + Send + 'static,
+    ) -> io::Result<(LoopThread, T)> {
         let (tx, rx) = crossbeam_channel::bounded(1);
         let thread = std::thread::Builder::new()
             .name(name.to_string())
             .spawn(move || {
                 let mut el = match EventLoop::new() {
                     Ok(el) => el,
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        return;
-                    }
+                    Err(e) => return drop(tx.send(Err(e))),
                 };
-                let _ = tx.send(Ok(el.handle()));
-                init(&mut el);
-                el.run();
+                match init(&mut el) {
+                    Ok(value) => {
+                        if tx.send(Ok((el.handle(), value))).is_ok() {
+                            el.run();
+                        }
+                    }
+                    Err(e) => drop(tx.send(Err(e))),
+                }
             })?;
-        let handle = rx
-            .recv()
-            .map_err(|_| io::Error::other("loop thread died during start"))??;
-        Ok(LoopThread {
-            handle,
-            thread: Some(thread),
-        })
+        let started = rx.recv().unwrap_or_else(|_| {
+            Err(io::Error::other(format!(
+                "loop thread {name} died during start"
+            )))
+        });
+        match started {
+            Ok((handle, value)) => Ok((
+                LoopThread {
+                    handle,
+                    thread: Some(thread),
+                },
+                value,
+            )),
+            Err(e) => {
+                let _ = thread.join();
+                Err(e)
+            }
+        }
     }
 
     /// The loop's handle. Safe from any thread.

@@ -10,6 +10,7 @@ use prost::Message;
 
 use crate::event_loop::EventLoop;
 use crate::router::MsgRouter;
+use crate::event_loop::SourceGone;
 use crate::udp_server::{UdpCtx, UdpEndpoint};
 
 /// Names a UDP client on its loop. `Copy`; loop thread only.
@@ -35,11 +36,12 @@ impl UdpClient {
             "[::]:0".parse().expect("valid literal")
         };
         let socket = UdpSocket::bind(bind)?;
-        let token = UdpEndpoint::register(el, name, socket, server, router)?;
+        let token = UdpEndpoint::register(el, name, socket, server, router, ())?;
         Ok(UdpClient { token, server })
     }
 
     /// Sends `msg` to the server as one datagram. Loop thread only.
+    /// An error of kind `NotConnected` once the client was stopped.
     pub fn send_message<M: Message>(
         &self,
         el: &mut EventLoop,
@@ -47,12 +49,18 @@ impl UdpClient {
         msg: &M,
     ) -> io::Result<()> {
         let server = self.server;
-        el.with_source::<UdpEndpoint, _>(self.token, |ep, _| ep.ctx().send_to(server, msgid, msg))
-            .unwrap_or_else(|| Err(io::Error::other("UDP client was removed")))
+        el.with_source::<UdpEndpoint<()>, _>(self.token, |ep, _| {
+            ep.ctx().send_to(server, msgid, msg)
+        })
+        .unwrap_or_else(|| Err(io::Error::new(io::ErrorKind::NotConnected, SourceGone("UDP client"))))
     }
 
     /// Closes the socket. Loop thread only.
-    pub fn stop(&self, el: &mut EventLoop) {
-        el.remove_source(self.token);
+    pub fn stop(&self, el: &mut EventLoop) -> Result<(), SourceGone> {
+        if el.remove_source(self.token) {
+            Ok(())
+        } else {
+            Err(SourceGone("UDP client"))
+        }
     }
 }

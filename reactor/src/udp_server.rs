@@ -1,9 +1,11 @@
 //! UDP endpoints: one frame per datagram, dispatched to a router.
 //!
 //! A handler gets a [`UdpCtx`] whose [`UdpCtx::reply`] answers the sender of
-//! the datagram being handled. A datagram whose size disagrees with its
-//! header, or whose body does not decode, is dropped and logged (throttled);
-//! the socket keeps serving.
+//! the datagram being handled, and whose [`UdpCtx::state`] is the state the
+//! server was started with: the loop owns it, handlers and
+//! [`UdpServer::with_state`] borrow it in turn, so no `RefCell` is needed.
+//! A datagram whose size disagrees with its header, or whose body does not
+//! decode, is dropped and logged (throttled); the socket keeps serving.
 //!
 //! A server may also poll its socket for a short while after it runs dry
 //! ([`UdpServer::set_idle_spin`]), but only while no other thread wants the
@@ -11,17 +13,18 @@
 //! saves a wake-up per request for a lone client at no cost to busy ones.
 
 use std::io;
+use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use lars_idle_spin::IdleSpin;
 use mio::event::Event;
 use mio::net::UdpSocket;
 use mio::{Interest, Token};
 use prost::Message;
 
-use crate::event_loop::{EventLoop, Source};
+use crate::event_loop::{EventLoop, LoopSource, SourceGone};
 use crate::frame::{self, FrameError, HEADER_LEN, MAX_BODY_LEN};
-use crate::idle_spin::IdleSpin;
 use crate::log_throttle::LogThrottle;
 use crate::router::{Dispatch, MsgRouter};
 
@@ -32,15 +35,16 @@ const DATAGRAMS_PER_EVENT: usize = 256;
 /// timers, tasks and other sockets are not kept waiting.
 const MAX_SPIN_TURN: Duration = Duration::from_millis(2);
 
-/// What a UDP handler sees: the socket and the current datagram's sender.
-/// Loop thread only.
-pub struct UdpCtx {
+/// What a UDP handler sees: the socket, the current datagram's sender and
+/// the endpoint's state `S`. Loop thread only.
+pub struct UdpCtx<S = ()> {
     socket: UdpSocket,
     peer: SocketAddr,
     out: Vec<u8>,
+    state: S,
 }
 
-impl UdpCtx {
+impl<S> UdpCtx<S> {
     /// The sender of the datagram being handled.
     pub fn peer_addr(&self) -> SocketAddr {
         self.peer
@@ -49,6 +53,11 @@ impl UdpCtx {
     /// The local address of the socket.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.socket.local_addr()
+    }
+
+    /// The endpoint's state, as given to [`UdpServer::start`].
+    pub fn state(&mut self) -> &mut S {
+        &mut self.state
     }
 
     /// Sends `msg` as one datagram to the sender of the current datagram.
@@ -75,56 +84,112 @@ impl UdpCtx {
 
 /// A UDP socket on a loop with a router. Used for servers (bound to a known
 /// address) and clients (bound to an ephemeral port). Loop thread only.
-pub struct UdpEndpoint {
-    ctx: UdpCtx,
-    router: MsgRouter<UdpCtx>,
+pub(crate) struct UdpEndpoint<S> {
+    ctx: UdpCtx<S>,
+    router: MsgRouter<UdpCtx<S>>,
     buf: Box<[u8]>,
     bad_input_log: LogThrottle,
     name: String,
     spin: Option<IdleSpin>,
 }
 
-/// A UDP server: binds `addr` and serves frames with `router`.
-pub struct UdpServer;
+/// A UDP server on a loop: names it there, like [`crate::ClientRef`] names
+/// a TCP client. `Copy`; its methods are loop thread only, and return
+/// [`SourceGone`] once the server was stopped.
+pub struct UdpServer<S = ()> {
+    token: Token,
+    addr: SocketAddr,
+    _state: PhantomData<fn() -> S>,
+}
 
-impl UdpServer {
-    /// Makes the server under `token` keep polling its socket for `window`
-    /// after the last datagram instead of going to sleep at once, yielding
-    /// the CPU between polls. Spinning stops as soon as a yield actually
-    /// lets another thread run (the CPU is wanted) and stays off for a
-    /// while ([`IdleSpin`]); so it only uses a CPU nobody else needs, and
-    /// saves the cost of waking this thread for a client that sends its
-    /// next request within `window`. `None` (the default) turns it off.
-    /// Loop thread only; a token that is not a UDP endpoint is ignored.
-    pub fn set_idle_spin(el: &mut EventLoop, token: Token, window: Option<Duration>) {
-        el.with_source::<UdpEndpoint, _>(token, |ep, _| {
-            ep.spin = window.map(IdleSpin::new);
-        });
+impl<S> Clone for UdpServer<S> {
+    fn clone(&self) -> Self {
+        *self
     }
+}
 
-    /// Binds `addr`, registers on `el` and returns the token and the bound
-    /// address. Loop thread only.
+impl<S> Copy for UdpServer<S> {}
+
+impl<S> std::fmt::Debug for UdpServer<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "UdpServer({})", self.addr)
+    }
+}
+
+impl<S: 'static> UdpServer<S> {
+    /// Binds `addr`, registers on `el` and serves frames with `router`;
+    /// handlers reach `state` through [`UdpCtx::state`]. Loop thread only.
     pub fn start(
         el: &mut EventLoop,
         name: &str,
         addr: SocketAddr,
-        router: MsgRouter<UdpCtx>,
-    ) -> io::Result<(Token, SocketAddr)> {
+        router: MsgRouter<UdpCtx<S>>,
+        state: S,
+    ) -> io::Result<UdpServer<S>> {
         let socket = UdpSocket::bind(addr)?;
         let local = socket.local_addr()?;
-        let token = UdpEndpoint::register(el, name, socket, local, router)?;
+        let token = UdpEndpoint::register(el, name, socket, local, router, state)?;
         log::info!("{name} serving UDP on {local}");
-        Ok((token, local))
+        Ok(UdpServer {
+            token,
+            addr: local,
+            _state: PhantomData,
+        })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Runs `f` with the server's context (its state, and a socket to send
+    /// from) — e.g. from a timer or a queue of the same loop. Loop thread
+    /// only.
+    pub fn with_state<R>(
+        &self,
+        el: &mut EventLoop,
+        f: impl FnOnce(&mut UdpCtx<S>, &mut EventLoop) -> R,
+    ) -> Result<R, SourceGone> {
+        el.with_source::<UdpEndpoint<S>, _>(self.token, |ep, el| f(&mut ep.ctx, el))
+            .ok_or(SourceGone("UDP server"))
+    }
+
+    /// Makes the server keep polling its socket for `window` after the last
+    /// datagram instead of going to sleep at once, yielding the CPU between
+    /// polls. Spinning stops as soon as a yield actually lets another thread
+    /// run (the CPU is wanted) and stays off for a while ([`IdleSpin`]); so
+    /// it only uses a CPU nobody else needs, and saves the cost of waking
+    /// this thread for a client that sends its next request within
+    /// `window`. `None` (the default) turns it off. Loop thread only.
+    pub fn set_idle_spin(
+        &self,
+        el: &mut EventLoop,
+        window: Option<Duration>,
+    ) -> Result<(), SourceGone> {
+        el.with_source::<UdpEndpoint<S>, _>(self.token, |ep, _| {
+            ep.spin = window.map(IdleSpin::new);
+        })
+        .ok_or(SourceGone("UDP server"))
+    }
+
+    /// Closes the socket. Loop thread only.
+    pub fn stop(&self, el: &mut EventLoop) -> Result<(), SourceGone> {
+        if el.remove_source(self.token) {
+            Ok(())
+        } else {
+            Err(SourceGone("UDP server"))
+        }
     }
 }
 
-impl UdpEndpoint {
+impl<S: 'static> UdpEndpoint<S> {
     pub(crate) fn register(
         el: &mut EventLoop,
         name: &str,
         mut socket: UdpSocket,
         peer: SocketAddr,
-        router: MsgRouter<UdpCtx>,
+        router: MsgRouter<UdpCtx<S>>,
+        state: S,
     ) -> io::Result<Token> {
         let name = name.to_string();
         el.insert_source(move |registry, token| {
@@ -134,6 +199,7 @@ impl UdpEndpoint {
                     socket,
                     peer,
                     out: Vec::with_capacity(HEADER_LEN + MAX_BODY_LEN),
+                    state,
                 },
                 router,
                 // One byte more than the largest frame, to see oversize.
@@ -146,7 +212,7 @@ impl UdpEndpoint {
     }
 
     /// The handler context, e.g. to send from outside a handler.
-    pub fn ctx(&mut self) -> &mut UdpCtx {
+    pub(crate) fn ctx(&mut self) -> &mut UdpCtx<S> {
         &mut self.ctx
     }
 
@@ -180,7 +246,7 @@ impl UdpEndpoint {
     }
 }
 
-impl UdpEndpoint {
+impl<S: 'static> UdpEndpoint<S> {
     /// Receives and handles one datagram: `Ok(false)` if none was waiting.
     fn recv_one(&mut self) -> io::Result<bool> {
         match self.ctx.socket.recv_from(&mut self.buf) {
@@ -244,7 +310,7 @@ impl UdpEndpoint {
     }
 }
 
-impl Source for UdpEndpoint {
+impl<S: 'static> LoopSource for UdpEndpoint<S> {
     fn ready(&mut self, el: &mut EventLoop, token: Token, _event: &Event) {
         if self.drain(DATAGRAMS_PER_EVENT) && self.spin() {
             return;
@@ -260,88 +326,4 @@ impl Source for UdpEndpoint {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::cell::Cell;
-    use std::rc::Rc;
-
-    const PING: i32 = 7;
-
-    /// A loop on this thread with a server that answers PING with an empty
-    /// PING, spinning for `window` when idle.
-    fn spinning_server(window: Option<Duration>) -> (EventLoop, SocketAddr) {
-        let mut el = EventLoop::new().unwrap();
-        let mut router = MsgRouter::new();
-        router
-            .on_raw(PING, |ctx: &mut UdpCtx, _body: &[u8]| {
-                ctx.reply(PING, &()).unwrap();
-            })
-            .unwrap();
-        let (token, addr) =
-            UdpServer::start(&mut el, "spin-test", "127.0.0.1:0".parse().unwrap(), router).unwrap();
-        UdpServer::set_idle_spin(&mut el, token, window);
-        (el, addr)
-    }
-
-    fn ping_frame() -> Vec<u8> {
-        let mut out = Vec::new();
-        frame::encode_frame(PING, &(), &mut out).unwrap();
-        out
-    }
-
-    #[test]
-    fn a_spinning_server_answers_every_request() {
-        let (mut el, addr) = spinning_server(Some(Duration::from_micros(200)));
-        let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        client.set_nonblocking(true).unwrap();
-        let mut buf = [0u8; 64];
-        for _ in 0..50 {
-            client.send_to(&ping_frame(), addr).unwrap();
-            let deadline = Instant::now() + Duration::from_secs(5);
-            let len = loop {
-                el.turn(Some(Duration::from_millis(5)));
-                match client.recv(&mut buf) {
-                    Ok(len) => break len,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                    Err(e) => panic!("{e}"),
-                }
-                assert!(Instant::now() < deadline, "no answer");
-            };
-            assert_eq!(frame::parse_datagram(&buf[..len]).unwrap(), (PING, &[][..]));
-        }
-    }
-
-    #[test]
-    fn spinning_never_keeps_timers_waiting_long() {
-        let (mut el, addr) = spinning_server(Some(Duration::from_millis(50)));
-        let ticks = Rc::new(Cell::new(0u32));
-        let t = ticks.clone();
-        el.run_every(Duration::from_millis(1), move |_| t.set(t.get() + 1));
-        // A steady trickle of requests keeps the server spinning.
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let sender = {
-            let stop = stop.clone();
-            std::thread::spawn(move || {
-                let client = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    let _ = client.send_to(&ping_frame(), addr);
-                    std::thread::sleep(Duration::from_micros(100));
-                }
-            })
-        };
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_millis(200) {
-            let turn = Instant::now();
-            el.turn(Some(Duration::from_millis(5)));
-            // One turn: at most the spin cap plus some scheduling slack.
-            assert!(turn.elapsed() < MAX_SPIN_TURN + Duration::from_millis(100));
-        }
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        sender.join().unwrap();
-        assert!(
-            ticks.get() >= 10,
-            "timer ran {} times in 200 ms",
-            ticks.get()
-        );
-    }
-}
+mod tests;

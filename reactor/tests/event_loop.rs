@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, unbounded};
-use lars_reactor::{EventLoop, LoopThread, ThreadPool};
+use lars_reactor::{CallError, EventLoop, LoopThread, ThreadPool};
 use util::*;
 
 #[test]
@@ -127,4 +127,33 @@ fn thread_pool_posts_to_one_or_all_threads() {
     );
     assert!(!pool.handle(0).same_loop(pool.handle(1)));
     pool.stop();
+}
+
+#[test]
+fn call_returns_the_loops_answer_and_refuses_where_it_would_deadlock() {
+    let lt = LoopThread::spawn("call-loop", |_| {}).unwrap();
+    let name = lt
+        .handle()
+        .call(|_| std::thread::current().name().map(str::to_string));
+    assert_eq!(name, Ok(Some("call-loop".to_string())));
+    let handle = lt.handle().clone();
+    let inner = lt.handle().call(move |_| handle.call(|_| 1));
+    assert_eq!(inner, Ok(Err(CallError::OnLoopThread)));
+    let handle = lt.handle().clone();
+    lt.stop();
+    assert_eq!(handle.call(|_| 1), Err(CallError::LoopGone));
+}
+
+#[test]
+fn spawn_with_hands_back_the_init_value_or_its_error() {
+    let (lt, value) = LoopThread::spawn_with("init-ok", |el| {
+        Ok((std::thread::current().name().map(str::to_string), el.source_count()))
+    })
+    .unwrap();
+    assert_eq!(value, (Some("init-ok".to_string()), 0));
+    lt.stop();
+    let failed = LoopThread::spawn_with("init-err", |_| -> std::io::Result<()> {
+        Err(std::io::Error::other("cannot bind"))
+    });
+    assert_eq!(failed.err().map(|e| e.to_string()).as_deref(), Some("cannot bind"));
 }

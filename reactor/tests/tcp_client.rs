@@ -11,7 +11,7 @@ mod util;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+use crossbeam_channel::{unbounded, Receiver, Sender};
 use lars_reactor::{
     ClientConfig, ClientRef, ConnHandle, Handlers, LoopThread, MsgRouter, SendError, TcpClient,
     TcpConn, TcpServer,
@@ -44,14 +44,10 @@ impl Client {
         init_log();
         let (ev_tx, events) = unbounded();
         let (handle_tx, handles) = unbounded();
-        let (ref_tx, ref_rx) = bounded(1);
-        let thread = LoopThread::spawn("test-client", move |el| {
-            let handlers = client_handlers(ev_tx, handle_tx);
-            let started = TcpClient::start(el, config, handlers).map_err(|e| e.to_string());
-            ref_tx.send(started).unwrap();
+        let (thread, client) = LoopThread::spawn_with("test-client", move |el| {
+            TcpClient::start(el, config, client_handlers(ev_tx, handle_tx))
         })
-        .unwrap();
-        let client = recv(&ref_rx, "client start").expect("client starts");
+        .expect("client starts");
         Client {
             thread,
             client,
@@ -232,13 +228,11 @@ fn sends_are_refused_while_never_connected() {
 #[test]
 fn empty_address_list_is_an_error() {
     init_log();
-    let (tx, rx) = bounded(1);
-    let _thread = LoopThread::spawn("no-addrs", move |el| {
-        let r = TcpClient::start(el, quick_config(vec![]), Handlers::default());
-        tx.send(r.is_err()).unwrap();
-    })
-    .unwrap();
-    assert!(recv(&rx, "start result"));
+    let started = LoopThread::spawn_with("no-addrs", move |el| {
+        TcpClient::start(el, quick_config(vec![]), Handlers::default())
+    });
+    let err = started.err().expect("no address to connect to");
+    assert!(err.to_string().contains("no server address"), "{err}");
 }
 
 #[test]
@@ -270,7 +264,7 @@ fn stop_closes_the_connection_and_stops_reconnecting() {
     let c = Client::start(quick_config(vec![server.addr()]));
     c.expect_connected(server.addr());
     let client = c.client;
-    run_on(c.thread.handle(), move |el| client.stop(el));
+    run_on(c.thread.handle(), move |el| client.stop(el)).expect("a running client");
     assert_eq!(c.next("close hook"), Ev::Closed);
     assert!(wait_until(IO_TIMEOUT, || server.connection_count() == 0));
     c.assert_quiet(Duration::from_millis(150));
@@ -278,7 +272,7 @@ fn stop_closes_the_connection_and_stops_reconnecting() {
     assert!(!c.is_connected());
     assert!(matches!(
         c.send(Echo::new("after stop", 1)),
-        Err(SendError::NotConnected)
+        Err(SendError::Stopped)
     ));
 }
 

@@ -16,13 +16,7 @@ fn queue_on_thread<T: Send + 'static>(
     make: impl FnOnce(&mut lars_reactor::EventLoop) -> ThreadQueue<T> + Send + 'static,
 ) -> (LoopThread, ThreadQueue<T>) {
     init_log();
-    let (tx, rx) = bounded(1);
-    let thread = LoopThread::spawn("queue-loop", move |el| {
-        tx.send(make(el)).unwrap();
-    })
-    .unwrap();
-    let queue = recv(&rx, "queue");
-    (thread, queue)
+    LoopThread::spawn_with("queue-loop", move |el| Ok(make(el))).expect("queue loop starts")
 }
 
 /// Blocks the loop thread until the returned sender is dropped or sent to.
@@ -144,4 +138,32 @@ fn push_after_the_loop_stopped_is_refused() {
     queue.push(1u8).unwrap();
     thread.stop();
     assert_eq!(queue.push(2), Err(PushError::Closed(2)));
+}
+
+#[test]
+fn a_detached_queue_delivers_every_item_pushed_around_its_attach_once() {
+    init_log();
+    let (queue, receiver) = ThreadQueue::<u32>::detached();
+    let (done_tx, done_rx) = unbounded();
+    let pusher = {
+        let queue = queue.clone();
+        std::thread::spawn(move || {
+            for i in 0..20_000 {
+                queue.push(i).unwrap();
+            }
+        })
+    };
+    let thread = LoopThread::spawn("attach-late", move |el| {
+        receiver.attach(el, move |_el, items| {
+            for item in items {
+                done_tx.send(item).unwrap();
+            }
+        });
+    })
+    .unwrap();
+    pusher.join().unwrap();
+    let got: Vec<u32> = (0..20_000).map(|_| recv(&done_rx, "an item")).collect();
+    assert_eq!(got, (0..20_000).collect::<Vec<_>>(), "each item once, in order");
+    assert!(done_rx.recv_timeout(std::time::Duration::from_millis(50)).is_err());
+    thread.stop();
 }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossbeam_channel::{bounded, unbounded};
+use crossbeam_channel::unbounded;
 use lars_reactor::{frame, LoopThread, MsgRouter, UdpClient, UdpCtx, UdpServer};
 use prost::Message;
 use util::*;
@@ -33,8 +33,7 @@ fn start_server() -> Server {
     init_log();
     let typed_calls = Arc::new(AtomicUsize::new(0));
     let calls = typed_calls.clone();
-    let (tx, rx) = bounded(1);
-    let thread = LoopThread::spawn("udp-server", move |el| {
+    let (thread, server) = LoopThread::spawn_with("udp-server", move |el| {
         let mut router = MsgRouter::new();
         router
             .on(ECHO_TYPED, move |ctx: &mut UdpCtx, msg: Echo| {
@@ -47,15 +46,12 @@ fn start_server() -> Server {
                 ctx.reply(ECHO_RAW, &reply).unwrap();
             })
             .unwrap();
-        let started = UdpServer::start(el, "udp-test", any_local(), router);
-        tx.send(started.map(|(_, addr)| addr).map_err(|e| e.to_string()))
-            .unwrap();
+        UdpServer::start(el, "udp-test", any_local(), router, ())
     })
-    .unwrap();
-    let addr = recv(&rx, "udp server start").expect("udp server starts");
+    .expect("udp server starts");
     Server {
         _thread: thread,
-        addr,
+        addr: server.local_addr(),
         typed_calls,
     }
 }
@@ -180,21 +176,17 @@ fn unknown_msgid_is_ignored() {
 fn udp_client_gets_replies_through_its_router() {
     let server = start_server();
     let (tx, rx) = unbounded();
-    let (client_tx, client_rx) = bounded(1);
     let server_addr = server.addr;
-    let client_thread = LoopThread::spawn("udp-client", move |el| {
+    let (client_thread, client) = LoopThread::spawn_with("udp-client", move |el| {
         let mut router = MsgRouter::new();
         router
             .on(ECHO_TYPED, move |ctx: &mut UdpCtx, msg: Echo| {
                 tx.send((ctx.peer_addr(), msg)).unwrap();
             })
             .unwrap();
-        let client =
-            UdpClient::start(el, "udp-test-client", server_addr, router).map_err(|e| e.to_string());
-        client_tx.send(client).unwrap();
+        UdpClient::start(el, "udp-test-client", server_addr, router)
     })
-    .unwrap();
-    let client = recv(&client_rx, "udp client start").expect("udp client starts");
+    .expect("udp client starts");
     for i in 0..5 {
         let msg = Echo::new("via UdpClient", i);
         let m = msg.clone();
@@ -209,9 +201,53 @@ fn udp_client_gets_replies_through_its_router() {
     }
     assert_eq!(server.typed_calls(), 5);
 
-    run_on(client_thread.handle(), move |el| client.stop(el));
+    run_on(client_thread.handle(), move |el| client.stop(el)).expect("a running client");
     let after_stop = run_on(client_thread.handle(), move |el| {
         client.send_message(el, ECHO_TYPED, &Echo::new("gone", 9))
     });
     assert!(after_stop.is_err(), "a stopped client cannot send");
+}
+
+/// What the counting server keeps: requests seen per sender port.
+#[derive(Default)]
+struct Seen {
+    requests: u32,
+}
+
+#[test]
+fn handlers_and_the_loop_share_the_server_state_in_turn() {
+    init_log();
+    let (thread, server) = LoopThread::spawn_with("udp-state", move |el| {
+        let mut router = MsgRouter::new();
+        router
+            .on(ECHO_TYPED, |ctx: &mut UdpCtx<Seen>, msg: Echo| {
+                ctx.state().requests += 1;
+                let reply = Echo::new(&msg.content, ctx.state().requests as i32);
+                ctx.reply(ECHO_TYPED, &reply).unwrap();
+            })
+            .unwrap();
+        UdpServer::start(el, "udp-state", any_local(), router, Seen::default())
+    })
+    .expect("udp server starts");
+    let s = socket();
+    for i in 1..=3 {
+        send_typed(&s, server.local_addr(), &Echo::new("count", 0));
+        assert_eq!(recv_reply(&s, server.local_addr()), (ECHO_TYPED, Echo::new("count", i)));
+    }
+    // The loop's own code (a timer, a queue, here a call) sees the same state.
+    let seen = run_on(thread.handle(), move |el| {
+        server.with_state(el, |ctx, _el| {
+            ctx.state().requests += 10;
+            ctx.state().requests
+        })
+    });
+    assert_eq!(seen, Ok(13));
+    send_typed(&s, server.local_addr(), &Echo::new("count", 0));
+    assert_eq!(recv_reply(&s, server.local_addr()), (ECHO_TYPED, Echo::new("count", 14)));
+    // A stopped server says so instead of ignoring the call.
+    let after_stop = run_on(thread.handle(), move |el| {
+        server.stop(el).unwrap();
+        (server.with_state(el, |_, _| ()), server.stop(el))
+    });
+    assert!(after_stop.0.is_err() && after_stop.1.is_err(), "{after_stop:?}");
 }

@@ -67,12 +67,12 @@ fn periodic_timer_repeats_until_it_cancels_itself() {
 }
 
 struct Dummy(u32);
-impl Source for Dummy {
+impl LoopSource for Dummy {
     fn ready(&mut self, _: &mut EventLoop, _: Token, _: &Event) {}
 }
 
 struct Other;
-impl Source for Other {
+impl LoopSource for Other {
     fn ready(&mut self, _: &mut EventLoop, _: Token, _: &Event) {}
 }
 

@@ -241,21 +241,12 @@ pub fn wait_until(within: Duration, mut cond: impl FnMut() -> bool) -> bool {
     }
 }
 
-/// Runs `f` on the loop behind `handle` and returns its result (bounded by
-/// [`IO_TIMEOUT`]).
+/// Runs `f` on the loop behind `handle` and returns its result.
 pub fn run_on<R: Send + 'static>(
     handle: &LoopHandle,
     f: impl FnOnce(&mut EventLoop) -> R + Send + 'static,
 ) -> R {
-    let (tx, rx) = crossbeam_channel::bounded(1);
-    assert!(
-        handle.post(move |el| {
-            let _ = tx.send(f(el));
-        }),
-        "loop is gone"
-    );
-    rx.recv_timeout(IO_TIMEOUT)
-        .expect("loop thread answered in time")
+    handle.call(f).expect("the loop is running")
 }
 
 /// Receives from `rx` within [`IO_TIMEOUT`] or panics naming `what`.

@@ -1,40 +1,40 @@
-//! Start-up pieces shared by the `lars-dns`, `lars-reporter` and
-//! `lars-agent` binaries: logging, loading the config file with a clear
-//! message, and waiting for SIGINT/SIGTERM.
+//! # lars-daemon
+//!
+//! What `lars-dns`, `lars-reporter` and `lars-agent` share at their edge,
+//! so that each `main` is one call to [`run`]:
+//!
+//! ```no_run
+//! use lars_daemon::{Daemon, StartError};
+//! use lars_reactor::Config;
+//!
+//! struct Service;
+//! impl Daemon for Service {
+//!     fn stop(self) {}
+//! }
+//! fn start(_config: &Config) -> Result<Service, StartError> {
+//!     Ok(Service)
+//! }
+//! fn main() -> std::process::ExitCode {
+//!     lars_daemon::run("lars-example", "conf/lars_example.conf", start)
+//! }
+//! ```
+//!
+//! The daemons' libraries take typed settings; reading them from the INI
+//! file happens here and in each daemon's `config.rs`, at the edge
+//! ([`store_settings`] for the `[store]` / `[mysql]` sections).
+//!
+//! ## Layout
+//! | file | job |
+//! |---|---|
+//! | `run.rs` | [`run`]: flags, logging, config, start, wait for a signal, stop |
+//! | `error.rs` | [`StartError`]: why a daemon could not start |
+//! | `store_settings.rs` | [`store_settings`]: `[store]` / `[mysql]` → [`lars_store::StoreSettings`] |
 #![warn(missing_docs)]
 
-use std::path::Path;
+mod error;
+mod run;
+mod store_settings;
 
-use lars_reactor::Config;
-
-/// Initialises `env_logger` at `info` unless `RUST_LOG` says otherwise,
-/// with timestamps to the millisecond.
-pub fn init_logging() {
-    let env = env_logger::Env::default().default_filter_or("info");
-    let _ = env_logger::Builder::from_env(env)
-        .format_timestamp_millis()
-        .try_init();
-}
-
-/// Loads the daemon's INI file; on failure prints why and returns `None`.
-pub fn load_config(daemon: &str, path: &Path) -> Option<Config> {
-    match Config::load(path) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            log::error!("{daemon}: {e}");
-            None
-        }
-    }
-}
-
-/// Blocks until SIGINT or SIGTERM arrives; returns the signal's name.
-pub fn wait_for_stop_signal() -> std::io::Result<&'static str> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
-    let signal = signals.forever().next().unwrap_or(SIGTERM);
-    Ok(if signal == SIGINT {
-        "SIGINT"
-    } else {
-        "SIGTERM"
-    })
-}
+pub use error::StartError;
+pub use run::{init_logging, run, wait_for_stop_signal, Daemon};
+pub use store_settings::{store_settings, store_settings_with_env, PASSWD_ENV};

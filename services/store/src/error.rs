@@ -2,8 +2,7 @@
 //! naming the store, what was being done and with which input, e.g.
 //! `mysql 127.0.0.1:3306/lars_dns: connect: Connection refused`.
 
-use crate::types::HostAddr;
-use lars_reactor::ConfigError;
+use lars_proto::{HostAddr, ModuleId};
 
 /// Why a store operation failed.
 ///
@@ -12,10 +11,6 @@ use lars_reactor::ConfigError;
 /// name, so a log line says which database refused. Passwords never appear.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The `[store]` or `[mysql]` section of a configuration file is wrong.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-
     /// A SQLite call failed.
     #[error("sqlite {path}: {action}: {source}")]
     Sqlite {
@@ -55,39 +50,26 @@ pub enum StoreError {
 
     /// [`add_host`](crate::RouteStore::add_host) of a host the module already
     /// has. Nothing was written.
-    #[error("{store}: add host {host} to module {modid}/{cmdid}: already present")]
+    #[error("{store}: add host {host} to module {module}: already present")]
     HostExists {
         /// The store, as in [`describe`](crate::RouteStore::describe).
         store: String,
-        /// The module's modid.
-        modid: i32,
-        /// The module's cmdid.
-        cmdid: i32,
+        /// The module.
+        module: ModuleId,
         /// The host.
         host: HostAddr,
     },
 
     /// [`del_host`](crate::RouteStore::del_host) of a host the module does
     /// not have. Nothing was written.
-    #[error("{store}: delete host {host} from module {modid}/{cmdid}: not present")]
+    #[error("{store}: delete host {host} from module {module}: not present")]
     HostAbsent {
         /// The store, as in [`describe`](crate::RouteStore::describe).
         store: String,
-        /// The module's modid.
-        modid: i32,
-        /// The module's cmdid.
-        cmdid: i32,
+        /// The module.
+        module: ModuleId,
         /// The host.
         host: HostAddr,
-    },
-
-    /// A `a.b.c.d:port` string that is not one.
-    #[error("host '{input}': {reason}")]
-    BadHost {
-        /// The string as given.
-        input: String,
-        /// What is wrong with it.
-        reason: String,
     },
 
     /// A MySQL database name that cannot be used as an identifier (it is
@@ -142,9 +124,8 @@ mod tests {
     fn messages_name_the_store_action_and_input() {
         let err = StoreError::HostExists {
             store: "sqlite data/lars.db".into(),
-            modid: 1,
-            cmdid: 2,
-            host: HostAddr::new(2130706433, 9001),
+            module: ModuleId::new(1, 2),
+            host: HostAddr::from_number(2130706433, 9001),
         };
         assert_eq!(
             err.to_string(),

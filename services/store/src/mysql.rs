@@ -9,11 +9,12 @@
 //! than [`IDLE_PING`] is pinged before use, so a server-side idle timeout
 //! does not cost a failed call.
 
-use crate::config::{check_db_name, StoreConfig};
+use crate::config::{check_db_name, MysqlSettings};
 use crate::error::StoreError;
 use crate::sql;
 use crate::store::RouteStore;
-use crate::types::{checked_row, group_routes, HostAddr, RouteMap, RouteRow};
+use crate::types::{checked_row, group_routes, HostChange, RouteMap, RouteRow};
+use lars_proto::{HostAddr, ModuleId};
 use mysql::prelude::Queryable;
 use mysql::{from_row_opt, Conn, Opts, OptsBuilder, Params, Row, TxOpts, Value};
 use std::time::{Duration, Instant};
@@ -53,23 +54,24 @@ enum Change {
 }
 
 impl MysqlStore {
-    /// Connects to `host:port` as `user`, creates database `db_name` if it
+    /// Connects to the server `settings` name, creates the database if it
     /// is missing and applies the schema. Never adds demo data (see
     /// [`seed_demo`](Self::seed_demo)).
-    pub fn open(
-        host: &str,
-        port: u16,
-        user: &str,
-        passwd: &str,
-        db_name: &str,
-    ) -> Result<MysqlStore, StoreError> {
+    pub fn open(settings: &MysqlSettings) -> Result<MysqlStore, StoreError> {
+        let MysqlSettings {
+            host,
+            port,
+            user,
+            passwd,
+            db_name,
+        } = settings;
         check_db_name(db_name).map_err(|reason| StoreError::BadDbName {
             name: db_name.to_string(),
             reason: reason.to_string(),
         })?;
         let opts = OptsBuilder::new()
             .ip_or_hostname(Some(host))
-            .tcp_port(port)
+            .tcp_port(*port)
             .user(Some(user))
             .pass(Some(passwd))
             .prefer_socket(false)
@@ -86,25 +88,6 @@ impl MysqlStore {
         };
         store.connected()?;
         Ok(store)
-    }
-
-    /// [`open`](Self::open) with the parameters of a
-    /// [`StoreConfig::Mysql`]; an error for any other config.
-    pub fn from_config(cfg: &StoreConfig) -> Result<MysqlStore, StoreError> {
-        match cfg {
-            StoreConfig::Mysql {
-                host,
-                port,
-                user,
-                passwd,
-                db_name,
-            } => MysqlStore::open(host, *port, user, passwd, db_name),
-            other => Err(StoreError::BadData {
-                store: other.to_string(),
-                action: "open mysql store".to_string(),
-                reason: "the configuration is not a mysql one".to_string(),
-            }),
-        }
     }
 
     /// Applies the demo routes ([`crate::DEMO_ROUTES`]) in one transaction;
@@ -201,22 +184,13 @@ impl MysqlStore {
         }
     }
 
-    /// `add_host` (`add`) or `del_host`: one transaction that bumps the
-    /// version (its row lock serialises writers), changes RouteData and
-    /// records the change.
-    fn change_host(
-        &mut self,
-        add: bool,
-        modid: i32,
-        cmdid: i32,
-        host: HostAddr,
-    ) -> Result<u64, StoreError> {
-        let action = if add {
-            format!("add host {host} to module {modid}/{cmdid}")
-        } else {
-            format!("delete host {host} from module {modid}/{cmdid}")
-        };
-        let key = (modid, cmdid, host.ip, host.port);
+    /// `add_host` or `del_host`: one transaction that bumps the version
+    /// (its row lock serialises writers), changes RouteData and records the
+    /// change.
+    fn change_host(&mut self, change: HostChange) -> Result<u64, StoreError> {
+        let action = change.action();
+        let key = change.params();
+        let module = change.module;
         let outcome = self.run(&action, |conn| {
             let mut tx = conn.start_transaction(TxOpts::default())?;
             tx.exec_drop(sql::BUMP_VERSION, ())?;
@@ -224,7 +198,7 @@ impl MysqlStore {
                 tx.rollback()?;
                 return Ok(Change::NoVersionRow);
             }
-            let refused = if add {
+            let refused = if change.add {
                 let found: Option<Row> = tx.exec_first(sql::FIND_HOST, key)?;
                 found.is_some() || {
                     tx.exec_drop(sql::INSERT_HOST, key)?;
@@ -243,25 +217,13 @@ impl MysqlStore {
                 Some(row) => from_row_opt(row)?,
                 None => return Ok(Change::NoVersionRow),
             };
-            tx.exec_drop(sql::INSERT_CHANGE, (modid, cmdid, version))?;
+            tx.exec_drop(sql::INSERT_CHANGE, (module.modid, module.cmdid, version))?;
             tx.commit()?;
             Ok(Change::Done(version))
         })?;
-        let store = self.described.clone();
         match outcome {
             Change::Done(version) => Ok(version),
-            Change::Refused if add => Err(StoreError::HostExists {
-                store,
-                modid,
-                cmdid,
-                host,
-            }),
-            Change::Refused => Err(StoreError::HostAbsent {
-                store,
-                modid,
-                cmdid,
-                host,
-            }),
+            Change::Refused => Err(change.refused(self.described.clone())),
             Change::NoVersionRow => {
                 Err(self.bad_data(&action, "table RouteVersion has no row id 1"))
             }
@@ -296,11 +258,14 @@ impl RouteStore for MysqlStore {
         Ok(group_routes(self.list_routes(None, None)?))
     }
 
-    fn changed_modules(&mut self, up_to_version: u64) -> Result<Vec<(i32, i32)>, StoreError> {
+    fn changed_modules(&mut self, up_to_version: u64) -> Result<Vec<ModuleId>, StoreError> {
         self.run("read changed modules", |conn| {
             let rows: Vec<Row> = conn.exec(sql::CHANGED_MODULES, (up_to_version,))?;
             rows.into_iter()
-                .map(|row| from_row_opt(row).map_err(mysql::Error::from))
+                .map(|row| {
+                    let (modid, cmdid) = from_row_opt(row)?;
+                    Ok(ModuleId::new(modid, cmdid))
+                })
                 .collect()
         })
     }
@@ -317,12 +282,20 @@ impl RouteStore for MysqlStore {
         self.run("clear changes", |conn| conn.query_drop(sql::CLEAR_CHANGES))
     }
 
-    fn add_host(&mut self, modid: i32, cmdid: i32, host: HostAddr) -> Result<u64, StoreError> {
-        self.change_host(true, modid, cmdid, host)
+    fn add_host(&mut self, module: ModuleId, host: HostAddr) -> Result<u64, StoreError> {
+        self.change_host(HostChange {
+            add: true,
+            module,
+            host,
+        })
     }
 
-    fn del_host(&mut self, modid: i32, cmdid: i32, host: HostAddr) -> Result<u64, StoreError> {
-        self.change_host(false, modid, cmdid, host)
+    fn del_host(&mut self, module: ModuleId, host: HostAddr) -> Result<u64, StoreError> {
+        self.change_host(HostChange {
+            add: false,
+            module,
+            host,
+        })
     }
 
     fn list_routes(
@@ -339,7 +312,9 @@ impl RouteStore for MysqlStore {
         })?;
         Ok(rows
             .into_iter()
-            .filter_map(|(m, c, ip, port)| checked_row(&self.described, m, c, ip, port))
+            .filter_map(|(m, c, ip, port)| {
+                checked_row(&self.described, ModuleId::new(m, c), ip, port)
+            })
             .collect())
     }
 }

@@ -9,9 +9,11 @@
 use crate::error::StoreError;
 use crate::sql::{self, Dialect};
 use crate::store::{RouteStore, StatusStore};
-use crate::types::{checked_row, group_routes, CallStatus, HostAddr, RouteMap, RouteRow};
+use crate::types::{checked_row, group_routes, CallStatus, HostChange, RouteMap, RouteRow};
+use lars_proto::{HostAddr, ModuleId};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, OptionalExtension, TransactionBehavior};
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -128,24 +130,14 @@ impl SqliteStore {
         format!("sqlite {}", self.path_text)
     }
 
-    /// `add_host` (`add`) or `del_host`: one transaction that changes
-    /// RouteData, bumps the version and records the change.
-    fn change_host(
-        &mut self,
-        add: bool,
-        modid: i32,
-        cmdid: i32,
-        host: HostAddr,
-    ) -> Result<u64, StoreError> {
-        let action = if add {
-            format!("add host {host} to module {modid}/{cmdid}")
-        } else {
-            format!("delete host {host} from module {modid}/{cmdid}")
-        };
+    /// `add_host` or `del_host`: one transaction that changes RouteData,
+    /// bumps the version and records the change.
+    fn change_host(&mut self, change: HostChange) -> Result<u64, StoreError> {
+        let action = change.action();
         let store = self.describe_store();
         let path = &self.path_text;
         let fail = |source| sqlite_error(path, &action, source);
-        let key = (modid, cmdid, host.ip, host.port);
+        let key = change.params();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -153,36 +145,30 @@ impl SqliteStore {
         if tx.execute(sql::BUMP_VERSION, []).map_err(fail)? == 0 {
             return Err(no_version_row(store, action));
         }
-        if add {
+        let refused = if change.add {
             let exists = tx
                 .query_row(sql::FIND_HOST, key, |r| r.get::<_, i64>(0))
                 .optional()
                 .map_err(fail)?;
-            if exists.is_some() {
-                return Err(StoreError::HostExists {
-                    store,
-                    modid,
-                    cmdid,
-                    host,
-                });
+            exists.is_some() || {
+                tx.execute(sql::INSERT_HOST, key).map_err(fail)?;
+                false
             }
-            tx.execute(sql::INSERT_HOST, key).map_err(fail)?;
-        } else if tx.execute(sql::DELETE_HOST, key).map_err(fail)? == 0 {
-            return Err(StoreError::HostAbsent {
-                store,
-                modid,
-                cmdid,
-                host,
-            });
+        } else {
+            tx.execute(sql::DELETE_HOST, key).map_err(fail)? == 0
+        };
+        if refused {
+            return Err(change.refused(store));
         }
         let version: i64 = tx
             .query_row(sql::SELECT_VERSION, [], |r| r.get(0))
             .map_err(fail)?;
-        tx.execute(sql::INSERT_CHANGE, (modid, cmdid, version))
+        let module = change.module;
+        tx.execute(sql::INSERT_CHANGE, (module.modid, module.cmdid, version))
             .map_err(fail)?;
         tx.commit().map_err(fail)?;
         u64::try_from(version).map_err(|_| StoreError::BadData {
-            store: self.describe_store(),
+            store,
             action,
             reason: format!("RouteVersion.version is negative ({version})"),
         })
@@ -231,7 +217,7 @@ impl RouteStore for SqliteStore {
         Ok(group_routes(self.list_routes(None, None)?))
     }
 
-    fn changed_modules(&mut self, up_to_version: u64) -> Result<Vec<(i32, i32)>, StoreError> {
+    fn changed_modules(&mut self, up_to_version: u64) -> Result<Vec<ModuleId>, StoreError> {
         let fail = |e| self.error("read changed modules", e);
         let mut stmt = self
             .conn
@@ -239,7 +225,7 @@ impl RouteStore for SqliteStore {
             .map_err(fail)?;
         let rows = stmt
             .query_map([version_param(up_to_version)], |r| {
-                Ok((r.get(0)?, r.get(1)?))
+                Ok(ModuleId::new(r.get(0)?, r.get(1)?))
             })
             .map_err(fail)?;
         rows.collect::<Result<_, _>>().map_err(fail)
@@ -259,12 +245,20 @@ impl RouteStore for SqliteStore {
             .map_err(|e| self.error("clear changes", e))
     }
 
-    fn add_host(&mut self, modid: i32, cmdid: i32, host: HostAddr) -> Result<u64, StoreError> {
-        self.change_host(true, modid, cmdid, host)
+    fn add_host(&mut self, module: ModuleId, host: HostAddr) -> Result<u64, StoreError> {
+        self.change_host(HostChange {
+            add: true,
+            module,
+            host,
+        })
     }
 
-    fn del_host(&mut self, modid: i32, cmdid: i32, host: HostAddr) -> Result<u64, StoreError> {
-        self.change_host(false, modid, cmdid, host)
+    fn del_host(&mut self, module: ModuleId, host: HostAddr) -> Result<u64, StoreError> {
+        self.change_host(HostChange {
+            add: false,
+            module,
+            host,
+        })
     }
 
     fn list_routes(
@@ -289,7 +283,7 @@ impl RouteStore for SqliteStore {
         let mut out = Vec::new();
         for row in rows {
             let (m, c, ip, port) = row.map_err(fail)?;
-            out.extend(checked_row(&store, m, c, ip, port));
+            out.extend(checked_row(&store, ModuleId::new(m, c), ip, port));
         }
         Ok(out)
     }
@@ -316,11 +310,11 @@ impl StatusStore for SqliteStore {
             values.clear();
             for s in chunk {
                 values.extend([
-                    Value::Integer(s.modid.into()),
-                    Value::Integer(s.cmdid.into()),
-                    Value::Integer(s.ip.into()),
-                    Value::Integer(s.port.into()),
-                    Value::Integer(s.caller.into()),
+                    Value::Integer(s.module.modid.into()),
+                    Value::Integer(s.module.cmdid.into()),
+                    Value::Integer(s.host.ip_number().into()),
+                    Value::Integer(s.host.port.into()),
+                    Value::Integer(u32::from(s.caller).into()),
                     Value::Integer(s.succ_cnt.into()),
                     Value::Integer(s.err_cnt.into()),
                     Value::Integer(s.ts.into()),
@@ -346,11 +340,9 @@ impl StatusStore for SqliteStore {
         let rows = stmt
             .query_map(params_from_iter(params), |r| {
                 Ok(CallStatus {
-                    modid: r.get(0)?,
-                    cmdid: r.get(1)?,
-                    ip: r.get(2)?,
-                    port: r.get(3)?,
-                    caller: r.get(4)?,
+                    module: ModuleId::new(r.get(0)?, r.get(1)?),
+                    host: HostAddr::from_number(r.get(2)?, r.get(3)?),
+                    caller: Ipv4Addr::from(r.get::<_, u32>(4)?),
                     succ_cnt: r.get(5)?,
                     err_cnt: r.get(6)?,
                     ts: r.get(7)?,

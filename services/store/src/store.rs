@@ -1,16 +1,18 @@
 //! The store traits — [`RouteStore`] for the DNS service and the admin
 //! tools, [`StatusStore`] for the reporter — and the functions that open the
-//! backend a [`StoreConfig`] names.
+//! backend a [`StoreSettings`] names.
 //!
 //! A store handle is one connection used by one thread at a time (`&mut
 //! self`, `Send`); a service that writes from several threads opens one
 //! handle per thread.
 
-use crate::config::StoreConfig;
+use lars_proto::{HostAddr, ModuleId};
+
+use crate::config::StoreSettings;
 use crate::error::StoreError;
 use crate::mysql::MysqlStore;
 use crate::sqlite::SqliteStore;
-use crate::types::{CallStatus, HostAddr, RouteMap, RouteRow};
+use crate::types::{CallStatus, RouteMap, RouteRow};
 
 /// The routes: `RouteData`, `RouteVersion` and `RouteChange`.
 ///
@@ -31,7 +33,7 @@ pub trait RouteStore: Send {
 
     /// The distinct modules in `RouteChange` with `version <= up_to_version`,
     /// sorted.
-    fn changed_modules(&mut self, up_to_version: u64) -> Result<Vec<(i32, i32)>, StoreError>;
+    fn changed_modules(&mut self, up_to_version: u64) -> Result<Vec<ModuleId>, StoreError>;
 
     /// Deletes the `RouteChange` rows with `version <= up_to_version`;
     /// returns how many there were.
@@ -40,15 +42,15 @@ pub trait RouteStore: Send {
     /// Deletes every `RouteChange` row (the DNS service does at start).
     fn clear_changes(&mut self) -> Result<(), StoreError>;
 
-    /// Adds `host` to module `modid/cmdid`, bumps the version and records the
-    /// change, in one transaction; returns the new version.
+    /// Adds `host` to `module`, bumps the version and records the change,
+    /// in one transaction; returns the new version.
     /// [`StoreError::HostExists`] (and nothing written) if it is already there.
-    fn add_host(&mut self, modid: i32, cmdid: i32, host: HostAddr) -> Result<u64, StoreError>;
+    fn add_host(&mut self, module: ModuleId, host: HostAddr) -> Result<u64, StoreError>;
 
-    /// Removes `host` from module `modid/cmdid`, bumps the version and records
-    /// the change, in one transaction; returns the new version.
+    /// Removes `host` from `module`, bumps the version and records the
+    /// change, in one transaction; returns the new version.
     /// [`StoreError::HostAbsent`] (and nothing written) if it is not there.
-    fn del_host(&mut self, modid: i32, cmdid: i32, host: HostAddr) -> Result<u64, StoreError>;
+    fn del_host(&mut self, module: ModuleId, host: HostAddr) -> Result<u64, StoreError>;
 
     /// The `RouteData` rows, optionally only those of one modid and/or cmdid,
     /// sorted by module then host.
@@ -79,35 +81,35 @@ pub trait StatusStore: Send {
     ) -> Result<Vec<CallStatus>, StoreError>;
 }
 
-/// Opens the route store `cfg` names, creating the database and schema if
-/// needed.
+/// Opens the route store `settings` names, creating the database and
+/// schema if needed.
 ///
 /// A SQLite file created by this call gets the demo routes
 /// ([`crate::DEMO_ROUTES`]), so a first run has something to serve; a MySQL
 /// database never does (see [`seed_demo`]).
-pub fn open_route_store(cfg: &StoreConfig) -> Result<Box<dyn RouteStore>, StoreError> {
-    Ok(match cfg {
-        StoreConfig::Sqlite { path } => Box::new(SqliteStore::open(path, true)?),
-        mysql => Box::new(MysqlStore::from_config(mysql)?),
+pub fn open_route_store(settings: &StoreSettings) -> Result<Box<dyn RouteStore>, StoreError> {
+    Ok(match settings {
+        StoreSettings::Sqlite { path } => Box::new(SqliteStore::open(path, true)?),
+        StoreSettings::Mysql(mysql) => Box::new(MysqlStore::open(mysql)?),
     })
 }
 
-/// Opens the status store `cfg` names, creating the database and schema if
-/// needed (a SQLite file created here gets the demo routes too, exactly as
+/// Opens the status store `settings` names, creating the database and
+/// schema if needed (a SQLite file created here gets the demo routes too, exactly as
 /// with [`open_route_store`], whichever service starts first).
-pub fn open_status_store(cfg: &StoreConfig) -> Result<Box<dyn StatusStore>, StoreError> {
-    Ok(match cfg {
-        StoreConfig::Sqlite { path } => Box::new(SqliteStore::open(path, true)?),
-        mysql => Box::new(MysqlStore::from_config(mysql)?),
+pub fn open_status_store(settings: &StoreSettings) -> Result<Box<dyn StatusStore>, StoreError> {
+    Ok(match settings {
+        StoreSettings::Sqlite { path } => Box::new(SqliteStore::open(path, true)?),
+        StoreSettings::Mysql(mysql) => Box::new(MysqlStore::open(mysql)?),
     })
 }
 
-/// Applies the demo routes ([`crate::DEMO_ROUTES`]) to the store `cfg`
-/// names, for `make run` and the admin tool; returns how many rows were
+/// Applies the demo routes ([`crate::DEMO_ROUTES`]) to the store
+/// `settings` names, for `make run` and the admin tool; returns how many rows were
 /// inserted (0 when they are all there already). Bumps no version.
-pub fn seed_demo(cfg: &StoreConfig) -> Result<u64, StoreError> {
-    match cfg {
-        StoreConfig::Sqlite { path } => SqliteStore::open(path, false)?.seed_demo(),
-        mysql => MysqlStore::from_config(mysql)?.seed_demo(),
+pub fn seed_demo(settings: &StoreSettings) -> Result<u64, StoreError> {
+    match settings {
+        StoreSettings::Sqlite { path } => SqliteStore::open(path, false)?.seed_demo(),
+        StoreSettings::Mysql(mysql) => MysqlStore::open(mysql)?.seed_demo(),
     }
 }

@@ -7,7 +7,9 @@ use crate::sql::{self, Dialect};
 use crate::store::StatusStore;
 use crate::types::CallStatus;
 use mysql::prelude::Queryable;
+use lars_proto::{HostAddr, ModuleId};
 use mysql::{from_row_opt, Params, Row, TxOpts, Value};
+use std::net::Ipv4Addr;
 
 impl StatusStore for MysqlStore {
     fn describe(&self) -> String {
@@ -25,11 +27,11 @@ impl StatusStore for MysqlStore {
                 let mut values = Vec::with_capacity(chunk.len() * 9);
                 for s in chunk {
                     values.extend([
-                        Value::from(s.modid),
-                        Value::from(s.cmdid),
-                        Value::from(s.ip),
-                        Value::from(s.port),
-                        Value::from(s.caller),
+                        Value::from(s.module.modid),
+                        Value::from(s.module.cmdid),
+                        Value::from(s.host.ip_number()),
+                        Value::from(s.host.port),
+                        Value::from(u32::from(s.caller)),
                         Value::from(s.succ_cnt),
                         Value::from(s.err_cnt),
                         Value::from(s.ts),
@@ -56,11 +58,9 @@ impl StatusStore for MysqlStore {
                     let (modid, cmdid, ip, port, caller, succ_cnt, err_cnt, ts, overload) =
                         from_row_opt::<(i32, i32, u32, u16, u32, u32, u32, u32, String)>(row)?;
                     Ok(CallStatus {
-                        modid,
-                        cmdid,
-                        ip,
-                        port,
-                        caller,
+                        module: ModuleId::new(modid, cmdid),
+                        host: HostAddr::from_number(ip, port),
+                        caller: Ipv4Addr::from(caller),
                         succ_cnt,
                         err_cnt,
                         ts,

@@ -1,3 +1,5 @@
+//! # lars-idle-spin
+//!
 //! Polling for input while the CPU is otherwise idle.
 //!
 //! Where waking a sleeping thread is slow (a virtual machine, where every
@@ -11,6 +13,10 @@
 //!
 //! Linux only (it reads per-thread switch counts with `RUSAGE_THREAD`);
 //! elsewhere [`IdleSpin::poll`] never polls.
+//!
+//! A crate of its own (std and libc only) so that the client library can
+//! use it without the event loop.
+#![warn(missing_docs)]
 
 use std::time::{Duration, Instant};
 

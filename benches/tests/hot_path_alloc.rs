@@ -7,12 +7,14 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use lars_reactor::echo::{echo_handlers, EchoMessage, ECHO_MSGID};
+use lars_reactor::{echo_handlers, EchoMessage, ECHO_MSGID};
 use lars_reactor::{frame, ServerConfig, TcpServer};
 
 struct Counting;
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
 
+// SAFETY: every call is forwarded unchanged to the system allocator, which
+// upholds the `GlobalAlloc` contract; counting touches only an atomic.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCS.fetch_add(1, Ordering::Relaxed);
