@@ -1,54 +1,22 @@
-//! [`LarsClient`]: the four calls of the Lars API (SPEC §8) — `get_host`,
+//! [`LarsClient`]: the four calls of the Lars API — `get_host`,
 //! `report`, `get_route`, `reg_init` — over the agent's three UDP ports.
 //!
 //! Unlike the original, no call waits forever: each waits for its answer at
 //! most [`ClientOptions::timeout`] in all, skipping stale answers to earlier
 //! calls that timed out.
 
-use crate::transport::{socket_index, Transport};
-use crate::types::{host_from_wire, host_to_wire, ApiError, RetCode};
+use crate::transport::Transport;
+use crate::types::{ApiError, ClientOptions};
 use lars_proto::{msgid, GetHostRequest, GetHostResponse, GetRouteRequest, GetRouteResponse};
-use lars_proto::{HostInfo, ReportRequest};
+use lars_proto::{HostAddr, ModuleId, ReportRequest, RetCode};
 use prost::Message;
-use std::io;
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::SocketAddrV4;
 use std::time::{Duration, Instant};
 
 /// How many times [`LarsClient::reg_init`] asks for the route.
 pub const REG_INIT_ATTEMPTS: u32 = 3;
 /// The pause between two [`LarsClient::reg_init`] attempts.
 pub const REG_INIT_INTERVAL: Duration = Duration::from_millis(50);
-
-/// Where the agent is and how long to wait for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientOptions {
-    /// The agent's address (default 127.0.0.1: the agent runs on the
-    /// caller's host).
-    pub agent_ip: Ipv4Addr,
-    /// The first of the agent's three UDP ports (default 8888; the others
-    /// are `base_port + 1` and `base_port + 2`).
-    pub base_port: u16,
-    /// How long `get_host` / `get_route` wait for their answer in all
-    /// (default 50 ms; must be above zero).
-    pub timeout: Duration,
-    /// Poll for an answer this long before sleeping on the socket, while no
-    /// other thread wants the CPU (default `None`: sleep at once). Where
-    /// waking a sleeping thread is slow (a VM), this makes a lone caller's
-    /// calls about twice as fast for up to this much CPU per call; it stops
-    /// by itself while the CPU is busy ([`lars_reactor::IdleSpin`]).
-    pub spin: Option<Duration>,
-}
-
-impl Default for ClientOptions {
-    fn default() -> ClientOptions {
-        ClientOptions {
-            agent_ip: Ipv4Addr::LOCALHOST,
-            base_port: 8888,
-            timeout: Duration::from_millis(50),
-            spin: None,
-        }
-    }
-}
 
 /// A connection to the local LB agent.
 ///
@@ -57,21 +25,22 @@ impl Default for ClientOptions {
 /// own client. A call allocates nothing but the host list of `get_route`.
 ///
 /// ```no_run
-/// use lars_api::{ClientOptions, LarsClient, RetCode};
+/// use lars_api::{ClientOptions, LarsClient, ModuleId, RetCode};
 /// use std::time::Duration;
 ///
 /// let mut client = LarsClient::with_options(ClientOptions {
 ///     timeout: Duration::from_millis(20),
 ///     ..ClientOptions::default()
 /// })?;
-/// if client.reg_init(1, 1) != RetCode::Succ {
-///     eprintln!("module 1/1 has no hosts yet");
+/// let module = ModuleId::new(1, 1);
+/// if client.reg_init(module) != RetCode::Succ {
+///     eprintln!("module {module} has no hosts yet");
 /// }
-/// match client.get_host(1, 1) {
+/// match client.get_host(module) {
 ///     Ok((RetCode::Succ, Some(host))) => {
 ///         let call_went_well = true; // ... call `host` here ...
 ///         let code = if call_went_well { RetCode::Succ } else { RetCode::Overload };
-///         client.report(1, 1, host, code)?;
+///         client.report(module, host, code)?;
 ///     }
 ///     Ok((code, _)) => eprintln!("no host: {code}"),
 ///     Err(e) => eprintln!("agent trouble: {e}"),
@@ -87,14 +56,15 @@ pub struct LarsClient {
 
 impl LarsClient {
     /// A client of the agent on 127.0.0.1:8888..8890 with a 50 ms timeout.
-    pub fn new() -> io::Result<LarsClient> {
+    pub fn new() -> Result<LarsClient, ApiError> {
         LarsClient::with_options(ClientOptions::default())
     }
 
     /// A client with the given options: three sockets bound to ephemeral
-    /// local ports and connected to the agent's ports. Errors when a socket
-    /// cannot be opened, the timeout is zero, or `base_port + 2` overflows.
-    pub fn with_options(options: ClientOptions) -> io::Result<LarsClient> {
+    /// local ports and connected to the agent's ports. Errors when the
+    /// options are not valid ([`ClientOptions::validate`]) or a socket
+    /// cannot be opened.
+    pub fn with_options(options: ClientOptions) -> Result<LarsClient, ApiError> {
         Ok(LarsClient {
             transport: Transport::open(&options)?,
             options,
@@ -107,12 +77,13 @@ impl LarsClient {
         &self.options
     }
 
-    /// The agent port that serves module (modid, cmdid).
-    pub fn agent_addr(&self, modid: i32, cmdid: i32) -> SocketAddrV4 {
-        self.transport.agent(socket_index(modid, cmdid))
+    /// The agent port that serves `module`
+    /// ([`ModuleId::agent_port_index`]).
+    pub fn agent_addr(&self, module: ModuleId) -> SocketAddrV4 {
+        self.transport.agent(module.agent_port_index())
     }
 
-    /// Asks the agent for one host of module (modid, cmdid).
+    /// Asks the agent for one host of `module`.
     ///
     /// `Ok((RetCode::Succ, Some(host)))` when a host was chosen, otherwise
     /// the agent's code (`Overload`, `NoExist`, or `SystemError` for a code
@@ -120,18 +91,15 @@ impl LarsClient {
     /// within the timeout ([`ApiError::Timeout`]), a socket failed, or the
     /// answer was for another request ([`ApiError::BadReply`]); answers to
     /// earlier requests that timed out are skipped.
-    pub fn get_host(
-        &mut self,
-        modid: i32,
-        cmdid: i32,
-    ) -> Result<(RetCode, Option<SocketAddrV4>), ApiError> {
+    pub fn get_host(&mut self, module: ModuleId) -> Result<(RetCode, Option<HostAddr>), ApiError> {
         let deadline = Instant::now() + self.options.timeout;
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
-        let idx = socket_index(modid, cmdid);
+        let idx = module.agent_port_index();
+        let ModuleId { modid, cmdid } = module;
         let req = GetHostRequest { seq, modid, cmdid };
         self.transport.send(idx, msgid::GET_HOST_REQUEST, &req)?;
-        let what = || format!("get_host {modid}/{cmdid} seq {seq}");
+        let what = || format!("get_host {module} seq {seq}");
         loop {
             let (id, body) = self.transport.recv(idx, deadline)?;
             match id {
@@ -154,12 +122,12 @@ impl LarsClient {
                     rsp.seq
                 )));
             }
-            return match RetCode::from_i32(rsp.retcode) {
+            return match RetCode::from_wire(rsp.retcode) {
                 RetCode::Succ => {
                     let info = rsp.host.ok_or_else(|| {
                         ApiError::BadReply(format!("{}: RET_SUCC without a host", what()))
                     })?;
-                    let host = host_from_wire(&info)
+                    let host = HostAddr::from_wire(&info)
                         .map_err(|e| ApiError::BadReply(format!("{}: {e}", what())))?;
                     Ok((RetCode::Succ, Some(host)))
                 }
@@ -168,38 +136,33 @@ impl LarsClient {
         }
     }
 
-    /// Tells the agent how a call to `host` of module (modid, cmdid) went:
+    /// Tells the agent how a call to `host` of `module` went:
     /// [`RetCode::Succ`] for a success, anything else for a failure. Sent
     /// and forgotten: the agent does not answer. Errors only when the
     /// datagram could not be sent.
-    pub fn report(
-        &self,
-        modid: i32,
-        cmdid: i32,
-        host: SocketAddrV4,
-        code: RetCode,
-    ) -> Result<(), ApiError> {
+    pub fn report(&self, module: ModuleId, host: HostAddr, code: RetCode) -> Result<(), ApiError> {
         let req = ReportRequest {
-            modid,
-            cmdid,
-            host: Some(host_to_wire(host)),
-            retcode: code.as_i32(),
+            modid: module.modid,
+            cmdid: module.cmdid,
+            host: Some(host.to_wire()),
+            retcode: code.to_wire(),
         };
-        let idx = socket_index(modid, cmdid);
+        let idx = module.agent_port_index();
         Ok(self.transport.send(idx, msgid::REPORT_REQUEST, &req)?)
     }
 
-    /// Every host of module (modid, cmdid), idle and overloaded alike, in
-    /// the agent's order. An empty list when the agent does not know the
-    /// module yet (it starts pulling the route). Answers about other modules
-    /// (late answers to earlier calls) are skipped until the timeout.
-    pub fn get_route(&mut self, modid: i32, cmdid: i32) -> Result<Vec<SocketAddrV4>, ApiError> {
+    /// Every host of `module`, idle and overloaded alike, in the agent's
+    /// order. An empty list when the agent does not know the module yet (it
+    /// starts pulling the route). Answers about other modules (late answers
+    /// to earlier calls) are skipped until the timeout.
+    pub fn get_route(&mut self, module: ModuleId) -> Result<Vec<HostAddr>, ApiError> {
         let deadline = Instant::now() + self.options.timeout;
-        let idx = socket_index(modid, cmdid);
+        let idx = module.agent_port_index();
+        let ModuleId { modid, cmdid } = module;
         let req = GetRouteRequest { modid, cmdid };
         self.transport
             .send(idx, msgid::API_GET_ROUTE_REQUEST, &req)?;
-        let what = || format!("get_route {modid}/{cmdid}");
+        let what = || format!("get_route {module}");
         loop {
             let (id, body) = self.transport.recv(idx, deadline)?;
             match id {
@@ -216,22 +179,22 @@ impl LarsClient {
             return rsp
                 .host
                 .iter()
-                .map(|h: &HostInfo| host_from_wire(h))
+                .map(HostAddr::from_wire)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| ApiError::BadReply(format!("{}: {e}", what())));
         }
     }
 
-    /// Makes sure the agent has the route of module (modid, cmdid) before
-    /// the first `get_host`: asks for it up to [`REG_INIT_ATTEMPTS`] times,
+    /// Makes sure the agent has the route of `module` before the first
+    /// `get_host`: asks for it up to [`REG_INIT_ATTEMPTS`] times,
     /// [`REG_INIT_INTERVAL`] apart. [`RetCode::Succ`] once it has hosts,
     /// else [`RetCode::NoExist`] (also when the agent does not answer).
-    pub fn reg_init(&mut self, modid: i32, cmdid: i32) -> RetCode {
+    pub fn reg_init(&mut self, module: ModuleId) -> RetCode {
         for attempt in 1..=REG_INIT_ATTEMPTS {
-            match self.get_route(modid, cmdid) {
+            match self.get_route(module) {
                 Ok(hosts) if !hosts.is_empty() => return RetCode::Succ,
                 Ok(_) => {}
-                Err(e) => log::debug!("reg_init {modid}/{cmdid} attempt {attempt}: {e}"),
+                Err(e) => log::debug!("reg_init {module} attempt {attempt}: {e}"),
             }
             if attempt < REG_INIT_ATTEMPTS {
                 std::thread::sleep(REG_INIT_INTERVAL);
@@ -264,23 +227,14 @@ mod tests {
     }
 
     #[test]
-    fn default_options_are_the_originals() {
-        let opts = ClientOptions::default();
-        assert_eq!(opts.agent_ip, Ipv4Addr::LOCALHOST);
-        assert_eq!(opts.base_port, 8888);
-        assert_eq!(opts.timeout, Duration::from_millis(50));
-        assert_eq!(opts.spin, None);
-    }
-
-    #[test]
     fn agent_addr_follows_the_module_index() {
         let client = LarsClient::with_options(ClientOptions {
             base_port: 40000,
             ..ClientOptions::default()
         })
         .unwrap();
-        assert_eq!(client.agent_addr(1, 1).port(), 40002);
-        assert_eq!(client.agent_addr(3, 0).port(), 40000);
-        assert_eq!(client.agent_addr(2, 2).port(), 40001);
+        assert_eq!(client.agent_addr(ModuleId::new(1, 1)).port(), 40002);
+        assert_eq!(client.agent_addr(ModuleId::new(3, 0)).port(), 40000);
+        assert_eq!(client.agent_addr(ModuleId::new(2, 2)).port(), 40001);
     }
 }

@@ -8,17 +8,13 @@
 //! one `recv`. With [`ClientOptions::spin`] a receive first polls the socket
 //! without blocking while the CPU is otherwise idle.
 
-use crate::client::ClientOptions;
-use crate::types::ApiError;
-use lars_proto::frame::{self, HEADER_LEN};
-use lars_reactor::IdleSpin;
+use crate::types::{ApiError, ClientOptions};
+use lars_idle_spin::IdleSpin;
+use lars_proto::{frame, AGENT_PORTS};
 use prost::Message;
 use std::io::{self, ErrorKind};
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
 use std::time::{Duration, Instant};
-
-/// The agent's UDP ports per client: one route table per port (SPEC §7.1).
-pub const AGENT_PORTS: usize = 3;
 
 /// Largest request frame the client sends; every API request is far below.
 const SMALL_FRAME: usize = 128;
@@ -29,18 +25,6 @@ const RECV_BUF: usize = 65536;
 /// How far a socket's read timeout may be from the time left before it is
 /// reset (a `setsockopt` per call would cost as much as the call itself).
 const TIMEOUT_SLACK: Duration = Duration::from_millis(1);
-
-/// The index of the agent port that serves module (modid, cmdid):
-/// `(modid + cmdid) mod 3`, summed without overflow and never negative.
-///
-/// ```
-/// assert_eq!(lars_api::socket_index(1, 1), 2);
-/// assert_eq!(lars_api::socket_index(i32::MAX, i32::MAX), 2);
-/// assert_eq!(lars_api::socket_index(-1, 0), 2);
-/// ```
-pub fn socket_index(modid: i32, cmdid: i32) -> usize {
-    (i64::from(modid) + i64::from(cmdid)).rem_euclid(AGENT_PORTS as i64) as usize
-}
 
 /// Three connected sockets and the receive buffer they share.
 ///
@@ -59,23 +43,10 @@ pub(crate) struct Transport {
 
 impl Transport {
     /// Binds three sockets on an ephemeral port and connects them to the
-    /// agent's ports. Errors on a zero timeout or a base port above 65533.
-    pub(crate) fn open(opts: &ClientOptions) -> io::Result<Transport> {
-        if opts.timeout.is_zero() {
-            return Err(io::Error::new(
-                ErrorKind::InvalidInput,
-                "lars client: the timeout must be above zero",
-            ));
-        }
-        if opts.base_port == 0 || opts.base_port > u16::MAX - (AGENT_PORTS as u16 - 1) {
-            return Err(io::Error::new(
-                ErrorKind::InvalidInput,
-                format!(
-                    "lars client: base port {} leaves no room for ports base..base+2",
-                    opts.base_port
-                ),
-            ));
-        }
+    /// agent's ports; the options must be valid
+    /// ([`ClientOptions::validate`]).
+    pub(crate) fn open(opts: &ClientOptions) -> Result<Transport, ApiError> {
+        opts.validate()?;
         // A loopback socket cannot reach another host; bind the wildcard
         // address when the agent is elsewhere.
         let local = if opts.agent_ip.is_loopback() {
@@ -115,7 +86,8 @@ impl Transport {
     /// agent was down then) is consumed and the send retried once.
     pub(crate) fn send<M: Message>(&self, idx: usize, msgid: i32, msg: &M) -> io::Result<()> {
         let mut buf = [0u8; SMALL_FRAME];
-        let len = encode_small(msgid, msg, &mut buf)?;
+        let len = frame::encode_frame_into(msgid, msg, &mut buf)
+            .map_err(|e| io::Error::new(ErrorKind::InvalidInput, format!("msgid {msgid}: {e}")))?;
         let mut refused_once = false;
         loop {
             match self.socks[idx].send(&buf[..len]) {
@@ -212,94 +184,16 @@ fn recv_now(_sock: &UdpSocket, _buf: &mut [u8]) -> io::Result<usize> {
     Err(ErrorKind::WouldBlock.into())
 }
 
-/// Encodes `msg` as a frame under `msgid` into `buf`; returns the frame's
-/// length. The bytes are those of [`lars_proto::frame::encode`].
-fn encode_small<M: Message>(msgid: i32, msg: &M, buf: &mut [u8]) -> io::Result<usize> {
-    let body_len = msg.encoded_len();
-    let len = HEADER_LEN + body_len;
-    if len > buf.len() {
-        return Err(io::Error::new(
-            ErrorKind::InvalidInput,
-            format!(
-                "msgid {msgid}: request of {len} bytes exceeds {}",
-                buf.len()
-            ),
-        ));
-    }
-    buf[..4].copy_from_slice(&msgid.to_le_bytes());
-    buf[4..8].copy_from_slice(&(body_len as i32).to_le_bytes());
-    let mut body = &mut buf[HEADER_LEN..len];
-    msg.encode(&mut body).map_err(io::Error::other)?;
-    Ok(len)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lars_proto::{msgid, GetHostRequest, HostInfo, MessageId, ReportRequest};
 
     #[test]
-    fn encodes_the_golden_get_host_request() {
-        let mut buf = [0u8; SMALL_FRAME];
-        let req = GetHostRequest {
-            seq: 1,
-            modid: 1,
-            cmdid: 1,
-        };
-        let len = encode_small(msgid::GET_HOST_REQUEST, &req, &mut buf).unwrap();
-        let golden = [4, 0, 0, 0, 6, 0, 0, 0, 0x08, 0x01, 0x10, 0x01, 0x18, 0x01];
-        assert_eq!(&buf[..len], &golden);
-    }
-
-    #[test]
-    fn encodes_like_the_proto_crate_even_at_the_largest() {
-        let report = ReportRequest {
-            modid: i32::MIN,
-            cmdid: -1,
-            host: Some(HostInfo {
-                ip: -1,
-                port: i32::MIN,
-            }),
-            retcode: -1,
-        };
-        let mut buf = [0u8; SMALL_FRAME];
-        let len = encode_small(msgid::REPORT_REQUEST, &report, &mut buf).unwrap();
-        let want = frame::encode(MessageId::IdReportRequest, &report).unwrap();
-        assert_eq!(&buf[..len], &want[..]);
-    }
-
-    #[test]
-    fn refuses_a_frame_larger_than_the_buffer() {
-        let mut buf = [0u8; 10];
-        let req = GetHostRequest {
-            seq: u32::MAX,
-            modid: 1,
-            cmdid: 1,
-        };
-        let err = encode_small(msgid::GET_HOST_REQUEST, &req, &mut buf).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::InvalidInput);
-    }
-
-    #[test]
-    fn module_index_is_never_negative_and_never_overflows() {
-        assert_eq!(socket_index(0, 0), 0);
-        assert_eq!(socket_index(1, 0), 1);
-        assert_eq!(socket_index(-2, 0), 1);
-        assert_eq!(socket_index(i32::MIN, i32::MIN), 2); // -2^32 mod 3
-        for m in -5..5 {
-            assert!(socket_index(m, 3) < AGENT_PORTS);
-        }
-    }
-
-    #[test]
-    fn open_rejects_bad_options() {
-        let mut opts = ClientOptions {
-            timeout: Duration::ZERO,
+    fn open_refuses_bad_options() {
+        let opts = ClientOptions {
+            base_port: 65534,
             ..ClientOptions::default()
         };
-        assert!(Transport::open(&opts).is_err());
-        opts.timeout = Duration::from_millis(5);
-        opts.base_port = 65534;
         let err = Transport::open(&opts).err().unwrap();
         assert!(err.to_string().contains("65534"), "{err}");
     }

@@ -1,64 +1,72 @@
-//! The values the API hands back: [`RetCode`] (the agent's answer codes),
-//! [`ApiError`] (why a call got no usable answer), and the conversion of a
-//! host between [`SocketAddrV4`] and the wire's [`HostInfo`]. Pure code, no I/O.
+//! What the client is configured with and why a call fails:
+//! [`ClientOptions`] and their check ([`OptionsError`]), and [`ApiError`].
+//! Pure code, no I/O.
 
-use lars_proto::{addr, retcode, HostInfo};
-use std::fmt;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::Ipv4Addr;
+use std::time::Duration;
 
-/// The agent's return codes (`LarsRetCode` of SPEC §3.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(i32)]
-pub enum RetCode {
-    /// `RET_SUCC`: a host was chosen (in a report: the call succeeded).
-    Succ = 0,
-    /// `RET_OVERLOAD`: every host is overloaded (in a report: the call failed).
-    Overload = 1,
-    /// `RET_SYSTEM_ERROR`: a local failure, e.g. the agent did not answer.
-    SystemError = 2,
-    /// `RET_NOEXIST`: the module has no route (yet).
-    NoExist = 3,
+use lars_proto::{RetCode, AGENT_PORTS};
+
+/// Where the agent is and how long to wait for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// The agent's address (default 127.0.0.1: the agent runs on the
+    /// caller's host).
+    pub agent_ip: Ipv4Addr,
+    /// The first of the agent's three UDP ports (default 8888; the others
+    /// are `base_port + 1` and `base_port + 2`).
+    pub base_port: u16,
+    /// How long `get_host` / `get_route` wait for their answer in all
+    /// (default 50 ms; must be above zero).
+    pub timeout: Duration,
+    /// Poll for an answer this long before sleeping on the socket, while no
+    /// other thread wants the CPU (default `None`: sleep at once). Where
+    /// waking a sleeping thread is slow (a VM), this makes a lone caller's
+    /// calls about twice as fast for up to this much CPU per call; it stops
+    /// by itself while the CPU is busy ([`lars_idle_spin::IdleSpin`]).
+    pub spin: Option<Duration>,
 }
 
-impl RetCode {
-    /// The code of a wire value; values outside 0..=3 are
-    /// [`RetCode::SystemError`].
+impl Default for ClientOptions {
+    fn default() -> ClientOptions {
+        ClientOptions {
+            agent_ip: Ipv4Addr::LOCALHOST,
+            base_port: 8888,
+            timeout: Duration::from_millis(50),
+            spin: None,
+        }
+    }
+}
+
+/// Why [`ClientOptions`] cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OptionsError {
+    /// A zero timeout would make every call time out at once.
+    #[error("lars client: the timeout must be above zero")]
+    ZeroTimeout,
+    /// `base_port` is 0 or leaves no room for `base_port + 2`.
+    #[error("lars client: base port {0} leaves no room for ports base..base+2 (1..=65533)")]
+    BasePort(u16),
+}
+
+impl ClientOptions {
+    /// Checks that a client can be made with these options.
     ///
     /// ```
-    /// use lars_api::RetCode;
-    /// assert_eq!(RetCode::from_i32(3), RetCode::NoExist);
-    /// assert_eq!(RetCode::from_i32(42), RetCode::SystemError);
+    /// use lars_api::{ClientOptions, OptionsError};
+    /// let bad = ClientOptions { base_port: 65534, ..ClientOptions::default() };
+    /// assert_eq!(bad.validate(), Err(OptionsError::BasePort(65534)));
     /// ```
-    pub fn from_i32(v: i32) -> RetCode {
-        match v {
-            retcode::SUCC => RetCode::Succ,
-            retcode::OVERLOAD => RetCode::Overload,
-            retcode::NOEXIST => RetCode::NoExist,
-            _ => RetCode::SystemError,
+    pub fn validate(&self) -> Result<(), OptionsError> {
+        if self.timeout.is_zero() {
+            return Err(OptionsError::ZeroTimeout);
         }
-    }
-
-    /// The wire value.
-    pub fn as_i32(self) -> i32 {
-        self as i32
-    }
-
-    /// The original's name: `RET_SUCC`, `RET_OVERLOAD`, `RET_SYSTEM_ERROR`,
-    /// `RET_NOEXIST` (also what `Display` prints).
-    pub fn name(self) -> &'static str {
-        match self {
-            RetCode::Succ => "RET_SUCC",
-            RetCode::Overload => "RET_OVERLOAD",
-            RetCode::SystemError => "RET_SYSTEM_ERROR",
-            RetCode::NoExist => "RET_NOEXIST",
+        let last_base = u16::MAX - (AGENT_PORTS as u16 - 1);
+        if self.base_port == 0 || self.base_port > last_base {
+            return Err(OptionsError::BasePort(self.base_port));
         }
-    }
-}
-
-impl fmt::Display for RetCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        Ok(())
     }
 }
 
@@ -77,6 +85,9 @@ pub enum ApiError {
     /// The agent answered something that is not the answer to this call.
     #[error("bad reply from the agent: {0}")]
     BadReply(String),
+    /// The client's options cannot be used.
+    #[error(transparent)]
+    Options(#[from] OptionsError),
 }
 
 impl ApiError {
@@ -87,82 +98,40 @@ impl ApiError {
     }
 }
 
-/// The wire form of `host`: the address as its 32-bit number reinterpreted
-/// as `int32` (SPEC §3.5), the port as a plain number.
-///
-/// ```
-/// let h = lars_api::host_to_wire("192.168.1.177:7777".parse().unwrap());
-/// assert_eq!((h.ip, h.port), (-1_062_731_343, 7777));
-/// ```
-pub fn host_to_wire(host: SocketAddrV4) -> HostInfo {
-    HostInfo {
-        ip: addr::ip_to_wire(addr::ip_number(*host.ip())),
-        port: i32::from(host.port()),
-    }
-}
-
-/// The host of a wire [`HostInfo`]; an error (the bad port) unless the port
-/// is in `1..=65535`.
-///
-/// ```
-/// use lars_api::host_from_wire;
-/// use lars_proto::HostInfo;
-/// let h = host_from_wire(&HostInfo { ip: -1_062_731_343, port: 7777 }).unwrap();
-/// assert_eq!(h.to_string(), "192.168.1.177:7777");
-/// assert!(host_from_wire(&HostInfo { ip: 1, port: 0 }).is_err());
-/// ```
-pub fn host_from_wire(info: &HostInfo) -> Result<SocketAddrV4, String> {
-    let ip = Ipv4Addr::from(addr::ip_from_wire(info.ip));
-    match u16::try_from(info.port) {
-        Ok(port) if port != 0 => Ok(SocketAddrV4::new(ip, port)),
-        _ => Err(format!(
-            "host {ip} has port {} (not in 1..=65535)",
-            info.port
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn ret_codes_round_trip_and_unknown_is_system_error() {
-        for code in [
-            RetCode::Succ,
-            RetCode::Overload,
-            RetCode::SystemError,
-            RetCode::NoExist,
-        ] {
-            assert_eq!(RetCode::from_i32(code.as_i32()), code);
-        }
-        assert_eq!(RetCode::from_i32(-1), RetCode::SystemError);
-        assert_eq!(RetCode::from_i32(4), RetCode::SystemError);
-        assert_eq!(RetCode::Overload.as_i32(), retcode::OVERLOAD);
-        assert_eq!(RetCode::NoExist.to_string(), "RET_NOEXIST");
-        assert_eq!(RetCode::SystemError.name(), "RET_SYSTEM_ERROR");
+    fn default_options_are_the_originals() {
+        let opts = ClientOptions::default();
+        assert_eq!(opts.agent_ip, Ipv4Addr::LOCALHOST);
+        assert_eq!(opts.base_port, 8888);
+        assert_eq!(opts.timeout, Duration::from_millis(50));
+        assert_eq!(opts.spin, None);
+        assert_eq!(opts.validate(), Ok(()));
     }
 
     #[test]
-    fn hosts_round_trip_including_high_addresses() {
-        for text in [
-            "127.0.0.1:9001",
-            "192.168.1.177:7777",
-            "255.255.255.255:65535",
-        ] {
-            let host: SocketAddrV4 = text.parse().unwrap();
-            assert_eq!(host_from_wire(&host_to_wire(host)).unwrap(), host);
+    fn unusable_options_are_typed_errors() {
+        let base = ClientOptions::default();
+        let zero = ClientOptions {
+            timeout: Duration::ZERO,
+            ..base
+        };
+        assert_eq!(zero.validate(), Err(OptionsError::ZeroTimeout));
+        for port in [0, 65534, 65535] {
+            let bad = ClientOptions {
+                base_port: port,
+                ..base
+            };
+            assert_eq!(bad.validate(), Err(OptionsError::BasePort(port)));
         }
-        let wire = host_to_wire("192.168.1.177:7777".parse().unwrap());
-        assert!(wire.ip < 0, "addresses from 128.0.0.0 up are negative");
-    }
-
-    #[test]
-    fn impossible_ports_are_rejected() {
-        for port in [0, -1, 65536, i32::MAX] {
-            let err = host_from_wire(&HostInfo { ip: 1, port }).unwrap_err();
-            assert!(err.contains(&port.to_string()), "{err}");
-        }
+        let last = ClientOptions {
+            base_port: 65533,
+            ..base
+        };
+        assert_eq!(last.validate(), Ok(()));
     }
 
     #[test]
@@ -172,5 +141,7 @@ mod tests {
         assert_eq!(err.to_string(), "bad reply from the agent: seq 3 for seq 4");
         let err = ApiError::from(io::Error::from(io::ErrorKind::ConnectionRefused));
         assert!(matches!(err, ApiError::Io(_)));
+        let err = ApiError::from(OptionsError::ZeroTimeout);
+        assert_eq!(err.ret_code(), RetCode::SystemError);
     }
 }

@@ -1,16 +1,24 @@
 //! `LarsClient` against a fake agent: the request bytes, the checks on the
 //! answers, the timeout, the port routing, `get_route` and `reg_init`.
 
-mod util;
-
-use lars_api::{ApiError, ClientOptions, LarsClient, RetCode};
-use lars_proto::{msgid, GetHostRequest, GetRouteRequest, ReportRequest};
+use lars_api::{ApiError, ClientOptions, HostAddr, LarsClient, ModuleId, RetCode};
+use lars_proto::{msgid, GetHostRequest, GetRouteRequest, HostInfo, ReportRequest};
+use lars_testkit::fake_agent::{host_reply, route_reply, FakeAgent, RunningAgent};
 use prost::Message;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use util::{addr, host_reply, route_reply, FakeAgent, RunningAgent};
+
+/// Module `modid/cmdid`.
+fn m(modid: i32, cmdid: i32) -> ModuleId {
+    ModuleId::new(modid, cmdid)
+}
+
+/// The host `a.b.c.d:port`.
+fn addr(text: &str) -> HostAddr {
+    text.parse().unwrap()
+}
 
 fn client(base_port: u16, timeout_ms: u64) -> LarsClient {
     LarsClient::with_options(ClientOptions {
@@ -40,7 +48,7 @@ fn always(host: &str) -> impl Fn(usize, i32, &[u8]) -> Vec<Vec<u8>> + Send + Syn
 fn golden_request_bytes_reach_the_agent_and_the_host_comes_back() {
     let agent = FakeAgent::bind().serve(always("10.0.0.1:9001"));
     let mut c = client(agent.base_port, 1000);
-    let got = c.get_host(1, 1).unwrap();
+    let got = c.get_host(m(1, 1)).unwrap();
     assert_eq!(got, (RetCode::Succ, Some(addr("10.0.0.1:9001"))));
     let received = agent.received();
     assert_eq!(received.len(), 1);
@@ -48,7 +56,7 @@ fn golden_request_bytes_reach_the_agent_and_the_host_comes_back() {
     let golden = [4, 0, 0, 0, 6, 0, 0, 0, 0x08, 0x01, 0x10, 0x01, 0x18, 0x01];
     assert_eq!(received[0].bytes, golden);
     // The seq increases with each call.
-    c.get_host(1, 1).unwrap();
+    c.get_host(m(1, 1)).unwrap();
     let second: GetHostRequest = agent.received()[1].decode();
     assert_eq!(second.seq, 2);
 }
@@ -75,7 +83,7 @@ fn a_stale_answer_is_skipped_and_the_right_one_taken() {
     let agent = agent_with_stale_answers();
     let mut c = client(agent.base_port, 1000);
     for _ in 0..3 {
-        let got = c.get_host(7, 3).unwrap();
+        let got = c.get_host(m(7, 3)).unwrap();
         assert_eq!(got, (RetCode::Succ, Some(addr("10.0.0.2:9002"))));
     }
 }
@@ -88,7 +96,7 @@ fn an_answer_for_another_module_is_a_bad_reply() {
         vec![host_reply(&other, 0, Some(addr("10.0.0.1:1")))]
     });
     let mut c = client(agent.base_port, 1000);
-    let err = c.get_host(1, 2).unwrap_err();
+    let err = c.get_host(m(1, 2)).unwrap_err();
     assert!(matches!(err, ApiError::BadReply(_)), "{err:?}");
     assert_eq!(err.ret_code(), RetCode::SystemError);
     assert!(err.to_string().contains("99/2"), "{err}");
@@ -109,8 +117,8 @@ fn a_future_seq_or_a_succ_without_host_is_a_bad_reply() {
         }
     });
     let mut c = client(agent.base_port, 1000);
-    assert!(matches!(c.get_host(1, 1), Err(ApiError::BadReply(_))));
-    assert!(matches!(c.get_host(2, 1), Err(ApiError::BadReply(_))));
+    assert!(matches!(c.get_host(m(1, 1)), Err(ApiError::BadReply(_))));
+    assert!(matches!(c.get_host(m(2, 1)), Err(ApiError::BadReply(_))));
 }
 
 #[test]
@@ -121,15 +129,15 @@ fn agent_codes_come_back_without_a_host() {
         vec![host_reply(&req, req.cmdid, Some(addr("10.0.0.1:1")))]
     });
     let mut c = client(agent.base_port, 1000);
-    assert_eq!(c.get_host(5, 1).unwrap(), (RetCode::Overload, None));
-    assert_eq!(c.get_host(5, 3).unwrap(), (RetCode::NoExist, None));
-    assert_eq!(c.get_host(5, 9).unwrap(), (RetCode::SystemError, None));
+    assert_eq!(c.get_host(m(5, 1)).unwrap(), (RetCode::Overload, None));
+    assert_eq!(c.get_host(m(5, 3)).unwrap(), (RetCode::NoExist, None));
+    assert_eq!(c.get_host(m(5, 9)).unwrap(), (RetCode::SystemError, None));
 }
 
 /// Asserts that `c` (with a 50 ms timeout) gives up on get_host on time.
 fn get_host_times_out_after_50ms(c: &mut LarsClient) {
     let t0 = Instant::now();
-    let err = c.get_host(1, 1).unwrap_err();
+    let err = c.get_host(m(1, 1)).unwrap_err();
     let took = t0.elapsed();
     assert!(matches!(err, ApiError::Timeout), "{err:?}");
     assert!(took >= Duration::from_millis(49), "{took:?}");
@@ -144,39 +152,40 @@ fn a_silent_agent_times_out_within_the_timeout() {
         get_host_times_out_after_50ms(&mut c);
     }
     let t0 = Instant::now();
-    assert!(matches!(c.get_route(1, 1), Err(ApiError::Timeout)));
+    assert!(matches!(c.get_route(m(1, 1)), Err(ApiError::Timeout)));
     assert!(t0.elapsed() < Duration::from_secs(1));
 }
 
 #[test]
 fn nobody_listening_gives_an_error_not_a_hang() {
-    let base = util::unused_base_port();
+    let base = lars_testkit::free_udp_base();
     let mut c = client(base, 50);
     let t0 = Instant::now();
-    let err = c.get_host(1, 1).unwrap_err();
+    let err = c.get_host(m(1, 1)).unwrap_err();
     assert!(
         matches!(err, ApiError::Io(_) | ApiError::Timeout),
         "{err:?}"
     );
     assert!(t0.elapsed() < Duration::from_secs(1));
-    assert_eq!(c.reg_init(1, 1), RetCode::NoExist);
+    assert_eq!(c.reg_init(m(1, 1)), RetCode::NoExist);
 }
 
 #[test]
 fn each_module_goes_to_base_port_plus_its_index() {
     let agent = FakeAgent::bind().serve(always("10.0.0.1:1"));
     let mut c = client(agent.base_port, 1000);
+    // (modid, cmdid, port index): (modid + cmdid) mod 3, never negative.
     let modules = [
-        (1, 1),
-        (3, 0),
-        (2, 2),
-        (i32::MAX, i32::MAX),
-        (-1, 0),
-        (-7, 2),
+        (1, 1, 2),
+        (3, 0, 0),
+        (2, 2, 1),
+        (i32::MAX, i32::MAX, 2), // 2^32 - 2
+        (-1, 0, 2),
+        (-7, 2, 1),
     ];
-    for (modid, cmdid) in modules {
-        c.get_host(modid, cmdid).unwrap();
-        c.report(modid, cmdid, addr("10.0.0.1:1"), RetCode::Succ)
+    for (modid, cmdid, _) in modules {
+        c.get_host(m(modid, cmdid)).unwrap();
+        c.report(m(modid, cmdid), addr("10.0.0.1:1"), RetCode::Succ)
             .unwrap();
     }
     let received = agent.wait_for(2 * modules.len());
@@ -199,9 +208,7 @@ fn each_module_goes_to_base_port_plus_its_index() {
         hit.unwrap_or_else(|| panic!("msgid {id} of {modid}/{cmdid} not received"))
             .port_index
     };
-    for (modid, cmdid) in modules {
-        let want = (i64::from(modid) + i64::from(cmdid)).rem_euclid(3) as usize;
-        assert_eq!(lars_api::socket_index(modid, cmdid), want);
+    for (modid, cmdid, want) in modules {
         assert_eq!(port_of(msgid::GET_HOST_REQUEST, modid, cmdid), want);
         assert_eq!(port_of(msgid::REPORT_REQUEST, modid, cmdid), want);
     }
@@ -211,14 +218,18 @@ fn each_module_goes_to_base_port_plus_its_index() {
 fn report_sends_the_host_and_code() {
     let agent = FakeAgent::bind().silent();
     let c = client(agent.base_port, 50);
-    c.report(1, 1, addr("192.168.1.177:7777"), RetCode::Overload)
+    c.report(m(1, 1), addr("192.168.1.177:7777"), RetCode::Overload)
         .unwrap();
     let received = agent.wait_for(1);
     assert_eq!(received[0].port_index, 2);
     assert_eq!(received[0].msgid(), msgid::REPORT_REQUEST);
     let req: ReportRequest = received[0].decode();
     assert_eq!((req.modid, req.cmdid, req.retcode), (1, 1, 1));
-    assert_eq!(req.host, Some(util::wire(-1_062_731_343, 7777)));
+    let wire = HostInfo {
+        ip: -1_062_731_343,
+        port: 7777,
+    };
+    assert_eq!(req.host, Some(wire));
 }
 
 #[test]
@@ -226,7 +237,7 @@ fn get_route_decodes_negative_ips_and_skips_other_modules() {
     let agent = FakeAgent::bind().serve(|_, id, body| {
         assert_eq!(id, msgid::API_GET_ROUTE_REQUEST);
         let req = GetRouteRequest::decode(body).unwrap();
-        // The golden hosts body of SPEC §3.6 (sign-extended varint), then
+        // The golden hosts body of docs/PROTOCOL.md §7 (sign-extended varint), then
         // the same ip as a 5-byte unsigned varint, hand-encoded.
         let mut body = vec![0x08, req.modid as u8, 0x10, req.cmdid as u8];
         body.extend([0x1a, 0x0e, 0x08, 0xb1, 0x83, 0xa0, 0x85, 0xfc]);
@@ -242,7 +253,7 @@ fn get_route_decodes_negative_ips_and_skips_other_modules() {
         ]
     });
     let mut c = client(agent.base_port, 1000);
-    let hosts = c.get_route(1, 1).unwrap();
+    let hosts = c.get_route(m(1, 1)).unwrap();
     assert_eq!(
         hosts,
         vec![addr("192.168.1.177:7777"), addr("192.168.1.177:7778")]
@@ -260,7 +271,7 @@ fn reg_init_retries_then_gives_noexist_on_empty_routes() {
     });
     let mut c = client(agent.base_port, 200);
     let t0 = Instant::now();
-    assert_eq!(c.reg_init(4, 4), RetCode::NoExist);
+    assert_eq!(c.reg_init(m(4, 4)), RetCode::NoExist);
     assert_eq!(asked.load(Ordering::SeqCst), lars_api::REG_INIT_ATTEMPTS);
     assert!(t0.elapsed() >= 2 * lars_api::REG_INIT_INTERVAL);
 }
@@ -280,21 +291,21 @@ fn reg_init_succeeds_once_the_route_arrives() {
         vec![route_reply(req.modid, req.cmdid, &hosts)]
     });
     let mut c = client(agent.base_port, 200);
-    assert_eq!(c.reg_init(4, 4), RetCode::Succ);
+    assert_eq!(c.reg_init(m(4, 4)), RetCode::Succ);
     assert_eq!(asked.load(Ordering::SeqCst), 2);
 }
 
 #[test]
 fn the_round_robin_fake_agent_serves_every_host() {
     let hosts = vec![addr("127.0.0.1:9001"), addr("127.0.0.1:9002")];
-    let agent = FakeAgent::bind().serve_routes(HashMap::from([((1, 1), hosts.clone())]));
+    let agent = FakeAgent::bind().serve_routes(HashMap::from([(m(1, 1), hosts.clone())]));
     let mut c = client(agent.base_port, 1000);
-    assert_eq!(c.reg_init(1, 1), RetCode::Succ);
-    assert_eq!(c.get_route(1, 1).unwrap(), hosts);
-    let a = c.get_host(1, 1).unwrap().1.unwrap();
-    let b = c.get_host(1, 1).unwrap().1.unwrap();
+    assert_eq!(c.reg_init(m(1, 1)), RetCode::Succ);
+    assert_eq!(c.get_route(m(1, 1)).unwrap(), hosts);
+    let a = c.get_host(m(1, 1)).unwrap().1.unwrap();
+    let b = c.get_host(m(1, 1)).unwrap().1.unwrap();
     assert_ne!(a, b);
-    assert_eq!(c.get_host(2, 2).unwrap(), (RetCode::NoExist, None));
+    assert_eq!(c.get_host(m(2, 2)).unwrap(), (RetCode::NoExist, None));
 }
 
 #[test]
@@ -310,8 +321,8 @@ fn the_late_answer_of_a_timed_out_call_is_skipped_by_the_next() {
         vec![host_reply(&req, 0, Some(addr("10.0.0.2:2")))]
     });
     let mut c = client(agent.base_port, 200);
-    assert!(matches!(c.get_host(1, 1), Err(ApiError::Timeout)));
-    let got = c.get_host(1, 1).unwrap();
+    assert!(matches!(c.get_host(m(1, 1)), Err(ApiError::Timeout)));
+    let got = c.get_host(m(1, 1)).unwrap();
     assert_eq!(got, (RetCode::Succ, Some(addr("10.0.0.2:2"))));
 }
 
@@ -331,7 +342,7 @@ fn a_spinning_client_gets_every_answer_and_skips_stale_ones() {
     let agent = agent_with_stale_answers();
     let mut c = spinning_client(agent.base_port, 1000, 1);
     for _ in 0..200 {
-        let got = c.get_host(7, 3).unwrap();
+        let got = c.get_host(m(7, 3)).unwrap();
         assert_eq!(got, (RetCode::Succ, Some(addr("10.0.0.2:9002"))));
     }
 }

@@ -127,6 +127,27 @@ pub fn encode_raw_frame(msgid: i32, body: &[u8], out: &mut Vec<u8>) -> Result<()
     Ok(())
 }
 
+/// Writes the frame of `msg` under `msgid` at the start of `buf` and
+/// returns its length, allocating nothing (a client encodes its small
+/// requests on the stack). [`FrameError::TooLarge`] when the frame does not
+/// fit in `buf` or in a frame.
+pub fn encode_frame_into<M: Message>(
+    msgid: i32,
+    msg: &M,
+    buf: &mut [u8],
+) -> Result<usize, FrameError> {
+    let body_len = msg.encoded_len();
+    if body_len > MAX_BODY_LEN || HEADER_LEN + body_len > buf.len() {
+        return Err(FrameError::TooLarge(body_len));
+    }
+    let len = HEADER_LEN + body_len;
+    buf[..4].copy_from_slice(&msgid.to_le_bytes());
+    buf[4..8].copy_from_slice(&(body_len as i32).to_le_bytes());
+    let mut body = &mut buf[HEADER_LEN..len];
+    msg.encode_raw(&mut body);
+    Ok(len)
+}
+
 /// Encodes `msg` as a new frame (allocates; for tests and cold paths).
 pub fn frame_to_vec<M: Message>(msgid: i32, msg: &M) -> Result<Vec<u8>, FrameError> {
     let mut out = Vec::with_capacity(HEADER_LEN + msg.encoded_len());
@@ -234,6 +255,29 @@ mod tests {
         let mut long = f.clone();
         long.push(0);
         assert!(parse_datagram(&long).is_err());
+    }
+
+    #[test]
+    fn encoding_into_a_slice_gives_the_same_bytes_or_refuses() {
+        #[derive(Clone, PartialEq, prost::Message)]
+        struct Two {
+            #[prost(int32, tag = "1")]
+            a: i32,
+            #[prost(string, tag = "2")]
+            b: String,
+        }
+        let msg = Two {
+            a: -1,
+            b: "xyz".into(),
+        };
+        let mut buf = [0u8; 64];
+        let len = encode_frame_into(9, &msg, &mut buf).unwrap();
+        assert_eq!(&buf[..len], &frame_to_vec(9, &msg).unwrap()[..]);
+        let mut small = [0u8; 12];
+        assert_eq!(
+            encode_frame_into(9, &msg, &mut small),
+            Err(FrameError::TooLarge(16))
+        );
     }
 
     #[test]

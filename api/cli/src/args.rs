@@ -1,5 +1,5 @@
-//! The `lars` command line (SPEC §9): the flags and subcommands as clap
-//! types, and [`run`], which dispatches to one file per tool.
+//! The `lars` command line: the flags and subcommands as clap types, and
+//! [`run`], which dispatches to one file per tool.
 //!
 //! ```text
 //! lars [--agent-ip IP] [--base-port PORT] [--timeout-ms MS] <COMMAND>
@@ -16,18 +16,9 @@
 //! Exit codes: 0 success, 1 failure (no host, agent or store error), 2 bad
 //! arguments (clap's usage error).
 
-mod histogram;
-mod qps;
-mod query;
-mod route;
-mod simulator;
-mod status;
-
-pub use histogram::Histogram;
-pub use simulator::XorShift;
-
-use crate::client::ClientOptions;
+use crate::{qps, query, route, simulator, status};
 use clap::{Args, Parser, Subcommand};
+use lars_api::{ClientOptions, ModuleId};
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -128,6 +119,13 @@ pub struct ModuleArgs {
     pub cmdid: i32,
 }
 
+impl ModuleArgs {
+    /// The module the arguments name.
+    pub fn module(&self) -> ModuleId {
+        ModuleId::new(self.modid, self.cmdid)
+    }
+}
+
 /// `report MODID CMDID IP PORT 0|1`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -143,6 +141,13 @@ pub struct ReportArgs {
     /// 0: the call succeeded (RET_SUCC); 1: it failed (RET_OVERLOAD).
     #[arg(value_parser = clap::value_parser!(u8).range(0..=1))]
     pub result: u8,
+}
+
+impl ReportArgs {
+    /// The module the arguments name.
+    pub fn module(&self) -> ModuleId {
+        ModuleId::new(self.modid, self.cmdid)
+    }
 }
 
 /// `simulator MODID CMDID [ERR_RATE] [QUERY_CNT]`.

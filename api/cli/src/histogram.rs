@@ -14,7 +14,7 @@ const BUCKETS: usize = EXACT as usize + (64 - 7) * SUB as usize;
 /// Counts of values (microseconds, in `qps`) in log-linear buckets.
 ///
 /// ```
-/// let mut h = lars_api::cli::Histogram::new();
+/// let mut h = lars_cli::Histogram::new();
 /// for v in 1..=100 {
 ///     h.record(v);
 /// }

@@ -8,8 +8,9 @@
 //! into its own buffer), and the threads share nothing but a stop flag and
 //! one progress counter each on its own cache line.
 
-use super::{Histogram, QpsArgs};
-use crate::{ClientOptions, LarsClient, RetCode};
+use crate::args::QpsArgs;
+use crate::histogram::Histogram;
+use lars_api::{ClientOptions, LarsClient, ModuleId, RetCode};
 use anyhow::Context;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -47,7 +48,7 @@ impl Stats {
     }
 }
 
-pub(super) fn run(opts: ClientOptions, args: &QpsArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(opts: ClientOptions, args: &QpsArgs) -> anyhow::Result<ExitCode> {
     let threads = args.threads as usize;
     let stop = Arc::new(AtomicBool::new(false));
     let counters: Arc<Vec<Counter>> = Arc::new((0..threads).map(|_| Counter::default()).collect());
@@ -59,14 +60,14 @@ pub(super) fn run(opts: ClientOptions, args: &QpsArgs) -> anyhow::Result<ExitCod
         let client = LarsClient::with_options(opts)
             .with_context(|| format!("thread {i}: open a client of the agent"))?;
         let (stop, counters, start_line) = (stop.clone(), counters.clone(), start_line.clone());
-        let modid = i as i32 + 1;
+        let module = ModuleId::new(i as i32 + 1, 1);
         let worker = thread::Builder::new()
             .name(format!("qps-{i}"))
             .spawn(move || {
                 let mut client = client;
-                client.reg_init(modid, 1);
+                client.reg_init(module);
                 start_line.wait();
-                hammer(&mut client, modid, &stop, &counters[i])
+                hammer(&mut client, module, &stop, &counters[i])
             })
             .context("spawn a client thread")?;
         workers.push(worker);
@@ -103,24 +104,24 @@ pub(super) fn run(opts: ClientOptions, args: &QpsArgs) -> anyhow::Result<ExitCod
 }
 
 /// One thread's loop: get_host, report success, until `stop`.
-fn hammer(client: &mut LarsClient, modid: i32, stop: &AtomicBool, progress: &Counter) -> Stats {
+fn hammer(client: &mut LarsClient, module: ModuleId, stop: &AtomicBool, progress: &Counter) -> Stats {
     let mut stats = Stats::default();
     while !stop.load(Ordering::Relaxed) {
         let t0 = Instant::now();
-        let answer = client.get_host(modid, 1);
+        let answer = client.get_host(module);
         stats.latency_us.record(t0.elapsed().as_micros() as u64);
         stats.requests += 1;
         match answer {
             Ok((RetCode::Succ, Some(host))) => {
                 stats.succ += 1;
-                if client.report(modid, 1, host, RetCode::Succ).is_err() {
+                if client.report(module, host, RetCode::Succ).is_err() {
                     stats.errors += 1;
                 }
             }
             Ok((RetCode::Overload, _)) => stats.overload += 1,
             Ok((RetCode::NoExist, _)) => stats.noexist += 1,
             Ok(_) => stats.errors += 1,
-            Err(crate::ApiError::Timeout) => stats.timeouts += 1,
+            Err(lars_api::ApiError::Timeout) => stats.timeouts += 1,
             Err(_) => stats.errors += 1,
         }
         progress.0.store(stats.requests, Ordering::Relaxed);

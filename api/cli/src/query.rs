@@ -4,17 +4,16 @@
 //! Answers, including `RET_*` codes, go to stdout; exit code 0 when the
 //! call did what was asked, 1 otherwise.
 
-use super::{ModuleArgs, ReportArgs};
-use crate::{ApiError, ClientOptions, LarsClient, RetCode};
+use crate::args::{ModuleArgs, ReportArgs};
 use anyhow::Context;
-use std::net::SocketAddrV4;
+use lars_api::{ApiError, ClientOptions, HostAddr, LarsClient, RetCode};
 use std::process::ExitCode;
 
 /// `gethost MODID CMDID`: prints `host is IP:PORT` (exit 0) or the code:
 /// `RET_OVERLOAD`, `RET_NOEXIST`, `RET_SYSTEM_ERROR: <why>` (exit 1).
-pub(super) fn gethost(opts: ClientOptions, m: &ModuleArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn gethost(opts: ClientOptions, m: &ModuleArgs) -> anyhow::Result<ExitCode> {
     let mut client = connect(opts)?;
-    let answer = client.get_host(m.modid, m.cmdid);
+    let answer = client.get_host(m.module());
     let (line, exit) = host_line(&client, m, &answer);
     println!("{line}");
     Ok(exit)
@@ -22,9 +21,9 @@ pub(super) fn gethost(opts: ClientOptions, m: &ModuleArgs) -> anyhow::Result<Exi
 
 /// `getroute MODID CMDID`: one `IP:PORT` per line, or `no hosts` (exit 0
 /// either way); `RET_SYSTEM_ERROR: <why>` and exit 1 without an answer.
-pub(super) fn getroute(opts: ClientOptions, m: &ModuleArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn getroute(opts: ClientOptions, m: &ModuleArgs) -> anyhow::Result<ExitCode> {
     let mut client = connect(opts)?;
-    match client.get_route(m.modid, m.cmdid) {
+    match client.get_route(m.module()) {
         Ok(hosts) if hosts.is_empty() => println!("no hosts"),
         Ok(hosts) => {
             for host in hosts {
@@ -40,40 +39,39 @@ pub(super) fn getroute(opts: ClientOptions, m: &ModuleArgs) -> anyhow::Result<Ex
 }
 
 /// `report MODID CMDID IP PORT 0|1`: sends one report and says so.
-pub(super) fn report(opts: ClientOptions, r: &ReportArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn report(opts: ClientOptions, r: &ReportArgs) -> anyhow::Result<ExitCode> {
     let client = connect(opts)?;
-    let host = SocketAddrV4::new(r.ip, r.port);
+    let host = HostAddr::new(r.ip, r.port);
     let code = if r.result == 0 {
         RetCode::Succ
     } else {
         RetCode::Overload
     };
-    let agent = client.agent_addr(r.modid, r.cmdid);
+    let module = r.module();
+    let agent = client.agent_addr(module);
     client
-        .report(r.modid, r.cmdid, host, code)
-        .with_context(|| format!("report {}/{} {host} to {agent}", r.modid, r.cmdid))?;
-    println!(
-        "reported {code} for {host} of module {}/{} to {agent}",
-        r.modid, r.cmdid
-    );
+        .report(module, host, code)
+        .with_context(|| format!("report {module} {host} to {agent}"))?;
+    println!("reported {code} for {host} of module {module} to {agent}");
     Ok(ExitCode::SUCCESS)
 }
 
 /// `example MODID CMDID`: what a caller does — reg_init once, then
 /// get_host, call the host (here: pretend it worked), report success.
-pub(super) fn example(opts: ClientOptions, m: &ModuleArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn example(opts: ClientOptions, m: &ModuleArgs) -> anyhow::Result<ExitCode> {
     let mut client = connect(opts)?;
-    let agent = client.agent_addr(m.modid, m.cmdid);
-    println!("module {}/{} is served by agent {agent}", m.modid, m.cmdid);
-    let code = client.reg_init(m.modid, m.cmdid);
+    let module = m.module();
+    let agent = client.agent_addr(module);
+    println!("module {module} is served by agent {agent}");
+    let code = client.reg_init(module);
     println!("reg_init: {code}");
-    let answer = client.get_host(m.modid, m.cmdid);
+    let answer = client.get_host(module);
     let (line, exit) = host_line(&client, m, &answer);
     println!("get_host: {line}");
     if let Ok((RetCode::Succ, Some(host))) = answer {
         client
-            .report(m.modid, m.cmdid, host, RetCode::Succ)
-            .with_context(|| format!("report {}/{} {host} to {agent}", m.modid, m.cmdid))?;
+            .report(module, host, RetCode::Succ)
+            .with_context(|| format!("report {module} {host} to {agent}"))?;
         println!("report: RET_SUCC for {host} sent");
     }
     Ok(exit)
@@ -88,7 +86,7 @@ fn connect(opts: ClientOptions) -> anyhow::Result<LarsClient> {
     })
 }
 
-type HostAnswer = Result<(RetCode, Option<SocketAddrV4>), ApiError>;
+type HostAnswer = Result<(RetCode, Option<HostAddr>), ApiError>;
 
 /// The line `gethost` prints for an answer, and its exit code.
 fn host_line(client: &LarsClient, m: &ModuleArgs, answer: &HostAnswer) -> (String, ExitCode) {
@@ -105,7 +103,8 @@ fn host_line(client: &LarsClient, m: &ModuleArgs, answer: &HostAnswer) -> (Strin
 
 /// `RET_SYSTEM_ERROR: <call> <modid>/<cmdid> via <agent>: <why>`.
 fn system_error(call: &str, client: &LarsClient, m: &ModuleArgs, e: &ApiError) -> String {
-    let agent = client.agent_addr(m.modid, m.cmdid);
+    let module = m.module();
+    let agent = client.agent_addr(module);
     let why = match e {
         ApiError::Timeout => format!(
             "no answer within {} ms (is lars-agent running?)",
@@ -116,10 +115,7 @@ fn system_error(call: &str, client: &LarsClient, m: &ModuleArgs, e: &ApiError) -
         }
         other => other.to_string(),
     };
-    format!(
-        "RET_SYSTEM_ERROR: {call} {}/{} via {agent}: {why}",
-        m.modid, m.cmdid
-    )
+    format!("RET_SYSTEM_ERROR: {call} {module} via {agent}: {why}")
 }
 
 #[cfg(test)]
@@ -134,7 +130,7 @@ mod tests {
         })
         .unwrap();
         let m = ModuleArgs { modid: 1, cmdid: 1 };
-        let host: SocketAddrV4 = "10.0.0.1:80".parse().unwrap();
+        let host: HostAddr = "10.0.0.1:80".parse().unwrap();
         let (line, exit) = host_line(&client, &m, &Ok((RetCode::Succ, Some(host))));
         assert_eq!(line, "host is 10.0.0.1:80");
         assert_eq!(exit, ExitCode::SUCCESS);

@@ -8,48 +8,46 @@
 //! route version and records the module in `RouteChange` — so the DNS
 //! service pushes it to the agents within its check interval.
 
-use super::{RouteAction, RouteArgs};
+use crate::args::{RouteAction, RouteArgs};
 use anyhow::Context;
+use lars_proto::{HostAddr, ModuleId};
 use lars_reactor::Config;
-use lars_store::{open_route_store, parse_host, RouteRow, RouteStore, StoreConfig};
+use lars_store::{open_route_store, RouteRow, RouteStore, StoreSettings};
 use std::process::ExitCode;
 
-pub(super) fn run(args: &RouteArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: &RouteArgs) -> anyhow::Result<ExitCode> {
     // Each arm checks its input before opening the store: nothing may be
     // written for a bad one.
     match &args.action {
         RouteAction::Add(h) => {
-            let host = parse_host(&h.host)?;
-            let version = open(args)?.add_host(h.modid, h.cmdid, host)?;
-            println!(
-                "added {host} to module {}/{} (route version {version})",
-                h.modid, h.cmdid
-            );
+            let (module, host) = (ModuleId::new(h.modid, h.cmdid), h.host.parse::<HostAddr>()?);
+            let version = open(args)?.add_host(module, host)?;
+            println!("added {host} to module {module} (route version {version})");
         }
         RouteAction::Del(h) => {
-            let host = parse_host(&h.host)?;
-            let version = open(args)?.del_host(h.modid, h.cmdid, host)?;
-            println!(
-                "deleted {host} from module {}/{} (route version {version})",
-                h.modid, h.cmdid
-            );
+            let (module, host) = (ModuleId::new(h.modid, h.cmdid), h.host.parse::<HostAddr>()?);
+            let version = open(args)?.del_host(module, host)?;
+            println!("deleted {host} from module {module} (route version {version})");
         }
         RouteAction::List(l) => print!("{}", render(&open(args)?.list_routes(l.modid, l.cmdid)?)),
         RouteAction::Version => println!("{}", open(args)?.version()?),
         RouteAction::Demo => {
-            let store_cfg = StoreConfig::from_config(&Config::load(&args.config)?)?;
-            let rows = lars_store::seed_demo(&store_cfg)?;
-            println!("{rows} demo route rows added to {store_cfg}");
+            let settings = settings(args)?;
+            let rows = lars_store::seed_demo(&settings)?;
+            println!("{rows} demo route rows added to {settings}");
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// The store settings of `--config`.
+fn settings(args: &RouteArgs) -> anyhow::Result<StoreSettings> {
+    Ok(lars_daemon::store_settings(&Config::load(&args.config)?)?)
+}
+
 /// The route store `--config` names.
 fn open(args: &RouteArgs) -> anyhow::Result<Box<dyn RouteStore>> {
-    let cfg = Config::load(&args.config)?;
-    let store_cfg = StoreConfig::from_config(&cfg)?;
-    open_route_store(&store_cfg)
+    open_route_store(&settings(args)?)
         .with_context(|| format!("open the route store of {}", args.config.display()))
 }
 
@@ -59,44 +57,28 @@ fn render(rows: &[RouteRow]) -> String {
         return "no routes\n".to_string();
     }
     rows.iter()
-        .map(|r| format!("{} {} {}\n", r.modid, r.cmdid, r.host))
+        .map(|r| format!("{} {} {}\n", r.module.modid, r.module.cmdid, r.host))
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::{RouteHostArgs, RouteListArgs};
-    use lars_store::HostAddr;
-    use std::path::PathBuf;
-
-    fn scratch(name: &str) -> PathBuf {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "lars-api-route-{name}-{}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
-    }
+    use crate::args::{RouteHostArgs, RouteListArgs};
 
     #[test]
     fn rows_render_one_per_line() {
         assert_eq!(render(&[]), "no routes\n");
         let row = RouteRow {
-            modid: 1,
-            cmdid: 2,
-            host: HostAddr::new(3_232_235_953, 7777),
+            module: ModuleId::new(1, 2),
+            host: HostAddr::from_number(3_232_235_953, 7777),
         };
         assert_eq!(render(&[row, row]), "1 2 192.168.1.177:7777\n".repeat(2));
     }
 
     #[test]
     fn a_bad_host_is_refused_before_the_store_is_touched() {
-        let dir = scratch("bad-host");
+        let dir = lars_testkit::ScratchDir::new("cli-bad-host");
         let db = dir.join("lars.db");
         let conf = dir.join("lars.conf");
         let text = format!(
@@ -124,6 +106,5 @@ mod tests {
         };
         let err = run(&listed).unwrap_err().to_string();
         assert!(err.contains("missing.conf"), "{err}");
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -7,18 +7,17 @@
 //! The dice are [`XorShift`], seeded from the clock or `--seed`, so a run
 //! can be replayed.
 
-use super::SimulatorArgs;
-use crate::{ClientOptions, LarsClient, RetCode};
+use crate::args::SimulatorArgs;
 use anyhow::Context;
+use lars_api::{ClientOptions, HostAddr, LarsClient, ModuleId, RetCode};
 use std::collections::BTreeMap;
-use std::net::SocketAddrV4;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A tiny xorshift64* generator: enough for dice, reproducible from a seed.
 ///
 /// ```
-/// use lars_api::cli::XorShift;
+/// use lars_cli::XorShift;
 /// let (mut a, mut b) = (XorShift::new(7), XorShift::new(7));
 /// assert_eq!(a.next_u64(), b.next_u64());
 /// assert!(a.below(10) < 10);
@@ -57,14 +56,14 @@ impl XorShift {
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Tally {
     /// host → (successes reported, failures reported).
-    hosts: BTreeMap<SocketAddrV4, (u64, u64)>,
+    hosts: BTreeMap<HostAddr, (u64, u64)>,
     overload: u64,
     noexist: u64,
     errors: u64,
 }
 
-pub(super) fn run(opts: ClientOptions, args: &SimulatorArgs) -> anyhow::Result<ExitCode> {
-    let (modid, cmdid) = (args.modid, args.cmdid);
+pub(crate) fn run(opts: ClientOptions, args: &SimulatorArgs) -> anyhow::Result<ExitCode> {
+    let module = ModuleId::new(args.modid, args.cmdid);
     let mut client = LarsClient::with_options(opts).with_context(|| {
         format!(
             "open a client of the agent at {}:{}",
@@ -73,8 +72,8 @@ pub(super) fn run(opts: ClientOptions, args: &SimulatorArgs) -> anyhow::Result<E
     })?;
     let seed = args.seed.unwrap_or_else(clock_seed);
     let mut dice = XorShift::new(seed);
-    let code = client.reg_init(modid, cmdid);
-    println!("reg_init {modid}/{cmdid}: {code}");
+    let code = client.reg_init(module);
+    println!("reg_init {module}: {code}");
     println!(
         "{} queries, err rate {}/10, seed {seed}",
         args.query_cnt, args.err_rate
@@ -82,7 +81,7 @@ pub(super) fn run(opts: ClientOptions, args: &SimulatorArgs) -> anyhow::Result<E
     let mut tally = Tally::default();
     let mut first_error = None;
     for _ in 0..args.query_cnt {
-        match client.get_host(modid, cmdid) {
+        match client.get_host(module) {
             Ok((RetCode::Succ, Some(host))) => {
                 let failed = dice.below(10) < u64::from(args.err_rate);
                 let code = if failed {
@@ -91,8 +90,8 @@ pub(super) fn run(opts: ClientOptions, args: &SimulatorArgs) -> anyhow::Result<E
                     RetCode::Succ
                 };
                 client
-                    .report(modid, cmdid, host, code)
-                    .with_context(|| format!("report {modid}/{cmdid} {host}"))?;
+                    .report(module, host, code)
+                    .with_context(|| format!("report {module} {host}"))?;
                 let entry = tally.hosts.entry(host).or_default();
                 if failed {
                     entry.1 += 1;

@@ -2,19 +2,17 @@
 //! stored, from the store `--config` names (the reporter's config by
 //! default).
 
-use std::net::Ipv4Addr;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use lars_reactor::Config;
-use lars_store::{open_status_store, CallStatus, StoreConfig};
+use lars_store::{open_status_store, CallStatus};
 
-use super::StatusArgs;
+use crate::args::StatusArgs;
 
-pub(super) fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
-    let cfg = Config::load(&args.config)?;
-    let store_cfg = StoreConfig::from_config(&cfg)?;
-    let mut store = open_status_store(&store_cfg)
+pub(crate) fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
+    let settings = lars_daemon::store_settings(&Config::load(&args.config)?)?;
+    let mut store = open_status_store(&settings)
         .with_context(|| format!("open the status store of {}", args.config.display()))?;
     let rows = store.read_statuses(args.modid, args.cmdid)?;
     print!("{}", render(&rows));
@@ -33,10 +31,10 @@ fn render(rows: &[CallStatus]) -> String {
     for r in rows {
         out.push_str(&format!(
             "{:>6} {:>6} {:<21} {:<15} {:>8} {:>8} {:>8} {:>10}\n",
-            r.modid,
-            r.cmdid,
-            r.host().to_string(),
-            Ipv4Addr::from(r.caller).to_string(),
+            r.module.modid,
+            r.module.cmdid,
+            r.host.to_string(),
+            r.caller.to_string(),
             r.succ_cnt,
             r.err_cnt,
             if r.overload { "yes" } else { "no" },
@@ -54,11 +52,9 @@ mod tests {
     fn renders_a_header_and_one_line_per_row() {
         assert_eq!(render(&[]), "no statistics\n");
         let row = CallStatus {
-            modid: 1,
-            cmdid: 2,
-            ip: 3_232_235_953,
-            port: 7777,
-            caller: 0x7f00_0001,
+            module: lars_proto::ModuleId::new(1, 2),
+            host: "192.168.1.177:7777".parse().unwrap(),
+            caller: "127.0.0.1".parse().unwrap(),
             succ_cnt: 10,
             err_cnt: 3,
             ts: 1_700_000_000,

@@ -1,13 +1,19 @@
 //! The `lars` binary: exit codes and output of `route` against a scratch
 //! SQLite store, and of the agent tools against a fake agent or none.
 
-mod util;
-
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
-use util::{addr, FakeAgent};
+
+use lars_proto::{HostAddr, ModuleId};
+use lars_testkit::fake_agent::{FakeAgent, Received};
+use lars_testkit::ScratchDir;
+
+/// The host `a.b.c.d:port`.
+fn addr(text: &str) -> HostAddr {
+    text.parse().unwrap()
+}
 
 fn lars(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lars"))
@@ -27,13 +33,13 @@ fn stderr(out: &Output) -> String {
 
 /// A scratch dir with `lars.conf` naming `lars.db` beside it.
 struct Store {
-    dir: PathBuf,
+    dir: ScratchDir,
     conf: String,
 }
 
 impl Store {
     fn new(name: &str) -> Store {
-        let dir = util::scratch_dir(name);
+        let dir = ScratchDir::new(name);
         let conf = dir.join("lars.conf");
         let text = format!(
             "[store]\nbackend = sqlite\nsqlite_path = {}\n",
@@ -54,12 +60,6 @@ impl Store {
 
     fn db(&self) -> PathBuf {
         self.dir.join("lars.db")
-    }
-}
-
-impl Drop for Store {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -166,7 +166,7 @@ fn a_bad_config_is_a_clear_error() {
 
 #[test]
 fn gethost_without_an_agent_fails_quickly() {
-    let base = util::unused_base_port().to_string();
+    let base = lars_testkit::free_udp_base().to_string();
     let t0 = Instant::now();
     let out = lars(&[
         "--base-port",
@@ -189,7 +189,7 @@ fn gethost_without_an_agent_fails_quickly() {
 #[test]
 fn the_agent_tools_against_a_fake_agent() {
     let hosts = vec![addr("127.0.0.1:9001"), addr("192.168.1.177:7777")];
-    let agent = FakeAgent::bind().serve_routes(HashMap::from([((1, 1), hosts)]));
+    let agent = FakeAgent::bind().serve_routes(HashMap::from([(ModuleId::new(1, 1), hosts)]));
     let base = agent.base_port.to_string();
     let run = |args: &[&str]| {
         let mut all = vec!["--base-port", &base, "--timeout-ms", "1000"];
@@ -243,7 +243,7 @@ fn the_agent_tools_against_a_fake_agent() {
     );
 
     // Every report of the simulators reached the agent (1 + 1 + 40 + 40).
-    let is_report = |r: &&util::Received| r.msgid() == lars_proto::msgid::REPORT_REQUEST;
+    let is_report = |r: &&Received| r.msgid() == lars_proto::msgid::REPORT_REQUEST;
     let got = agent.wait_until(|got| got.iter().filter(is_report).count() >= 82);
     assert_eq!(got.iter().filter(is_report).count(), 82);
 }
@@ -251,7 +251,7 @@ fn the_agent_tools_against_a_fake_agent() {
 #[test]
 fn qps_runs_and_summarises() {
     let hosts = vec![addr("127.0.0.1:9001")];
-    let routes = HashMap::from([((1, 1), hosts.clone()), ((2, 1), hosts)]);
+    let routes = HashMap::from([(ModuleId::new(1, 1), hosts.clone()), (ModuleId::new(2, 1), hosts)]);
     let agent = FakeAgent::bind().serve_routes(routes);
     let base = agent.base_port.to_string();
     let out = lars(&[

@@ -37,4 +37,4 @@ mod store_settings;
 
 pub use error::StartError;
 pub use run::{init_logging, run, wait_for_stop_signal, Daemon};
-pub use store_settings::{store_settings, store_settings_with_env, PASSWD_ENV};
+pub use store_settings::{store_settings, store_settings_with_env};

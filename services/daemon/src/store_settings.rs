@@ -17,11 +17,7 @@
 use std::path::PathBuf;
 
 use lars_reactor::{Config, ConfigError};
-use lars_store::{check_db_name, MysqlSettings, StoreSettings};
-
-/// The environment variable that, when set, replaces `[mysql] db_passwd`, so
-/// a password need not be written into a configuration file.
-pub const PASSWD_ENV: &str = "LARS_DB_PASSWD";
+use lars_store::{check_db_name, MysqlSettings, StoreSettings, PASSWD_ENV};
 
 /// Reads `[store]` and, for the MySQL backend, `[mysql]` from `cfg`.
 ///

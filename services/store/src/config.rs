@@ -5,6 +5,11 @@
 use std::fmt;
 use std::path::PathBuf;
 
+/// The environment variable whose value, when set, replaces `[mysql]
+/// db_passwd` where the daemons read their settings (so a password need
+/// not be written into a configuration file).
+pub const PASSWD_ENV: &str = "LARS_DB_PASSWD";
+
 /// Which store to open, and where.
 ///
 /// `Display` and `Debug` never show the password.

@@ -37,7 +37,7 @@ mod sqlite;
 mod store;
 mod types;
 
-pub use crate::config::{check_db_name, MysqlSettings, StoreSettings};
+pub use crate::config::{check_db_name, MysqlSettings, StoreSettings, PASSWD_ENV};
 pub use crate::error::StoreError;
 pub use crate::mysql::{MysqlStore, CONNECT_TIMEOUT, IDLE_PING, IO_TIMEOUT};
 pub use crate::sql::{DEMO_ROUTES, MYSQL_SCHEMA, SQLITE_SCHEMA};

@@ -4,7 +4,7 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
-use lars_reactor::frame::{self, HEADER_LEN};
+use lars_proto::frame::{self, HEADER_LEN};
 use prost::Message;
 
 /// A framed TCP client.

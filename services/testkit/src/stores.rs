@@ -4,64 +4,53 @@
 //! empty); when it is not there the test fails, it never skips.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
 
-use lars_store::StoreConfig;
+use lars_store::{MysqlSettings, StoreSettings};
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-fn unique(prefix: &str) -> String {
-    format!(
-        "{prefix}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst)
-    )
-}
+use crate::scratch::{unique, ScratchDir};
 
 /// A SQLite store in a new temporary directory (removed on drop).
 pub struct TempSqlite {
-    dir: PathBuf,
-    /// The store config pointing at the file.
-    pub config: StoreConfig,
+    _dir: ScratchDir,
+    path: PathBuf,
+    /// The settings pointing at the file.
+    pub config: StoreSettings,
 }
 
 impl TempSqlite {
     /// A new, not yet created, database file.
     pub fn new(prefix: &str) -> TempSqlite {
-        let dir = std::env::temp_dir().join(unique(prefix));
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        let config = StoreConfig::Sqlite {
-            path: dir.join("lars.db"),
-        };
-        TempSqlite { dir, config }
+        let dir = ScratchDir::new(prefix);
+        let path = dir.join("lars.db");
+        TempSqlite {
+            config: StoreSettings::Sqlite { path: path.clone() },
+            path,
+            _dir: dir,
+        }
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
     }
 
     /// The `[store]` lines of a config file for this store.
     pub fn ini(&self) -> String {
-        match &self.config {
-            StoreConfig::Sqlite { path } => format!(
-                "[store]\nbackend = sqlite\nsqlite_path = {}\n",
-                path.display()
-            ),
-            _ => unreachable!("sqlite config"),
-        }
-    }
-}
-
-impl Drop for TempSqlite {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        format!(
+            "[store]\nbackend = sqlite\nsqlite_path = {}\n",
+            self.path.display()
+        )
     }
 }
 
 /// A MariaDB database of this test's own (dropped on drop).
 pub struct TempMysql {
-    /// The store config naming the database.
-    pub config: StoreConfig,
+    /// The settings naming the database.
+    pub config: StoreSettings,
     db_name: String,
 }
 
-/// Password for the test server.
+/// Password for the test server: `LARS_DB_PASSWD`, or empty.
 pub fn mysql_password() -> String {
     std::env::var(lars_store::PASSWD_ENV).unwrap_or_default()
 }
@@ -77,25 +66,26 @@ impl TempMysql {
     pub fn via(prefix: &str, host: &str, port: u16) -> TempMysql {
         let db_name = unique(prefix);
         TempMysql {
-            config: StoreConfig::Mysql {
+            config: StoreSettings::Mysql(MysqlSettings {
                 host: host.to_string(),
                 port,
                 user: "root".into(),
                 passwd: mysql_password(),
                 db_name: db_name.clone(),
-            },
+            }),
             db_name,
         }
     }
 
     /// The `[store]`/`[mysql]` lines of a config file for this database.
     pub fn ini(&self) -> String {
-        match &self.config {
-            StoreConfig::Mysql { host, port, user, db_name, .. } => format!(
-                "[store]\nbackend = mysql\n[mysql]\ndb_host = {host}\ndb_port = {port}\ndb_user = {user}\ndb_name = {db_name}\n"
-            ),
-            _ => unreachable!("mysql config"),
-        }
+        let StoreSettings::Mysql(m) = &self.config else {
+            unreachable!("a TempMysql holds MySQL settings")
+        };
+        format!(
+            "[store]\nbackend = mysql\n[mysql]\ndb_host = {}\ndb_port = {}\ndb_user = {}\ndb_name = {}\n",
+            m.host, m.port, m.user, m.db_name
+        )
     }
 }
 
@@ -114,21 +104,14 @@ impl Drop for TempMysql {
 }
 
 /// The same MySQL database reached on 127.0.0.1:`port` (e.g. through a
-/// [`crate::proxy::TcpProxy`]); a SQLite config is returned unchanged.
-pub fn via_port(config: &StoreConfig, port: u16) -> StoreConfig {
+/// [`crate::proxy::TcpProxy`]); SQLite settings are returned unchanged.
+pub fn via_port(config: &StoreSettings, port: u16) -> StoreSettings {
     match config.clone() {
-        StoreConfig::Mysql {
-            user,
-            passwd,
-            db_name,
-            ..
-        } => StoreConfig::Mysql {
+        StoreSettings::Mysql(m) => StoreSettings::Mysql(MysqlSettings {
             host: "127.0.0.1".into(),
             port,
-            user,
-            passwd,
-            db_name,
-        },
+            ..m
+        }),
         sqlite => sqlite,
     }
 }

@@ -1,30 +1,37 @@
-//! A fake LB agent for the API and CLI tests: three std UDP sockets on
-//! consecutive free ports of 127.0.0.1, each served by a thread that logs
-//! every datagram and sends back whatever a test's handler returns.
-#![allow(dead_code)]
+//! [`FakeAgent`]: an LB agent stand-in for client and tool tests — three
+//! UDP sockets on consecutive free ports of 127.0.0.1, each served by a
+//! thread that logs every datagram and sends back whatever a test's
+//! handler returns.
 
-use lars_proto::{frame, msgid, GetHostRequest, GetHostResponse, GetRouteRequest};
-use lars_proto::{GetRouteResponse, HostInfo, MessageId};
-use prost::Message;
 use std::collections::HashMap;
-use std::net::{SocketAddrV4, UdpSocket};
-use std::path::PathBuf;
+use std::net::UdpSocket;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use lars_proto::{frame, msgid, GetHostRequest, GetHostResponse, GetRouteRequest};
+use lars_proto::{GetRouteResponse, HostAddr, MessageId, ModuleId};
+use prost::Message;
+
+use crate::ports::{bind_udp_triple, UdpTriple};
+
 /// One datagram the agent received: which of its ports, and the bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Received {
+    /// Which of the three ports (0, 1, 2) it arrived on.
     pub port_index: usize,
+    /// The datagram.
     pub bytes: Vec<u8>,
 }
 
 impl Received {
+    /// The frame's msgid.
     pub fn msgid(&self) -> i32 {
         frame::parse_datagram(&self.bytes).unwrap().0
     }
+
+    /// The frame's body decoded as `M`.
     pub fn decode<M: Message + Default>(&self) -> M {
         M::decode(frame::parse_datagram(&self.bytes).unwrap().1).unwrap()
     }
@@ -36,11 +43,13 @@ pub type Handler = dyn Fn(usize, i32, &[u8]) -> Vec<Vec<u8>> + Send + Sync;
 /// Three bound sockets, not yet answering.
 pub struct FakeAgent {
     socks: Vec<UdpSocket>,
+    /// The first of its three ports.
     pub base_port: u16,
 }
 
 /// A fake agent being served; stops its threads when dropped.
 pub struct RunningAgent {
+    /// The first of its three ports.
     pub base_port: u16,
     log: Arc<Mutex<Vec<Received>>>,
     stop: Arc<AtomicBool>,
@@ -50,25 +59,11 @@ pub struct RunningAgent {
 impl FakeAgent {
     /// Binds 127.0.0.1 on three consecutive free ports.
     pub fn bind() -> FakeAgent {
-        for _ in 0..200 {
-            let first = UdpSocket::bind("127.0.0.1:0").unwrap();
-            let base = first.local_addr().unwrap().port();
-            if base > 65533 {
-                continue;
-            }
-            let rest: Vec<_> = (1..3)
-                .filter_map(|i| UdpSocket::bind(("127.0.0.1", base + i)).ok())
-                .collect();
-            if rest.len() == 2 {
-                let mut socks = vec![first];
-                socks.extend(rest);
-                return FakeAgent {
-                    socks,
-                    base_port: base,
-                };
-            }
+        let UdpTriple { sockets, base_port } = bind_udp_triple();
+        FakeAgent {
+            socks: sockets.into(),
+            base_port,
         }
-        panic!("no three consecutive free UDP ports on 127.0.0.1");
     }
 
     /// Answers every datagram with `handler`'s frames, from the port it
@@ -116,12 +111,12 @@ impl FakeAgent {
     /// An agent that behaves like the real one for fixed `routes`:
     /// get_route lists the module's hosts, get_host hands them out round
     /// robin (RET_NOEXIST for an unknown module), reports are only logged.
-    pub fn serve_routes(self, routes: HashMap<(i32, i32), Vec<SocketAddrV4>>) -> RunningAgent {
+    pub fn serve_routes(self, routes: HashMap<ModuleId, Vec<HostAddr>>) -> RunningAgent {
         let next = Mutex::new(0usize);
         self.serve(move |_, id, body| match id {
             msgid::GET_HOST_REQUEST => {
                 let req = GetHostRequest::decode(body).unwrap();
-                let hosts = routes.get(&(req.modid, req.cmdid));
+                let hosts = routes.get(&ModuleId::new(req.modid, req.cmdid));
                 let host = hosts.map(|h| {
                     let mut n = next.lock().unwrap();
                     *n += 1;
@@ -131,7 +126,7 @@ impl FakeAgent {
             }
             msgid::API_GET_ROUTE_REQUEST => {
                 let req = GetRouteRequest::decode(body).unwrap();
-                let hosts = routes.get(&(req.modid, req.cmdid)).cloned();
+                let hosts = routes.get(&ModuleId::new(req.modid, req.cmdid)).cloned();
                 vec![route_reply(
                     req.modid,
                     req.cmdid,
@@ -183,50 +178,23 @@ impl Drop for RunningAgent {
 }
 
 /// A GetHostResponse frame answering `req`.
-pub fn host_reply(req: &GetHostRequest, retcode: i32, host: Option<SocketAddrV4>) -> Vec<u8> {
+pub fn host_reply(req: &GetHostRequest, retcode: i32, host: Option<HostAddr>) -> Vec<u8> {
     let rsp = GetHostResponse {
         seq: req.seq,
         modid: req.modid,
         cmdid: req.cmdid,
         retcode,
-        host: host.map(lars_api::host_to_wire),
+        host: host.map(HostAddr::to_wire),
     };
     frame::encode(MessageId::IdGetHostResponse, &rsp).unwrap()
 }
 
 /// An ID_API_GetRouteResponse frame.
-pub fn route_reply(modid: i32, cmdid: i32, hosts: &[SocketAddrV4]) -> Vec<u8> {
+pub fn route_reply(modid: i32, cmdid: i32, hosts: &[HostAddr]) -> Vec<u8> {
     let rsp = GetRouteResponse {
         modid,
         cmdid,
-        host: hosts.iter().map(|h| lars_api::host_to_wire(*h)).collect(),
+        host: hosts.iter().map(|h| h.to_wire()).collect(),
     };
     frame::encode(MessageId::IdApiGetRouteResponse, &rsp).unwrap()
-}
-
-/// A host on the wire.
-pub fn wire(ip: i32, port: i32) -> HostInfo {
-    HostInfo { ip, port }
-}
-
-/// `a.b.c.d:port`.
-pub fn addr(text: &str) -> SocketAddrV4 {
-    text.parse().unwrap()
-}
-
-/// A base port with nothing listening on it or the next two (bound, then
-/// released: another process could take it meanwhile, but rarely does).
-pub fn unused_base_port() -> u16 {
-    FakeAgent::bind().base_port
-}
-
-/// A fresh scratch directory under the system temp dir.
-pub fn scratch_dir(name: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!("lars-api-{name}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
