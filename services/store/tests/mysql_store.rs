@@ -7,39 +7,39 @@
 
 mod util;
 
-use lars_store::{MysqlStore, StoreError};
+use lars_store::{MysqlSettings, MysqlStore, StoreError};
 use mysql::prelude::Queryable;
-use util::{host, Fixture, MysqlFixture};
+use util::{host, m, mysql_fixture, Fixture};
 
-all_behaviour_tests!(MysqlFixture::new());
+all_behaviour_tests!(mysql_fixture());
 
 #[test]
 fn open_creates_the_database_and_describes_it_without_password() {
-    let fx = MysqlFixture::new();
+    let fx = mysql_fixture();
     let mut store = fx.routes();
     let exists: Option<String> = fx
         .admin()
         .exec_first(
             "SELECT schema_name FROM information_schema.schemata WHERE schema_name = ?",
-            (&fx.db_name,),
+            (fx.db_name(),),
         )
         .unwrap();
-    assert_eq!(exists.as_deref(), Some(fx.db_name.as_str()));
-    assert_eq!(store.describe(), fx.cfg.to_string());
-    assert!(store.describe().ends_with(&format!("/{}", fx.db_name)));
+    assert_eq!(exists.as_deref(), Some(fx.db_name()));
+    assert_eq!(store.describe(), fx.config.to_string());
+    assert!(store.describe().ends_with(&format!("/{}", fx.db_name())));
     assert_eq!(store.version().unwrap(), 0);
 }
 
 #[test]
 fn a_lost_connection_is_an_error_then_the_next_call_reconnects() {
-    let fx = MysqlFixture::new();
+    let fx = mysql_fixture();
     let mut store = fx.routes();
-    store.add_host(1, 1, host("10.0.0.1:80")).unwrap();
+    store.add_host(m(1, 1), host("10.0.0.1:80")).unwrap();
     fx.kill_connections();
     let err = store.version().unwrap_err();
     assert!(matches!(err, StoreError::Mysql { .. }), "{err:?}");
     let msg = err.to_string();
-    let target_end = format!("/{}: read route version: ", fx.db_name);
+    let target_end = format!("/{}: read route version: ", fx.db_name());
     assert!(
         msg.starts_with("mysql ") && msg.contains(&target_end),
         "{msg}"
@@ -49,17 +49,21 @@ fn a_lost_connection_is_an_error_then_the_next_call_reconnects() {
 
     // The same inside a write transaction: nothing half-written.
     fx.kill_connections();
-    assert!(store.add_host(1, 1, host("10.0.0.2:80")).is_err());
+    assert!(store.add_host(m(1, 1), host("10.0.0.2:80")).is_err());
     assert_eq!(store.version().unwrap(), 1);
-    assert_eq!(store.add_host(1, 1, host("10.0.0.2:80")).unwrap(), 2);
+    assert_eq!(store.add_host(m(1, 1), host("10.0.0.2:80")).unwrap(), 2);
 }
 
 #[test]
 fn an_unreachable_server_is_a_prompt_connect_error_naming_it() {
     // Port 1 on loopback refuses at once.
-    let err = MysqlStore::open("127.0.0.1", 1, "root", "secret", "lars_x")
-        .err()
-        .unwrap();
+    let settings = MysqlSettings {
+        port: 1,
+        passwd: "secret".into(),
+        db_name: "lars_x".into(),
+        ..MysqlSettings::default()
+    };
+    let err = MysqlStore::open(&settings).err().unwrap();
     assert!(err.is_connectivity(), "{err:?}");
     let msg = err.to_string();
     assert!(
@@ -71,8 +75,10 @@ fn an_unreachable_server_is_a_prompt_connect_error_naming_it() {
 
 #[test]
 fn database_names_must_be_plain_identifiers() {
-    let err = MysqlStore::open("127.0.0.1", 3306, "root", "", "x`; DROP DATABASE mysql; --")
-        .err()
-        .unwrap();
+    let settings = MysqlSettings {
+        db_name: "x`; DROP DATABASE mysql; --".into(),
+        ..MysqlSettings::default()
+    };
+    let err = MysqlStore::open(&settings).err().unwrap();
     assert!(matches!(err, StoreError::BadDbName { .. }), "{err:?}");
 }

@@ -4,15 +4,15 @@
 
 mod util;
 
-use lars_store::{open_route_store, RouteStore, SqliteStore, StoreConfig, StoreError};
-use util::{host, Fixture, SqliteFixture};
+use lars_store::{open_route_store, RouteStore, SqliteStore, StoreError};
+use util::{host, m, sqlite_fixture, Fixture};
 
-all_behaviour_tests!(SqliteFixture::new());
+all_behaviour_tests!(sqlite_fixture());
 
 #[test]
 fn open_creates_parent_directories_and_uses_wal() {
-    let fx = SqliteFixture::new();
-    let nested = fx.dir.join("a/b/lars.db");
+    let fx = sqlite_fixture();
+    let nested = fx.dir().join("a/b/lars.db");
     let store = SqliteStore::open(&nested, false).unwrap();
     assert_eq!(store.path(), nested);
     assert_eq!(
@@ -28,19 +28,19 @@ fn open_creates_parent_directories_and_uses_wal() {
 
 #[test]
 fn a_new_file_is_seeded_only_when_asked() {
-    let fx = SqliteFixture::new();
-    let mut store = SqliteStore::open(&fx.path, true).unwrap();
+    let fx = sqlite_fixture();
+    let mut store = SqliteStore::open(fx.path(), true).unwrap();
     assert_eq!(store.list_routes(None, None).unwrap().len(), 6);
     assert_eq!(store.version().unwrap(), 0);
     for h in ["127.0.0.1:9001", "127.0.0.1:9002", "127.0.0.1:9003"] {
-        store.del_host(1, 1, host(h)).unwrap();
+        store.del_host(m(1, 1), host(h)).unwrap();
     }
     drop(store);
     // An existing file is never seeded again.
-    let mut again = SqliteStore::open(&fx.path, true).unwrap();
+    let mut again = SqliteStore::open(fx.path(), true).unwrap();
     assert_eq!(again.list_routes(None, None).unwrap().len(), 3);
 
-    let unseeded = fx.dir.join("unseeded.db");
+    let unseeded = fx.dir().join("unseeded.db");
     assert!(SqliteStore::open(&unseeded, false)
         .unwrap()
         .list_routes(None, None)
@@ -55,22 +55,22 @@ fn a_new_file_is_seeded_only_when_asked() {
 
 #[test]
 fn open_route_store_seeds_a_new_file() {
-    let fx = SqliteFixture::new();
+    let fx = sqlite_fixture();
     let mut store = open_route_store(&fx.config()).unwrap();
     assert_eq!(store.load_routes().unwrap().len(), 3);
 }
 
 #[test]
 fn a_writer_does_not_wait_for_an_open_reader() {
-    let fx = SqliteFixture::new();
+    let fx = sqlite_fixture();
     let mut store = fx.routes();
-    let reader = rusqlite::Connection::open(&fx.path).unwrap();
+    let reader = rusqlite::Connection::open(fx.path()).unwrap();
     reader.execute_batch("BEGIN").unwrap();
     let before: i64 = reader
         .query_row("SELECT COUNT(*) FROM RouteData", [], |r| r.get(0))
         .unwrap();
     let started = std::time::Instant::now();
-    store.add_host(1, 1, host("10.0.0.1:80")).unwrap();
+    store.add_host(m(1, 1), host("10.0.0.1:80")).unwrap();
     assert!(
         started.elapsed() < lars_store::BUSY_TIMEOUT,
         "writer waited for the reader"
@@ -85,9 +85,9 @@ fn a_writer_does_not_wait_for_an_open_reader() {
 
 #[test]
 fn unusable_paths_are_named_in_the_error() {
-    let fx = SqliteFixture::new();
-    std::fs::create_dir_all(&fx.dir).unwrap();
-    let file = fx.dir.join("plain-file");
+    let fx = sqlite_fixture();
+    std::fs::create_dir_all(fx.dir()).unwrap();
+    let file = fx.dir().join("plain-file");
     std::fs::write(&file, b"x").unwrap();
     let err = SqliteStore::open(file.join("lars.db"), false)
         .err()
@@ -102,7 +102,7 @@ fn unusable_paths_are_named_in_the_error() {
         "{msg}"
     );
 
-    let not_a_db = fx.dir.join("garbage.db");
+    let not_a_db = fx.dir().join("garbage.db");
     std::fs::write(&not_a_db, vec![b'x'; 4096]).unwrap();
     let msg = SqliteStore::open(&not_a_db, false)
         .err()
@@ -112,12 +112,4 @@ fn unusable_paths_are_named_in_the_error() {
         msg.starts_with(&format!("sqlite {}: ", not_a_db.display())),
         "{msg}"
     );
-}
-
-#[test]
-fn config_names_the_file() {
-    let cfg = StoreConfig::Sqlite {
-        path: "data/x.db".into(),
-    };
-    assert_eq!(cfg.to_string(), "sqlite data/x.db");
 }

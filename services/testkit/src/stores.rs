@@ -1,11 +1,13 @@
 //! Per-test stores: a fresh SQLite file or a fresh MariaDB database, so
 //! tests run in parallel without sharing state. The MariaDB server is the
-//! one on 127.0.0.1:3306 (user root, password from `LARS_DB_PASSWD` or
-//! empty); when it is not there the test fails, it never skips.
+//! one [`mysql_server`] names; when it is not there the test fails, it
+//! never skips.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use lars_store::{MysqlSettings, StoreSettings};
+use mysql::prelude::Queryable;
 
 use crate::scratch::{unique, ScratchDir};
 
@@ -34,6 +36,11 @@ impl TempSqlite {
         &self.path
     }
 
+    /// The directory the file is in (removed on drop).
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// The `[store]` lines of a config file for this store.
     pub fn ini(&self) -> String {
         format!(
@@ -43,10 +50,18 @@ impl TempSqlite {
     }
 }
 
-/// A MariaDB database of this test's own (dropped on drop).
+/// A MariaDB database of this test's own, dropped on drop.
+///
+/// The server is `127.0.0.1:3306`, user `root`, password `LARS_DB_PASSWD`
+/// (empty when unset), unless `LARS_TEST_MYSQL_HOST`, `LARS_TEST_MYSQL_PORT`
+/// or `LARS_TEST_MYSQL_USER` say otherwise. An unreachable server fails the
+/// test that asks for a connection: MySQL tests never skip.
 pub struct TempMysql {
-    /// The settings naming the database.
+    /// The settings naming the database (created by the store on first
+    /// open).
     pub config: StoreSettings,
+    /// The server, without a database.
+    server: MysqlSettings,
     db_name: String,
 }
 
@@ -55,26 +70,39 @@ pub fn mysql_password() -> String {
     std::env::var(lars_store::PASSWD_ENV).unwrap_or_default()
 }
 
-impl TempMysql {
-    /// A fresh database name on the local server (created by the store on
-    /// first open); `port` lets a test go through a proxy.
-    pub fn new(prefix: &str) -> TempMysql {
-        Self::via(prefix, "127.0.0.1", 3306)
+/// The test server (see [`TempMysql`]), without a database name.
+pub fn mysql_server() -> MysqlSettings {
+    let env = |key: &str, default: &str| std::env::var(key).unwrap_or(default.to_string());
+    MysqlSettings {
+        host: env("LARS_TEST_MYSQL_HOST", "127.0.0.1"),
+        port: env("LARS_TEST_MYSQL_PORT", "3306")
+            .parse()
+            .expect("LARS_TEST_MYSQL_PORT is a port"),
+        user: env("LARS_TEST_MYSQL_USER", "root"),
+        passwd: mysql_password(),
+        db_name: String::new(),
     }
+}
 
-    /// Like [`TempMysql::new`] but connecting through `host:port`.
-    pub fn via(prefix: &str, host: &str, port: u16) -> TempMysql {
+impl TempMysql {
+    /// A fresh database name on the test server.
+    pub fn new(prefix: &str) -> TempMysql {
+        let server = mysql_server();
         let db_name = unique(prefix);
+        let config = StoreSettings::Mysql(MysqlSettings {
+            db_name: db_name.clone(),
+            ..server.clone()
+        });
         TempMysql {
-            config: StoreSettings::Mysql(MysqlSettings {
-                host: host.to_string(),
-                port,
-                user: "root".into(),
-                passwd: mysql_password(),
-                db_name: db_name.clone(),
-            }),
+            config,
+            server,
             db_name,
         }
+    }
+
+    /// The database's name.
+    pub fn db_name(&self) -> &str {
+        &self.db_name
     }
 
     /// The `[store]`/`[mysql]` lines of a config file for this database.
@@ -87,17 +115,55 @@ impl TempMysql {
             m.host, m.port, m.user, m.db_name
         )
     }
+
+    /// A plain connection to the server (no database selected); panics
+    /// with a message saying how to start the server when it is down.
+    pub fn admin(&self) -> mysql::Conn {
+        self.try_admin().unwrap_or_else(|e| {
+            panic!(
+                "MariaDB/MySQL is not reachable as {:?}: {e}. The MySQL tests need a running \
+                 server: run scripts/ensure-mariadb.sh (make test does), or set \
+                 LARS_TEST_MYSQL_HOST/PORT/USER and LARS_DB_PASSWD",
+                self.server
+            )
+        })
+    }
+
+    fn try_admin(&self) -> mysql::Result<mysql::Conn> {
+        let s = &self.server;
+        let opts = mysql::OptsBuilder::new()
+            .ip_or_hostname(Some(s.host.as_str()))
+            .tcp_port(s.port)
+            .user(Some(s.user.as_str()))
+            .pass(Some(s.passwd.as_str()))
+            .prefer_socket(false)
+            .tcp_connect_timeout(Some(Duration::from_secs(3)));
+        mysql::Conn::new(opts)
+    }
+
+    /// Kills every server connection using this database and waits (at
+    /// most 10 s) until the server has closed them.
+    pub fn kill_connections(&self) {
+        let mut admin = self.admin();
+        let list = "SELECT id FROM information_schema.processlist WHERE db = ?";
+        let ids: Vec<u64> = admin.exec(list, (&self.db_name,)).unwrap();
+        assert!(!ids.is_empty(), "no connection uses {}", self.db_name);
+        for id in ids {
+            admin.query_drop(format!("KILL CONNECTION {id}")).unwrap();
+        }
+        let gone = crate::wait_until(Duration::from_secs(10), || {
+            admin
+                .exec::<u64, _, _>(list, (&self.db_name,))
+                .unwrap()
+                .is_empty()
+        });
+        assert!(gone, "killed connections of {} still listed", self.db_name);
+    }
 }
 
 impl Drop for TempMysql {
     fn drop(&mut self) {
-        use mysql::prelude::Queryable;
-        let opts = mysql::OptsBuilder::new()
-            .ip_or_hostname(Some("127.0.0.1"))
-            .tcp_port(3306)
-            .user(Some("root"))
-            .pass(Some(mysql_password()));
-        if let Ok(mut conn) = mysql::Conn::new(opts) {
+        if let Ok(mut conn) = self.try_admin() {
             let _ = conn.query_drop(format!("DROP DATABASE IF EXISTS `{}`", self.db_name));
         }
     }

@@ -2,13 +2,13 @@
 //! takes a [`Fixture`] (a private, empty database) and works through
 //! `Box<dyn RouteStore>` / `Box<dyn StatusStore>` only.
 
-use super::{host, sorted_by_key, status, Fixture};
-use lars_store::{module_key, CallStatus, HostAddr, RouteMap, RouteRow, StoreError};
+use super::{host, m, sorted_by_key, status, Fixture};
+use lars_proto::HostAddr;
+use lars_store::{CallStatus, RouteMap, RouteRow, StoreError};
 
 fn row(modid: i32, cmdid: i32, text: &str) -> RouteRow {
     RouteRow {
-        modid,
-        cmdid,
+        module: m(modid, cmdid),
         host: host(text),
     }
 }
@@ -21,7 +21,7 @@ pub fn schema_is_idempotent(fx: &dyn Fixture) {
         first.load_routes().unwrap().is_empty(),
         "a new store has no routes"
     );
-    assert_eq!(first.add_host(1, 1, host("10.0.0.1:80")).unwrap(), 1);
+    assert_eq!(first.add_host(m(1, 1), host("10.0.0.1:80")).unwrap(), 1);
     drop(first);
     for _ in 0..2 {
         let mut again = fx.routes();
@@ -30,7 +30,7 @@ pub fn schema_is_idempotent(fx: &dyn Fixture) {
             again.list_routes(None, None).unwrap(),
             [row(1, 1, "10.0.0.1:80")]
         );
-        assert_eq!(again.changed_modules(1).unwrap(), [(1, 1)]);
+        assert_eq!(again.changed_modules(1).unwrap(), [m(1, 1)]);
         fx.statuses().read_statuses(None, None).unwrap();
     }
 }
@@ -45,8 +45,8 @@ pub fn add_del_list(fx: &dyn Fixture) {
         (1, 2, "127.0.0.1:9011"),
         (1, 1, "127.0.0.1:9002"),
     ];
-    for (i, (m, c, h)) in adds.iter().enumerate() {
-        assert_eq!(store.add_host(*m, *c, host(h)).unwrap(), i as u64 + 1);
+    for (i, (md, c, h)) in adds.iter().enumerate() {
+        assert_eq!(store.add_host(m(*md, *c), host(h)).unwrap(), i as u64 + 1);
     }
     let all = store.list_routes(None, None).unwrap();
     let want = [
@@ -62,7 +62,7 @@ pub fn add_del_list(fx: &dyn Fixture) {
     assert_eq!(store.list_routes(None, Some(1)).unwrap().len(), 4);
     assert!(store.list_routes(Some(9), None).unwrap().is_empty());
 
-    assert_eq!(store.del_host(1, 1, host("127.0.0.1:9002")).unwrap(), 6);
+    assert_eq!(store.del_host(m(1, 1), host("127.0.0.1:9002")).unwrap(), 6);
     assert_eq!(
         store.list_routes(Some(1), Some(1)).unwrap(),
         [row(1, 1, "127.0.0.1:9001"), row(1, 1, "127.0.0.1:9003")]
@@ -75,10 +75,10 @@ pub fn add_del_list(fx: &dyn Fixture) {
 pub fn add_twice_is_an_error_and_writes_nothing(fx: &dyn Fixture) {
     let mut store = fx.routes();
     let h = host("127.0.0.1:9001");
-    assert_eq!(store.add_host(1, 1, h).unwrap(), 1);
-    let err = store.add_host(1, 1, h).unwrap_err();
+    assert_eq!(store.add_host(m(1, 1), h).unwrap(), 1);
+    let err = store.add_host(m(1, 1), h).unwrap_err();
     assert!(
-        matches!(err, StoreError::HostExists { modid: 1, cmdid: 1, host, .. } if host == h),
+        matches!(err, StoreError::HostExists { module, host, .. } if module == m(1, 1) && host == h),
         "{err:?}"
     );
     let msg = err.to_string();
@@ -95,13 +95,13 @@ pub fn add_twice_is_an_error_and_writes_nothing(fx: &dyn Fixture) {
         "one RouteChange row"
     );
     // The same host in another module is a different route.
-    assert_eq!(store.add_host(1, 2, h).unwrap(), 2);
+    assert_eq!(store.add_host(m(1, 2), h).unwrap(), 2);
 }
 
 /// Deleting an absent host fails with HostAbsent and writes nothing.
 pub fn del_absent_is_an_error_and_writes_nothing(fx: &dyn Fixture) {
     let mut store = fx.routes();
-    let err = store.del_host(1, 1, host("127.0.0.1:9001")).unwrap_err();
+    let err = store.del_host(m(1, 1), host("127.0.0.1:9001")).unwrap_err();
     assert!(matches!(err, StoreError::HostAbsent { .. }), "{err:?}");
     assert!(err
         .to_string()
@@ -109,32 +109,32 @@ pub fn del_absent_is_an_error_and_writes_nothing(fx: &dyn Fixture) {
     assert_eq!(store.version().unwrap(), 0);
     assert!(store.changed_modules(u64::MAX).unwrap().is_empty());
 
-    store.add_host(1, 1, host("127.0.0.1:9001")).unwrap();
-    for (m, c, h) in [(1, 1, "127.0.0.1:9002"), (1, 2, "127.0.0.1:9001")] {
+    store.add_host(m(1, 1), host("127.0.0.1:9001")).unwrap();
+    for (md, c, h) in [(1, 1, "127.0.0.1:9002"), (1, 2, "127.0.0.1:9001")] {
         assert!(matches!(
-            store.del_host(m, c, host(h)),
+            store.del_host(m(md, c), host(h)),
             Err(StoreError::HostAbsent { .. })
         ));
     }
     assert_eq!(store.version().unwrap(), 1);
     assert_eq!(store.list_routes(None, None).unwrap().len(), 1);
-    assert_eq!(store.changed_modules(u64::MAX).unwrap(), [(1, 1)]);
+    assert_eq!(store.changed_modules(u64::MAX).unwrap(), [m(1, 1)]);
 }
 
 /// Each add/del bumps the version and records its module with that version.
 pub fn changes_are_tagged_with_their_version(fx: &dyn Fixture) {
     let mut store = fx.routes();
-    assert_eq!(store.add_host(1, 1, host("10.0.0.1:1")).unwrap(), 1);
-    assert_eq!(store.add_host(2, 1, host("10.0.0.2:1")).unwrap(), 2);
-    assert_eq!(store.del_host(1, 1, host("10.0.0.1:1")).unwrap(), 3);
+    assert_eq!(store.add_host(m(1, 1), host("10.0.0.1:1")).unwrap(), 1);
+    assert_eq!(store.add_host(m(2, 1), host("10.0.0.2:1")).unwrap(), 2);
+    assert_eq!(store.del_host(m(1, 1), host("10.0.0.1:1")).unwrap(), 3);
     assert_eq!(store.version().unwrap(), 3);
 
     assert!(store.changed_modules(0).unwrap().is_empty());
-    assert_eq!(store.changed_modules(1).unwrap(), [(1, 1)]);
-    assert_eq!(store.changed_modules(2).unwrap(), [(1, 1), (2, 1)]);
+    assert_eq!(store.changed_modules(1).unwrap(), [m(1, 1)]);
+    assert_eq!(store.changed_modules(2).unwrap(), [m(1, 1), m(2, 1)]);
     assert_eq!(
         store.changed_modules(3).unwrap(),
-        [(1, 1), (2, 1)],
+        [m(1, 1), m(2, 1)],
         "distinct"
     );
 
@@ -142,14 +142,14 @@ pub fn changes_are_tagged_with_their_version(fx: &dyn Fixture) {
     assert_eq!(store.delete_changes(2).unwrap(), 2);
     assert_eq!(
         store.changed_modules(u64::MAX).unwrap(),
-        [(1, 1)],
+        [m(1, 1)],
         "version 3 kept"
     );
     assert_eq!(store.delete_changes(3).unwrap(), 1);
     assert!(store.changed_modules(u64::MAX).unwrap().is_empty());
 
-    store.add_host(3, 3, host("10.0.0.3:1")).unwrap();
-    store.add_host(4, 4, host("10.0.0.4:1")).unwrap();
+    store.add_host(m(3, 3), host("10.0.0.3:1")).unwrap();
+    store.add_host(m(4, 4), host("10.0.0.4:1")).unwrap();
     store.clear_changes().unwrap();
     assert!(store.changed_modules(u64::MAX).unwrap().is_empty());
     assert_eq!(
@@ -162,26 +162,26 @@ pub fn changes_are_tagged_with_their_version(fx: &dyn Fixture) {
 /// load_routes groups hosts per module, sorted; empty modules vanish.
 pub fn load_routes_groups_hosts_per_module(fx: &dyn Fixture) {
     let mut store = fx.routes();
-    for (m, c, h) in [
+    for (md, c, h) in [
         (1, 1, "10.0.0.3:80"),
         (5, 5, "10.0.0.9:1"),
         (1, 1, "10.0.0.1:81"),
         (1, 1, "10.0.0.1:80"),
         (-1, 7, "10.0.0.2:80"),
     ] {
-        store.add_host(m, c, host(h)).unwrap();
+        store.add_host(m(md, c), host(h)).unwrap();
     }
-    store.del_host(5, 5, host("10.0.0.9:1")).unwrap();
+    store.del_host(m(5, 5), host("10.0.0.9:1")).unwrap();
     let mut want = RouteMap::new();
     want.insert(
-        module_key(1, 1),
+        m(1, 1),
         vec![
             host("10.0.0.1:80"),
             host("10.0.0.1:81"),
             host("10.0.0.3:80"),
         ],
     );
-    want.insert(module_key(-1, 7), vec![host("10.0.0.2:80")]);
+    want.insert(m(-1, 7), vec![host("10.0.0.2:80")]);
     assert_eq!(store.load_routes().unwrap(), want);
 }
 
@@ -189,12 +189,12 @@ pub fn load_routes_groups_hosts_per_module(fx: &dyn Fixture) {
 pub fn high_ips_round_trip(fx: &dyn Fixture) {
     let mut routes = fx.routes();
     let high = [host("192.168.1.177:7777"), host("255.255.255.255:65535")];
-    assert_eq!(high[0].ip, 3232235953);
+    assert_eq!(high[0].ip_number(), 3232235953);
     for h in high {
-        routes.add_host(1, 1, h).unwrap();
+        routes.add_host(m(1, 1), h).unwrap();
     }
-    assert_eq!(routes.load_routes().unwrap()[&module_key(1, 1)], high);
-    routes.del_host(1, 1, high[1]).unwrap();
+    assert_eq!(routes.load_routes().unwrap()[&m(1, 1)], high);
+    routes.del_host(m(1, 1), high[1]).unwrap();
     assert_eq!(
         routes.list_routes(None, None).unwrap(),
         [row(1, 1, "192.168.1.177:7777")]
@@ -202,11 +202,9 @@ pub fn high_ips_round_trip(fx: &dyn Fixture) {
 
     let mut statuses = fx.statuses();
     let s = CallStatus {
-        modid: i32::MIN,
-        cmdid: i32::MAX,
-        ip: 3232235953,
-        port: 65535,
-        caller: u32::MAX,
+        module: m(i32::MIN, i32::MAX),
+        host: host("192.168.1.177:65535"),
+        caller: "255.255.255.255".parse().unwrap(),
         succ_cnt: u32::MAX,
         err_cnt: u32::MAX,
         ts: u32::MAX,
@@ -235,26 +233,27 @@ pub fn upsert_inserts_then_updates(fx: &dyn Fixture) {
     let got = store.read_statuses(None, None).unwrap();
     assert_eq!(got, sorted_by_key(want.clone()));
 
-    let only = |m: Option<i32>, c: Option<i32>| {
+    let only = |md: Option<i32>, c: Option<i32>| {
         sorted_by_key(
             want.iter()
                 .filter(|s| {
-                    (m.is_none() || m == Some(s.modid)) && (c.is_none() || c == Some(s.cmdid))
+                    (md.is_none() || md == Some(s.module.modid))
+                        && (c.is_none() || c == Some(s.module.cmdid))
                 })
                 .copied()
                 .collect(),
         )
     };
-    for (m, c) in [
+    for (md, c) in [
         (Some(3), None),
         (None, Some(2)),
         (Some(3), Some(2)),
         (Some(99), None),
     ] {
         assert_eq!(
-            store.read_statuses(m, c).unwrap(),
-            only(m, c),
-            "{m:?}/{c:?}"
+            store.read_statuses(md, c).unwrap(),
+            only(md, c),
+            "{md:?}/{c:?}"
         );
     }
     // A second handle reads the same rows.
@@ -288,8 +287,8 @@ pub fn concurrent_writers_get_distinct_versions(fx: &dyn Fixture) {
             std::thread::spawn(move || {
                 (0..10)
                     .map(|i| {
-                        let h = HostAddr::new(0x0a00_0000 + t as u32, 1000 + i);
-                        store.add_host(t as i32, 1, h).unwrap()
+                        let h = HostAddr::from_number(0x0a00_0000 + t as u32, 1000 + i);
+                        store.add_host(m(t as i32, 1), h).unwrap()
                     })
                     .collect::<Vec<_>>()
             })
@@ -306,7 +305,7 @@ pub fn concurrent_writers_get_distinct_versions(fx: &dyn Fixture) {
     assert_eq!(store.list_routes(None, None).unwrap().len(), 40);
     assert_eq!(
         store.changed_modules(40).unwrap(),
-        [(0, 1), (1, 1), (2, 1), (3, 1)]
+        [m(0, 1), m(1, 1), m(2, 1), m(3, 1)]
     );
     assert_eq!(store.delete_changes(40).unwrap(), 40);
 }
@@ -321,12 +320,12 @@ pub fn demo_seed_is_explicit_and_idempotent(fx: &dyn Fixture) {
     assert_eq!(lars_store::seed_demo(&fx.config()).unwrap(), 0);
     let mut store = fx.routes();
     let routes = store.load_routes().unwrap();
-    let ports = |m, c| -> Vec<u16> { routes[&module_key(m, c)].iter().map(|h| h.port).collect() };
+    let ports = |md, c| -> Vec<u16> { routes[&m(md, c)].iter().map(|h| h.port).collect() };
     assert_eq!(routes.len(), 3);
     assert_eq!(ports(1, 1), [9001, 9002, 9003]);
     assert_eq!(ports(1, 2), [9011, 9012]);
     assert_eq!(ports(2, 1), [9021]);
-    assert!(routes.values().flatten().all(|h| h.ip == 0x7f00_0001));
+    assert!(routes.values().flatten().all(|h| h.ip_number() == 0x7f00_0001));
     assert_eq!(store.version().unwrap(), 0);
     assert!(store.changed_modules(u64::MAX).unwrap().is_empty());
 }
