@@ -12,38 +12,25 @@ use std::time::{Duration, Instant};
 use lars_dns::{DnsConfig, DnsService};
 use lars_proto::{msgid, GetRouteRequest, GetRouteResponse};
 use lars_reactor::ServerConfig;
-use lars_store::{open_route_store, StoreConfig};
+use lars_store::open_route_store;
 use lars_testkit::client::FrameClient;
-use lars_testkit::stores::{mysql_password, TempMysql};
+use lars_testkit::proc_status_kib;
+use lars_testkit::stores::TempMysql;
 use mysql::prelude::Queryable;
 
 const MODULES: i32 = 10_000;
 const HOSTS: i32 = 10;
 
 fn rss_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
+    proc_status_kib(field).unwrap_or(0)
 }
 
-fn fill(db: &StoreConfig) {
+fn fill(db: &TempMysql) {
     // Create the schema through the store, then bulk-insert directly.
-    let mut store = open_route_store(db).expect("open MariaDB store");
+    let mut store = open_route_store(&db.config).expect("open MariaDB store");
     store.version().expect("schema in place");
-    let StoreConfig::Mysql { db_name, .. } = db else {
-        unreachable!()
-    };
-    let opts = mysql::OptsBuilder::new()
-        .ip_or_hostname(Some("127.0.0.1"))
-        .tcp_port(3306)
-        .user(Some("root"))
-        .pass(Some(mysql_password()))
-        .db_name(Some(db_name.clone()));
-    let mut conn = mysql::Conn::new(opts).expect("connect");
+    let mut conn = db.admin();
+    conn.select_db(db.db_name()).expect("select the bench database");
     for chunk in 0..(MODULES / 100) {
         let values: Vec<String> = (chunk * 100..(chunk + 1) * 100)
             .flat_map(|m| {
@@ -65,7 +52,7 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(5);
     let db = TempMysql::new("lars_bench_dns");
-    fill(&db.config);
+    fill(&db);
     let mut store = open_route_store(&db.config).unwrap();
     // Reset the peak-RSS mark so VmHWM covers the reload only.
     let _ = std::fs::write("/proc/self/clear_refs", "5");

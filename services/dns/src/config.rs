@@ -2,10 +2,8 @@
 
 use std::time::Duration;
 
-use lars_reactor::{Config, ServerConfig};
-use lars_store::StoreConfig;
-
-use crate::error::DnsError;
+use lars_reactor::{Config, ConfigError, ServerConfig};
+use lars_store::StoreSettings;
 
 /// Everything the DNS service needs to start.
 #[derive(Debug, Clone)]
@@ -13,7 +11,7 @@ pub struct DnsConfig {
     /// `[reactor] ip, port (7778), threadNum (5), maxConn (1024)`.
     pub server: ServerConfig,
     /// `[store]` / `[mysql]`: where the routes live.
-    pub store: StoreConfig,
+    pub store: StoreSettings,
     /// `[dns] poll_interval` seconds (1): how often the version is checked.
     pub poll_interval: Duration,
     /// `[dns] reload_interval` seconds (10): full reload even without a
@@ -27,12 +25,12 @@ pub struct DnsConfig {
 }
 
 impl DnsConfig {
-    /// Reads and checks every key.
-    pub fn from_config(cfg: &Config) -> Result<DnsConfig, DnsError> {
+    /// Reads and checks every key; a bad value is an error naming it.
+    pub fn from_config(cfg: &Config) -> Result<DnsConfig, ConfigError> {
         let server = ServerConfig::from_config("lars-dns", cfg, "reactor", 7778, 5)?;
         Ok(DnsConfig {
             server,
-            store: StoreConfig::from_config(cfg)?,
+            store: lars_daemon::store_settings(cfg)?,
             poll_interval: cfg.get_seconds("dns", "poll_interval", 1.0)?,
             reload_interval: cfg.get_seconds("dns", "reload_interval", 10.0)?,
             store_connect_attempts: cfg.get_int("dns", "store_connect_attempts", 5u32)?.max(1),

@@ -7,9 +7,8 @@
 
 use std::sync::Arc;
 
-use lars_proto::{msgid, GetRouteRequest};
+use lars_proto::{msgid, GetRouteRequest, ModuleId};
 use lars_reactor::{Handlers, MsgRouter, TcpConn};
-use lars_store::module_key;
 
 use crate::snapshot::route_response;
 use crate::state::DnsState;
@@ -38,38 +37,36 @@ pub fn make_handlers(state: Arc<DnsState>) -> Handlers {
 }
 
 fn get_route(state: &DnsState, conn: &mut TcpConn, req: GetRouteRequest) {
-    let key = module_key(req.modid, req.cmdid);
-    subscribe(state, conn, key);
+    let module = ModuleId::new(req.modid, req.cmdid);
+    subscribe(state, conn, module);
     let snapshot = state.snapshot.load();
-    let response = route_response(req.modid, req.cmdid, snapshot.hosts(key));
+    let response = route_response(module, snapshot.hosts(module));
     if let Err(e) = conn.send_message(msgid::GET_ROUTE_RESPONSE, &response) {
         log::error!(
-            "{}: route of module {}/{} not sent: {e}",
-            conn.peer_addr(),
-            req.modid,
-            req.cmdid
+            "{}: route of module {module} not sent: {e}",
+            conn.peer_addr()
         );
     }
 }
 
-fn subscribe(state: &DnsState, conn: &mut TcpConn, key: u64) {
-    if claim(state, conn, key) {
+fn subscribe(state: &DnsState, conn: &mut TcpConn, module: ModuleId) {
+    if claim(state, conn, module) {
         // The handle is cloned only for a new subscription, not per request.
         state
             .subscriptions
             .lock()
-            .subscribe(key, conn.id(), conn.handle());
+            .subscribe(module, conn.id(), conn.handle());
     }
 }
 
-/// Records `key` in the connection's own module set; whether it is new and
-/// within the per-connection limit.
-fn claim(state: &DnsState, conn: &mut TcpConn, key: u64) -> bool {
+/// Records `module` in the connection's own module set; whether it is new
+/// and within the per-connection limit.
+fn claim(state: &DnsState, conn: &mut TcpConn, module: ModuleId) -> bool {
     let peer = conn.peer_addr();
     let Some(mine) = conn.user_state::<ConnModules>() else {
         return false;
     };
-    if mine.modules.contains(&key) {
+    if mine.modules.contains(&module) {
         return false;
     }
     if mine.modules.len() >= state.max_subscriptions_per_conn {
@@ -82,5 +79,5 @@ fn claim(state: &DnsState, conn: &mut TcpConn, key: u64) -> bool {
         }
         return false;
     }
-    mine.modules.insert(key)
+    mine.modules.insert(module)
 }

@@ -15,19 +15,20 @@
 //! | `handlers.rs` | `ID_GetRouteRequest` and the connection hooks |
 //! | `refresher.rs` | the polling thread: reload, swap, push |
 //! | `service.rs` | [`DnsService`]: start and stop |
-//! | `bin/lars-dns.rs` | the daemon |
+//! | `bin/lars-dns.rs` | the daemon: one [`lars_daemon::run`] call |
 #![warn(missing_docs)]
 
-pub mod config;
-pub mod error;
-pub mod handlers;
-pub mod refresher;
-pub mod schedule;
-pub mod service;
-pub mod snapshot;
-pub mod state;
-pub mod subscriptions;
+mod config;
+mod handlers;
+mod refresher;
+mod schedule;
+mod service;
+mod snapshot;
+mod state;
+mod subscriptions;
 
 pub use config::DnsConfig;
-pub use error::DnsError;
+pub use schedule::{Refresh, RefreshSchedule};
 pub use service::DnsService;
+pub use snapshot::{diff_routes, route_response, RouteSnapshot, SharedSnapshot};
+pub use subscriptions::Subscriptions;

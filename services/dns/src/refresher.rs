@@ -9,7 +9,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
-use lars_proto::{frame, split_module_key, MessageId};
+use lars_proto::{frame, MessageId, ModuleId};
 use lars_store::{RouteStore, StoreError};
 
 use crate::schedule::{Refresh, RefreshSchedule};
@@ -88,13 +88,11 @@ impl Worker {
         let routes = self.store.load_routes()?;
         let next = Arc::new(RouteSnapshot { version, routes });
         let previous = self.state.snapshot.swap(next.clone());
-        let mut changed: BTreeSet<u64> = diff_routes(&previous.routes, &next.routes)
+        let mut changed: BTreeSet<ModuleId> = diff_routes(&previous.routes, &next.routes)
             .into_iter()
             .collect();
         if version_changed {
-            for (modid, cmdid) in self.store.changed_modules(version)? {
-                changed.insert(lars_store::module_key(modid, cmdid));
-            }
+            changed.extend(self.store.changed_modules(version)?);
         }
         let pushed = self.push(&changed, &next);
         if version_changed {
@@ -116,19 +114,18 @@ impl Worker {
 
     /// Sends each changed module's route to its subscribers; each frame is
     /// encoded once and shared. Returns the number of pushes.
-    fn push(&self, changed: &BTreeSet<u64>, snapshot: &RouteSnapshot) -> usize {
+    fn push(&self, changed: &BTreeSet<ModuleId>, snapshot: &RouteSnapshot) -> usize {
         let mut pushes = 0;
-        for &key in changed {
-            let subscribers = self.state.subscriptions.lock().subscribers(key);
+        for &module in changed {
+            let subscribers = self.state.subscriptions.lock().subscribers(module);
             if subscribers.is_empty() {
                 continue;
             }
-            let (modid, cmdid) = split_module_key(key);
-            let response = route_response(modid, cmdid, snapshot.hosts(key));
+            let response = route_response(module, snapshot.hosts(module));
             let bytes: Arc<[u8]> = match frame::encode(MessageId::IdGetRouteResponse, &response) {
                 Ok(b) => b.into(),
                 Err(e) => {
-                    log::error!("module {modid}/{cmdid}: route cannot be pushed: {e}");
+                    log::error!("module {module}: route cannot be pushed: {e}");
                     continue;
                 }
             };

@@ -5,11 +5,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use lars_daemon::{Daemon, StartError};
 use lars_reactor::TcpServer;
 use lars_store::{open_route_store, RouteStore};
 
 use crate::config::DnsConfig;
-use crate::error::DnsError;
 use crate::handlers::make_handlers;
 use crate::refresher::Refresher;
 use crate::schedule::RefreshSchedule;
@@ -27,7 +27,7 @@ pub struct DnsService {
 impl DnsService {
     /// Starts the service; fails if the store stays unreachable for
     /// `store_connect_attempts` tries or the port cannot be bound.
-    pub fn start(config: DnsConfig) -> Result<DnsService, DnsError> {
+    pub fn start(config: DnsConfig) -> Result<DnsService, StartError> {
         let mut store = connect_with_retries(&config)?;
         let version = store.version()?;
         let routes = store.load_routes()?;
@@ -46,10 +46,11 @@ impl DnsService {
         let server = TcpServer::start(config.server.clone(), move || {
             make_handlers(handler_state.clone())
         })
-        .map_err(|e| DnsError::Io(format!("listen on {}", config.server.addr), e))?;
+        .map_err(|e| StartError::io(format!("listen on {}", config.server.addr), e))?;
         let schedule = RefreshSchedule::new(config.reload_interval, version, Instant::now());
         let refresher = Refresher::start(store, state.clone(), schedule, config.poll_interval)
-            .map_err(|e| DnsError::Io("start the refresher thread".into(), e))?;
+            .map_err(|e| StartError::io("start the refresher thread", e))?;
+        log::info!("lars-dns serving on {}", server.local_addr());
         Ok(DnsService {
             _refresher: refresher,
             server,
@@ -83,7 +84,13 @@ impl DnsService {
     }
 }
 
-fn connect_with_retries(config: &DnsConfig) -> Result<Box<dyn RouteStore>, DnsError> {
+impl Daemon for DnsService {
+    fn stop(self) {
+        DnsService::stop(self);
+    }
+}
+
+fn connect_with_retries(config: &DnsConfig) -> Result<Box<dyn RouteStore>, StartError> {
     let attempts = config.store_connect_attempts;
     for attempt in 1..=attempts {
         match open_route_store(&config.store) {

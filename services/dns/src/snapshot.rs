@@ -7,8 +7,8 @@
 
 use std::sync::Arc;
 
-use lars_proto::{ip_to_wire, GetRouteResponse, HostInfo};
-use lars_store::{HostAddr, RouteMap};
+use lars_proto::{GetRouteResponse, HostAddr, ModuleId};
+use lars_store::RouteMap;
 use parking_lot::RwLock;
 
 /// One consistent view of every route.
@@ -16,14 +16,14 @@ use parking_lot::RwLock;
 pub struct RouteSnapshot {
     /// `RouteVersion.version` the routes were loaded at.
     pub version: u64,
-    /// Module key → hosts (sorted).
+    /// Module → hosts (sorted).
     pub routes: RouteMap,
 }
 
 impl RouteSnapshot {
-    /// The hosts of module `key` (empty when unknown).
-    pub fn hosts(&self, key: u64) -> &[HostAddr] {
-        self.routes.get(&key).map_or(&[], Vec::as_slice)
+    /// The hosts of `module` (empty when unknown).
+    pub fn hosts(&self, module: ModuleId) -> &[HostAddr] {
+        self.routes.get(&module).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -54,8 +54,8 @@ impl SharedSnapshot {
 
 /// The modules whose host lists differ between `old` and `new` (present in
 /// one only, or with different hosts), sorted.
-pub fn diff_routes(old: &RouteMap, new: &RouteMap) -> Vec<u64> {
-    let mut changed: Vec<u64> = new
+pub fn diff_routes(old: &RouteMap, new: &RouteMap) -> Vec<ModuleId> {
+    let mut changed: Vec<ModuleId> = new
         .iter()
         .filter(|(key, hosts)| old.get(key) != Some(hosts))
         .map(|(key, _)| *key)
@@ -66,45 +66,38 @@ pub fn diff_routes(old: &RouteMap, new: &RouteMap) -> Vec<u64> {
 }
 
 /// The `GetRouteResponse` for a module.
-pub fn route_response(modid: i32, cmdid: i32, hosts: &[HostAddr]) -> GetRouteResponse {
+pub fn route_response(module: ModuleId, hosts: &[HostAddr]) -> GetRouteResponse {
     GetRouteResponse {
-        modid,
-        cmdid,
-        host: hosts
-            .iter()
-            .map(|h| HostInfo {
-                ip: ip_to_wire(h.ip),
-                port: h.port as i32,
-            })
-            .collect(),
+        modid: module.modid,
+        cmdid: module.cmdid,
+        host: hosts.iter().map(|h| h.to_wire()).collect(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lars_store::module_key;
 
-    fn map(entries: &[(u64, &[(u32, u16)])]) -> RouteMap {
+    fn m(modid: i32) -> ModuleId {
+        ModuleId::new(modid, 1)
+    }
+
+    fn map(entries: &[(i32, &[&str])]) -> RouteMap {
         entries
             .iter()
-            .map(|(k, hosts)| {
-                (
-                    *k,
-                    hosts
-                        .iter()
-                        .map(|&(ip, port)| HostAddr::new(ip, port))
-                        .collect(),
-                )
-            })
+            .map(|(modid, hosts)| (m(*modid), hosts.iter().map(|h| h.parse().unwrap()).collect()))
             .collect()
     }
 
     #[test]
     fn diff_finds_added_removed_and_changed_modules() {
-        let old = map(&[(1, &[(1, 1)]), (2, &[(2, 2)]), (3, &[(3, 3)])]);
-        let new = map(&[(1, &[(1, 1)]), (2, &[(2, 2), (2, 3)]), (4, &[(4, 4)])]);
-        assert_eq!(diff_routes(&old, &new), vec![2, 3, 4]);
+        let old = map(&[(1, &["0.0.0.1:1"]), (2, &["0.0.0.2:2"]), (3, &["0.0.0.3:3"])]);
+        let new = map(&[
+            (1, &["0.0.0.1:1"]),
+            (2, &["0.0.0.2:2", "0.0.0.2:3"]),
+            (4, &["0.0.0.4:4"]),
+        ]);
+        assert_eq!(diff_routes(&old, &new), vec![m(2), m(3), m(4)]);
         assert!(diff_routes(&new, &new).is_empty());
     }
 
@@ -112,7 +105,7 @@ mod tests {
     fn swap_replaces_whole_snapshot_and_old_readers_keep_theirs() {
         let shared = SharedSnapshot::new(RouteSnapshot {
             version: 1,
-            routes: map(&[(module_key(1, 1), &[(10, 1)])]),
+            routes: map(&[(1, &["0.0.0.10:1"])]),
         });
         let before = shared.load();
         let old = shared.swap(Arc::new(RouteSnapshot {
@@ -120,14 +113,16 @@ mod tests {
             routes: RouteMap::new(),
         }));
         assert_eq!(old.version, 1);
-        assert_eq!(before.hosts(module_key(1, 1)).len(), 1);
+        assert_eq!(before.hosts(m(1)).len(), 1);
         assert_eq!(shared.load().version, 2);
-        assert!(shared.load().hosts(module_key(1, 1)).is_empty());
+        assert!(shared.load().hosts(m(1)).is_empty());
     }
 
     #[test]
     fn response_carries_negative_wire_ips() {
-        let resp = route_response(1, 2, &[HostAddr::new(3_232_235_953, 7777)]);
+        let host = "192.168.1.177:7777".parse().unwrap();
+        let resp = route_response(ModuleId::new(1, 2), &[host]);
+        assert_eq!((resp.modid, resp.cmdid), (1, 2));
         assert_eq!(resp.host[0].ip, -1_062_731_343);
         assert_eq!(resp.host[0].port, 7777);
     }

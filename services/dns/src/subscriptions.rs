@@ -4,10 +4,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-/// Module key → connection id → handle.
+use lars_proto::ModuleId;
+
+/// Module → connection id → handle.
 #[derive(Debug)]
 pub struct Subscriptions<H> {
-    by_module: HashMap<u64, HashMap<u64, H>>,
+    by_module: HashMap<ModuleId, HashMap<u64, H>>,
 }
 
 impl<H> Default for Subscriptions<H> {
@@ -20,7 +22,7 @@ impl<H> Default for Subscriptions<H> {
 
 impl<H: Clone> Subscriptions<H> {
     /// Subscribes connection `conn_id` to `module`.
-    pub fn subscribe(&mut self, module: u64, conn_id: u64, handle: H) {
+    pub fn subscribe(&mut self, module: ModuleId, conn_id: u64, handle: H) {
         self.by_module
             .entry(module)
             .or_default()
@@ -28,7 +30,7 @@ impl<H: Clone> Subscriptions<H> {
     }
 
     /// Drops every subscription of `conn_id` to the given modules.
-    pub fn unsubscribe(&mut self, conn_id: u64, modules: impl IntoIterator<Item = u64>) {
+    pub fn unsubscribe(&mut self, conn_id: u64, modules: impl IntoIterator<Item = ModuleId>) {
         for module in modules {
             if let Some(conns) = self.by_module.get_mut(&module) {
                 conns.remove(&conn_id);
@@ -40,7 +42,7 @@ impl<H: Clone> Subscriptions<H> {
     }
 
     /// The handles subscribed to `module`.
-    pub fn subscribers(&self, module: u64) -> Vec<H> {
+    pub fn subscribers(&self, module: ModuleId) -> Vec<H> {
         self.by_module
             .get(&module)
             .map(|conns| conns.values().cloned().collect())
@@ -62,8 +64,8 @@ impl<H: Clone> Subscriptions<H> {
 /// state, so closing it can unsubscribe them all).
 #[derive(Debug, Default)]
 pub struct ConnModules {
-    /// The subscribed module keys.
-    pub modules: HashSet<u64>,
+    /// The subscribed modules.
+    pub modules: HashSet<ModuleId>,
     /// Whether the per-connection limit was already reported.
     pub limit_logged: bool,
 }
@@ -74,19 +76,20 @@ mod tests {
 
     #[test]
     fn subscribers_per_module_and_unsubscribe_on_close() {
+        let (one, two) = (ModuleId::new(1, 1), ModuleId::new(2, 1));
         let mut s = Subscriptions::default();
-        s.subscribe(1, 100, "a");
-        s.subscribe(1, 200, "b");
-        s.subscribe(2, 100, "a");
-        s.subscribe(1, 100, "a");
+        s.subscribe(one, 100, "a");
+        s.subscribe(one, 200, "b");
+        s.subscribe(two, 100, "a");
+        s.subscribe(one, 100, "a");
         assert_eq!(s.len(), 3);
-        let mut subs = s.subscribers(1);
+        let mut subs = s.subscribers(one);
         subs.sort();
         assert_eq!(subs, ["a", "b"]);
-        s.unsubscribe(100, [1, 2]);
-        assert_eq!(s.subscribers(1), ["b"]);
-        assert!(s.subscribers(2).is_empty());
-        s.unsubscribe(200, [1]);
+        s.unsubscribe(100, [one, two]);
+        assert_eq!(s.subscribers(one), ["b"]);
+        assert!(s.subscribers(two).is_empty());
+        s.unsubscribe(200, [one]);
         assert!(s.is_empty());
     }
 }

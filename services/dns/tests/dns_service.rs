@@ -4,9 +4,9 @@
 use std::time::{Duration, Instant};
 
 use lars_dns::{DnsConfig, DnsService};
-use lars_proto::{msgid, GetRouteRequest, GetRouteResponse};
+use lars_proto::{msgid, GetRouteRequest, GetRouteResponse, HostAddr, ModuleId};
 use lars_reactor::ServerConfig;
-use lars_store::{open_route_store, parse_host, StoreConfig};
+use lars_store::{open_route_store, MysqlSettings, StoreSettings};
 use lars_testkit::client::FrameClient;
 use lars_testkit::proxy::TcpProxy;
 use lars_testkit::stores::{via_port, TempMysql, TempSqlite};
@@ -15,7 +15,7 @@ use lars_testkit::wait_until;
 const POLL: Duration = Duration::from_millis(100);
 const WAIT: Duration = Duration::from_secs(3);
 
-fn config(store: StoreConfig) -> DnsConfig {
+fn config(store: StoreSettings) -> DnsConfig {
     let mut server = ServerConfig::new("lars-dns", "127.0.0.1:0".parse().unwrap());
     server.threads = 2;
     DnsConfig {
@@ -44,16 +44,16 @@ fn hosts(resp: &GetRouteResponse) -> Vec<String> {
     let mut v: Vec<String> = resp
         .host
         .iter()
-        .map(|h| format!("{}:{}", std::net::Ipv4Addr::from(h.ip as u32), h.port))
+        .map(|h| HostAddr::from_wire(h).unwrap().to_string())
         .collect();
     v.sort();
     v
 }
 
-fn add(store: &StoreConfig, modid: i32, cmdid: i32, host: &str) {
+fn add(store: &StoreSettings, modid: i32, cmdid: i32, host: &str) {
     open_route_store(store)
         .unwrap()
-        .add_host(modid, cmdid, parse_host(host).unwrap())
+        .add_host(ModuleId::new(modid, cmdid), host.parse().unwrap())
         .unwrap();
 }
 
@@ -70,7 +70,7 @@ fn answers_known_modules_and_empty_for_unknown() {
     assert!(ask(&mut client, 77, 77).is_empty());
 }
 
-fn push_reaches_subscribers_only(store: StoreConfig) {
+fn push_reaches_subscribers_only(store: StoreSettings) {
     add(&store, 5, 1, "10.0.0.1:1000");
     add(&store, 5, 2, "10.0.0.2:1000");
     let dns = DnsService::start(config(store.clone())).unwrap();
@@ -180,13 +180,11 @@ fn start_fails_clearly_when_the_store_is_unreachable() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
-    let store = StoreConfig::Mysql {
-        host: "127.0.0.1".into(),
+    let store = StoreSettings::Mysql(MysqlSettings {
         port,
-        user: "root".into(),
-        passwd: String::new(),
         db_name: "lars_unreachable".into(),
-    };
+        ..MysqlSettings::default()
+    });
     let err = DnsService::start(config(store))
         .err()
         .expect("start must fail");
