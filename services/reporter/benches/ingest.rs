@@ -30,6 +30,7 @@ use lars_reactor::frame;
 use lars_reporter::{ReporterConfig, ReporterService, ReporterStats};
 use lars_store::open_status_store;
 use lars_testkit::stores::TempMysql;
+use lars_testkit::{proc_status_kib, wait_until};
 
 const SENDERS: u32 = 4;
 const MODULES: u32 = 1000;
@@ -113,7 +114,7 @@ fn run_phase(name: &str, rate: Option<u64>, secs: u64) {
     // Lag: what the store is behind when the senders stop, and how long it
     // takes to catch up (socket buffers included).
     let drain_start = Instant::now();
-    let caught_up = wait(Duration::from_secs(60), || {
+    let caught_up = wait_until(Duration::from_secs(60), || {
         let s = service.stats();
         s.messages + s.messages_dropped == total_sent && s.queued == 0 && s.pending_keys == 0
     });
@@ -224,8 +225,8 @@ fn check_table(db: &TempMysql, sent: &[u32], strict: bool) {
     let wrong = rows
         .iter()
         .filter(|r| {
-            let s = (r.caller - 0xC0A8_0001) as usize;
-            let m = r.modid as u32 - 1;
+            let s = (u32::from(r.caller) - 0xC0A8_0001) as usize;
+            let m = r.module.modid as u32 - 1;
             let n = sent[s];
             let last_k = m + (n - 1 - m) / MODULES * MODULES;
             r.succ_cnt != last_k / MODULES || r.ts != last_k / MODULES
@@ -245,26 +246,8 @@ fn check_table(db: &TempMysql, sent: &[u32], strict: bool) {
     }
 }
 
-fn wait(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    while !cond() {
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    true
-}
-
 /// (VmHWM, VmRSS) of this process in kB.
 fn memory() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
-    };
+    let field = |name: &str| proc_status_kib(name).unwrap_or(0);
     (field("VmHWM:"), field("VmRSS:"))
 }

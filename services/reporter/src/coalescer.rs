@@ -13,32 +13,28 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
+use std::net::Ipv4Addr;
 
+use lars_proto::{HostAddr, ModuleId};
 use lars_store::CallStatus;
 
-/// The primary key of `ServerCallStatus`.
+/// The primary key of `ServerCallStatus`: (module, host, caller).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct StatusKey {
-    /// The module's modid.
-    pub modid: i32,
-    /// The module's cmdid.
-    pub cmdid: i32,
-    /// The host's address number.
-    pub ip: u32,
-    /// The host's port.
-    pub port: u16,
-    /// The reporting agent's address number.
-    pub caller: u32,
+    /// The module.
+    pub module: ModuleId,
+    /// The host called.
+    pub host: HostAddr,
+    /// The reporting agent.
+    pub caller: Ipv4Addr,
 }
 
 impl StatusKey {
     /// The key of `row`.
     pub fn of(row: &CallStatus) -> StatusKey {
         StatusKey {
-            modid: row.modid,
-            cmdid: row.cmdid,
-            ip: row.ip,
-            port: row.port,
+            module: row.module,
+            host: row.host,
             caller: row.caller,
         }
     }
@@ -65,10 +61,8 @@ impl Counts {
 
     fn row(self, key: StatusKey) -> CallStatus {
         CallStatus {
-            modid: key.modid,
-            cmdid: key.cmdid,
-            ip: key.ip,
-            port: key.port,
+            module: key.module,
+            host: key.host,
             caller: key.caller,
             succ_cnt: self.succ_cnt,
             err_cnt: self.err_cnt,
@@ -94,11 +88,14 @@ pub enum Merge {
 /// behind a mutex.
 ///
 /// ```
+/// use lars_proto::ModuleId;
 /// use lars_reporter::{Coalescer, Merge};
 /// use lars_store::CallStatus;
 ///
 /// let row = |succ_cnt| CallStatus {
-///     modid: 1, cmdid: 1, ip: 3232235953, port: 80, caller: 1,
+///     module: ModuleId::new(1, 1),
+///     host: "192.168.1.177:80".parse().unwrap(),
+///     caller: "10.0.0.1".parse().unwrap(),
 ///     succ_cnt, err_cnt: 0, ts: 0, overload: false,
 /// };
 /// let mut c = Coalescer::new(1000);

@@ -16,9 +16,7 @@
 use std::time::Duration;
 
 use lars_reactor::{Config, ConfigError, ServerConfig};
-use lars_store::StoreConfig;
-
-use crate::error::ReporterError;
+use lars_store::StoreSettings;
 
 /// The section name used in this crate's documentation.
 pub const SECTION: &str = "reporter";
@@ -32,7 +30,7 @@ pub struct ReporterConfig {
     /// `[reactor] ip, port (7779), threadNum (5), maxConn (1024)`.
     pub server: ServerConfig,
     /// `[store]` / `[mysql]`: where `ServerCallStatus` lives.
-    pub store: StoreConfig,
+    pub store: StoreSettings,
     /// `db_thread_cnt` (3): writer threads, each with its own store
     /// connection, queue and coalescer; a module always goes to the same one.
     pub db_thread_cnt: usize,
@@ -63,16 +61,16 @@ pub struct ReporterConfig {
 }
 
 impl ReporterConfig {
-    /// Reads and checks every key.
-    pub fn from_config(cfg: &Config) -> Result<ReporterConfig, ReporterError> {
+    /// Reads and checks every key; a bad value is an error naming it.
+    pub fn from_config(cfg: &Config) -> Result<ReporterConfig, ConfigError> {
         let server = ServerConfig::from_config("lars-reporter", cfg, "reactor", 7779, 5)?;
         let db_thread_cnt = positive(cfg, "db_thread_cnt", 3)?;
         if db_thread_cnt > 256 {
-            return Err(bad(cfg, "db_thread_cnt", "must be at most 256").into());
+            return Err(bad(cfg, "db_thread_cnt", "must be at most 256"));
         }
         Ok(ReporterConfig {
             server,
-            store: StoreConfig::from_config(cfg)?,
+            store: lars_daemon::store_settings(cfg)?,
             db_thread_cnt,
             flush_interval: seconds(cfg, "flush_interval", 1.0)?,
             batch_size: positive(cfg, "batch_size", 500)?,
@@ -86,7 +84,7 @@ impl ReporterConfig {
 
     /// The defaults, listening on `addr`, storing into `store`: handy for
     /// tests and benchmarks.
-    pub fn new(addr: std::net::SocketAddr, store: StoreConfig) -> ReporterConfig {
+    pub fn new(addr: std::net::SocketAddr, store: StoreSettings) -> ReporterConfig {
         let mut server = ServerConfig::new("lars-reporter", addr);
         server.threads = 5;
         ReporterConfig {
@@ -138,7 +136,7 @@ fn seconds(cfg: &Config, key: &str, default: f64) -> Result<Duration, ConfigErro
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<ReporterConfig, ReporterError> {
+    fn parse(text: &str) -> Result<ReporterConfig, ConfigError> {
         ReporterConfig::from_config(&Config::parse(text, "t.conf").unwrap())
     }
 

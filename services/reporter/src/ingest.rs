@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crossbeam_channel::{Sender, TrySendError};
-use lars_proto::{ip_from_wire, module_key, ReportStatusRequest};
-use lars_reactor::log_throttle::LogThrottle;
+use lars_proto::{ip_from_wire, HostAddr, ModuleId, ReportStatusRequest};
+use lars_reactor::LogThrottle;
 use lars_store::CallStatus;
 
 use crate::stats::Stats;
@@ -25,17 +25,18 @@ pub type Batch = Vec<CallStatus>;
 /// The rows of `req`, one per host result, and the number of results
 /// skipped because their port is not in 0..=65535.
 pub fn rows_of(req: &ReportStatusRequest) -> (Vec<CallStatus>, usize) {
+    let module = ModuleId::new(req.modid, req.cmdid);
     let caller = ip_from_wire(req.caller);
     let mut rejected = 0;
     let rows = req
         .results
         .iter()
         .filter_map(|r| match u16::try_from(r.port) {
+            // A statistic of port 0 is stored as reported: the reporter
+            // records, it does not judge.
             Ok(port) => Some(CallStatus {
-                modid: req.modid,
-                cmdid: req.cmdid,
-                ip: ip_from_wire(r.ip),
-                port,
+                module,
+                host: HostAddr::new(ip_from_wire(r.ip), port),
                 caller,
                 succ_cnt: r.succ,
                 err_cnt: r.err,
@@ -51,11 +52,11 @@ pub fn rows_of(req: &ReportStatusRequest) -> (Vec<CallStatus>, usize) {
     (rows, rejected)
 }
 
-/// The writer (of `writers`) that owns module `modid/cmdid`: a fixed mix of
-/// the module key, so modules spread evenly and a module never moves.
-pub fn writer_of(modid: i32, cmdid: i32, writers: usize) -> usize {
+/// The writer (of `writers`) that owns `module`: a fixed mix of the module
+/// key, so modules spread evenly and a module never moves.
+pub fn writer_of(module: ModuleId, writers: usize) -> usize {
     // The splitmix64 finaliser.
-    let mut x = module_key(modid, cmdid);
+    let mut x = module.key();
     x ^= x >> 30;
     x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x ^= x >> 27;
@@ -103,7 +104,7 @@ impl Ingest {
             return;
         }
         let accepted = rows.len();
-        let writer = writer_of(req.modid, req.cmdid, self.queues.len());
+        let writer = writer_of(ModuleId::new(req.modid, req.cmdid), self.queues.len());
         let queue = &self.queues[writer];
         // Results queued: a large message goes in chunks, and the chunks
         // queued before the queue filled up are stored.
@@ -176,18 +177,16 @@ mod tests {
         assert_eq!(
             rows[0],
             CallStatus {
-                modid: 7,
-                cmdid: 8,
-                ip: u32::MAX,
-                port: 9000,
-                caller: 3_232_235_953,
+                module: ModuleId::new(7, 8),
+                host: "255.255.255.255:9000".parse().unwrap(),
+                caller: "192.168.1.177".parse().unwrap(),
                 succ_cnt: 5,
                 err_cnt: 2,
                 ts: 1_700_000_000,
                 overload: true,
             }
         );
-        assert_eq!((rows[1].ip, rows[1].port), (0x0a00_0001, 0));
+        assert_eq!(rows[1].host, HostAddr::from_number(0x0a00_0001, 0));
     }
 
     #[test]
@@ -200,19 +199,19 @@ mod tests {
         let (rows, rejected) = rows_of(&req);
         assert_eq!(rejected, 2);
         assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].port, 65535);
+        assert_eq!(rows[0].host.port, 65535);
     }
 
     #[test]
     fn a_module_always_maps_to_one_writer_and_modules_spread() {
         let mut counts = [0usize; 3];
         for modid in 0..3000 {
-            let w = writer_of(modid, 1, 3);
-            assert_eq!(w, writer_of(modid, 1, 3));
+            let w = writer_of(ModuleId::new(modid, 1), 3);
+            assert_eq!(w, writer_of(ModuleId::new(modid, 1), 3));
             counts[w] += 1;
         }
         assert!(counts.iter().all(|&c| c > 900), "{counts:?}");
-        assert_eq!(writer_of(5, 5, 1), 0);
+        assert_eq!(writer_of(ModuleId::new(5, 5), 1), 0);
     }
 
     #[test]

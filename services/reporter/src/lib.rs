@@ -28,24 +28,23 @@
 //! | `writer.rs` | the writer thread: flush, outage, recovery, final flush |
 //! | `stats.rs` | counters: [`ReporterStats`] |
 //! | `service.rs` | [`ReporterService`]: start and stop |
-//! | `bin/lars-reporter.rs` | the daemon |
+//! | `bin/lars-reporter.rs` | the daemon: one [`lars_daemon::run`] call |
 #![warn(missing_docs)]
 
-pub mod coalescer;
-pub mod config;
-pub mod error;
-pub mod flush;
-pub mod handlers;
-pub mod ingest;
-pub mod service;
-pub mod shard;
-pub mod stats;
-pub mod writer;
+mod coalescer;
+mod config;
+mod flush;
+mod handlers;
+mod ingest;
+mod service;
+mod shard;
+mod stats;
+mod writer;
 
 pub use coalescer::{Coalescer, Merge, StatusKey};
-pub use config::ReporterConfig;
-pub use error::ReporterError;
+pub use config::{ReporterConfig, ORIGINAL_SECTION, SECTION};
 pub use flush::{Backoff, FlushPolicy};
+pub use ingest::{writer_of, MAX_ROWS_PER_ITEM};
 pub use service::ReporterService;
 pub use stats::ReporterStats;
 pub use writer::StoreOpener;

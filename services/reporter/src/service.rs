@@ -14,11 +14,11 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use crossbeam_channel::Receiver;
+use lars_daemon::{Daemon, StartError};
 use lars_reactor::TcpServer;
 use lars_store::open_status_store;
 
 use crate::config::ReporterConfig;
-use crate::error::ReporterError;
 use crate::handlers::make_handlers;
 use crate::ingest::{Batch, Ingest};
 use crate::shard::{spawn_drainer, Shard};
@@ -41,7 +41,7 @@ impl ReporterService {
     /// Starts the service on `config.store`. Fails only if the port cannot
     /// be bound or a thread cannot be started; a store that is down is
     /// logged and retried. Safe from any thread.
-    pub fn start(config: ReporterConfig) -> Result<ReporterService, ReporterError> {
+    pub fn start(config: ReporterConfig) -> Result<ReporterService, StartError> {
         let store = config.store.clone();
         ReporterService::start_with(config, Arc::new(move || open_status_store(&store)))
     }
@@ -52,7 +52,7 @@ impl ReporterService {
     pub fn start_with(
         config: ReporterConfig,
         open: StoreOpener,
-    ) -> Result<ReporterService, ReporterError> {
+    ) -> Result<ReporterService, StartError> {
         let mut first = match open() {
             Ok(store) => {
                 log::info!("storing call statuses in {}", store.describe());
@@ -94,7 +94,7 @@ impl ReporterService {
                 stats.clone(),
                 service.stop.clone(),
             )
-            .map_err(|e| ReporterError::Io(format!("start drainer thread {i}"), e))?;
+            .map_err(|e| StartError::io(format!("start drainer thread {i}"), e))?;
             service.threads.push(drainer);
             let writer = Writer::spawn(
                 i,
@@ -105,7 +105,7 @@ impl ReporterService {
                 config.store.to_string(),
                 settings,
             )
-            .map_err(|e| ReporterError::Io(format!("start writer thread {i}"), e))?;
+            .map_err(|e| StartError::io(format!("start writer thread {i}"), e))?;
             service.threads.push(writer);
             service.shards.push(shard);
             service.queues.push(rx);
@@ -113,11 +113,12 @@ impl ReporterService {
         }
         let ingest = Arc::new(Ingest::new(senders, stats));
         let server = TcpServer::start(config.server.clone(), move || make_handlers(ingest.clone()))
-            .map_err(|e| ReporterError::Io(format!("listen on {}", config.server.addr), e))?;
+            .map_err(|e| StartError::io(format!("listen on {}", config.server.addr), e))?;
         service.local_addr = server.local_addr();
         service.server = Some(server);
         log::info!(
-            "lars-reporter: {} writers, flush every {:?} or at {} keys, queues of {} items",
+            "lars-reporter serving on {}: {} writers, flush every {:?} or at {} keys, queues of {} items",
+            service.local_addr,
             config.db_thread_cnt,
             config.flush_interval,
             config.batch_size,
@@ -162,6 +163,20 @@ impl ReporterService {
         for thread in self.threads.drain(..) {
             let _ = thread.join();
         }
+    }
+}
+
+impl Daemon for ReporterService {
+    /// Stops like [`ReporterService::stop`] and logs the final counters.
+    fn stop(self) {
+        let stats = ReporterService::stop(self);
+        log::info!(
+            "lars-reporter stopped: {} reports, {} rows written in {} batches, {} rows lost",
+            stats.messages,
+            stats.rows_written,
+            stats.batches_written,
+            stats.rows_lost
+        );
     }
 }
 

@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
-use lars_reactor::log_throttle::LogThrottle;
+use lars_reactor::LogThrottle;
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use crate::coalescer::{Coalescer, Merge};

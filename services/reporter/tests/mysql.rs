@@ -5,7 +5,7 @@
 mod util;
 
 use lars_reporter::ReporterService;
-use lars_store::StoreConfig;
+use lars_store::StoreSettings;
 use lars_testkit::client::FrameClient;
 use lars_testkit::proxy::TcpProxy;
 use lars_testkit::stores::{via_port, TempMysql};
@@ -40,9 +40,10 @@ fn stop_flushes_pending_rows() {
 
 /// A database reached through `proxy`, and the same database reached
 /// directly (for the test's own reads).
-fn behind_proxy(prefix: &str, proxy: &TcpProxy) -> (TempMysql, StoreConfig) {
-    let db = TempMysql::via(prefix, "127.0.0.1", proxy.addr().port());
-    let direct = via_port(&db.config, 3306);
+fn behind_proxy(prefix: &str, proxy: &TcpProxy) -> (TempMysql, StoreSettings) {
+    let mut db = TempMysql::new(prefix);
+    let direct = db.config.clone();
+    db.config = via_port(&direct, proxy.addr().port());
     (db, direct)
 }
 

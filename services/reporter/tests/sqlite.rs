@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use lars_proto::msgid;
 use lars_reporter::ReporterService;
-use lars_store::StoreConfig;
+use lars_store::StoreSettings;
 use lars_testkit::client::FrameClient;
 use lars_testkit::stores::TempSqlite;
 use lars_testkit::wait_until;
@@ -44,7 +44,7 @@ fn stop_flushes_pending_rows() {
 #[test]
 fn locked_database_loses_nothing_and_ends_with_latest_values() {
     let db = TempSqlite::new("rep_sqlite_lock");
-    let StoreConfig::Sqlite { path } = &db.config else {
+    let StoreSettings::Sqlite { path } = &db.config else {
         unreachable!()
     };
     let service = ReporterService::start(config(db.config.clone())).unwrap();

@@ -6,7 +6,7 @@ mod util;
 use std::time::{Duration, Instant};
 
 use lars_reporter::ReporterService;
-use lars_store::StoreConfig;
+use lars_store::StoreSettings;
 use lars_testkit::client::FrameClient;
 use lars_testkit::wait_until;
 
@@ -14,7 +14,7 @@ use util::fake::FakeDb;
 use util::*;
 
 fn fake_config() -> lars_reporter::ReporterConfig {
-    config(StoreConfig::Sqlite {
+    config(StoreSettings::Sqlite {
         path: "/nonexistent/only-a-name.db".into(),
     })
 }

@@ -4,11 +4,9 @@ use super::*;
 
 fn row(modid: i32, ip: u32, succ: u32) -> CallStatus {
     CallStatus {
-        modid,
-        cmdid: 1,
-        ip,
-        port: 80,
-        caller: 0xC0A8_0001,
+        module: ModuleId::new(modid, 1),
+        host: HostAddr::from_number(ip, 80),
+        caller: Ipv4Addr::new(192, 168, 0, 1),
         succ_cnt: succ,
         err_cnt: succ / 10,
         ts: 1_700_000_000u32.wrapping_add(succ),
@@ -17,7 +15,7 @@ fn row(modid: i32, ip: u32, succ: u32) -> CallStatus {
 }
 
 fn sorted(mut rows: Vec<CallStatus>) -> Vec<CallStatus> {
-    rows.sort_by_key(StatusKey::of);
+    rows.sort_by_key(|r| (r.module, r.host, r.caller));
     rows
 }
 
@@ -40,11 +38,26 @@ fn latest_value_per_key_wins() {
 fn every_column_of_the_key_distinguishes_rows() {
     let base = row(1, 1, 1);
     let variants = [
-        CallStatus { modid: 2, ..base },
-        CallStatus { cmdid: 2, ..base },
-        CallStatus { ip: 2, ..base },
-        CallStatus { port: 81, ..base },
-        CallStatus { caller: 7, ..base },
+        CallStatus {
+            module: ModuleId::new(2, 1),
+            ..base
+        },
+        CallStatus {
+            module: ModuleId::new(1, 2),
+            ..base
+        },
+        CallStatus {
+            host: HostAddr::from_number(2, 80),
+            ..base
+        },
+        CallStatus {
+            host: HostAddr::from_number(1, 81),
+            ..base
+        },
+        CallStatus {
+            caller: Ipv4Addr::new(0, 0, 0, 7),
+            ..base
+        },
     ];
     let mut c = Coalescer::new(100);
     c.insert(base);
@@ -168,7 +181,7 @@ mod prop {
                     Op::Complete(ok) => match in_flight.take() {
                         Some(batch) if ok => {
                             c.written(batch.len());
-                            store.extend(batch.iter().map(|r| (r.ip, r.succ_cnt)));
+                            store.extend(batch.iter().map(|r| (r.host.ip_number(), r.succ_cnt)));
                         }
                         Some(batch) => {
                             c.restore(&batch);
@@ -181,11 +194,11 @@ mod prop {
             }
             if let Some(batch) = in_flight.take() {
                 c.written(batch.len());
-                store.extend(batch.iter().map(|r| (r.ip, r.succ_cnt)));
+                store.extend(batch.iter().map(|r| (r.host.ip_number(), r.succ_cnt)));
             }
             let rest = c.take_all();
             c.written(rest.len());
-            store.extend(rest.iter().map(|r| (r.ip, r.succ_cnt)));
+            store.extend(rest.iter().map(|r| (r.host.ip_number(), r.succ_cnt)));
             prop_assert_eq!(store, latest);
             prop_assert_eq!(c.checked_out(), 0);
         }

@@ -5,13 +5,19 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use lars_reporter::{StatusKey, StoreOpener};
+use std::net::Ipv4Addr;
+
+use lars_proto::{HostAddr, ModuleId};
+use lars_reporter::StoreOpener;
 use lars_store::{CallStatus, StatusStore, StoreError};
+
+/// The table's primary key: (module, host, caller).
+type Key = (ModuleId, HostAddr, Ipv4Addr);
 
 /// The shared "database".
 #[derive(Default)]
 pub struct FakeDb {
-    rows: Mutex<BTreeMap<StatusKey, CallStatus>>,
+    rows: Mutex<BTreeMap<Key, CallStatus>>,
     down: AtomicBool,
     largest_batch: AtomicUsize,
     upserts: AtomicUsize,
@@ -79,7 +85,7 @@ impl StatusStore for FakeStore {
         }
         let mut table = self.0.rows.lock().unwrap();
         for r in rows {
-            table.insert(StatusKey::of(r), *r);
+            table.insert((r.module, r.host, r.caller), *r);
         }
         self.0.largest_batch.fetch_max(rows.len(), Ordering::SeqCst);
         self.0.upserts.fetch_add(1, Ordering::SeqCst);

@@ -6,12 +6,13 @@
 pub mod fake;
 pub mod scenarios;
 
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use lars_proto::{ip_to_wire, msgid, HostCallResult, ReportStatusRequest};
-use lars_reporter::{ReporterConfig, ReporterService, StatusKey};
-use lars_store::{open_status_store, CallStatus, StoreConfig};
+use lars_proto::{ip_to_wire, msgid, HostAddr, HostCallResult, ModuleId, ReportStatusRequest};
+use lars_reporter::{ReporterConfig, ReporterService};
+use lars_store::{open_status_store, CallStatus, StoreSettings};
 use lars_testkit::client::FrameClient;
 use lars_testkit::wait_until;
 
@@ -23,7 +24,7 @@ pub const CALLER: Ipv4Addr = Ipv4Addr::new(200, 1, 2, 3);
 
 /// A service on a free port with 2 network threads, 3 writers, a 50 ms
 /// flush interval and quick retries (logs with `RUST_LOG=info`).
-pub fn config(store: StoreConfig) -> ReporterConfig {
+pub fn config(store: StoreSettings) -> ReporterConfig {
     let _ = env_logger::builder().is_test(true).try_init();
     let mut c = ReporterConfig::new("127.0.0.1:0".parse().unwrap(), store);
     c.server.threads = 2;
@@ -37,58 +38,96 @@ pub fn config(store: StoreConfig) -> ReporterConfig {
 /// One host result: `(ip, port, succ, err, overload)`.
 pub type Host = (Ipv4Addr, i32, u32, u32, bool);
 
-/// A report from [`CALLER`] for module `modid/cmdid` at `ts`.
-pub fn report(modid: i32, cmdid: i32, ts: u32, hosts: &[Host]) -> ReportStatusRequest {
-    ReportStatusRequest {
-        modid,
-        cmdid,
-        caller: ip_to_wire(u32::from(CALLER)),
-        results: hosts
+/// A report from [`CALLER`] as the test describes it.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The module.
+    pub module: ModuleId,
+    /// The report's time stamp.
+    pub ts: u32,
+    /// Its host results.
+    pub hosts: Vec<Host>,
+}
+
+impl Report {
+    /// The message an agent sends.
+    pub fn wire(&self) -> ReportStatusRequest {
+        ReportStatusRequest {
+            modid: self.module.modid,
+            cmdid: self.module.cmdid,
+            caller: ip_to_wire(CALLER),
+            results: self
+                .hosts
+                .iter()
+                .map(|&(ip, port, succ, err, overload)| HostCallResult {
+                    ip: ip_to_wire(ip),
+                    port,
+                    succ,
+                    err,
+                    overload,
+                })
+                .collect(),
+            ts: self.ts,
+        }
+    }
+
+    /// The rows the report must leave in the table: one per host whose
+    /// port fits in 0..=65535, each column as reported.
+    pub fn rows(&self) -> Vec<CallStatus> {
+        self.hosts
             .iter()
-            .map(|&(ip, port, succ, err, overload)| HostCallResult {
-                ip: ip_to_wire(u32::from(ip)),
-                port,
-                succ,
-                err,
-                overload,
+            .filter_map(|&(ip, port, succ_cnt, err_cnt, overload)| {
+                Some(CallStatus {
+                    module: self.module,
+                    host: HostAddr::new(ip, u16::try_from(port).ok()?),
+                    caller: CALLER,
+                    succ_cnt,
+                    err_cnt,
+                    ts: self.ts,
+                    overload,
+                })
             })
-            .collect(),
-        ts,
+            .collect()
     }
 }
 
-/// The rows `req` should leave (ports outside 0..=65535 skipped).
-pub fn rows(req: &ReportStatusRequest) -> Vec<CallStatus> {
-    lars_reporter::ingest::rows_of(req).0
+/// A report from [`CALLER`] for module `modid/cmdid` at `ts`.
+pub fn report(modid: i32, cmdid: i32, ts: u32, hosts: &[Host]) -> Report {
+    Report {
+        module: ModuleId::new(modid, cmdid),
+        ts,
+        hosts: hosts.to_vec(),
+    }
 }
 
 /// Sends every report on `client`.
-pub fn send_all(client: &mut FrameClient, reports: &[ReportStatusRequest]) {
+pub fn send_all(client: &mut FrameClient, reports: &[Report]) {
     for r in reports {
-        client.send(msgid::REPORT_STATUS_REQUEST, r).unwrap();
+        client.send(msgid::REPORT_STATUS_REQUEST, &r.wire()).unwrap();
     }
 }
 
-/// The latest row per key of `reports`, in the store's order.
-pub fn latest(reports: &[ReportStatusRequest]) -> Vec<CallStatus> {
-    let mut map = std::collections::BTreeMap::new();
+/// The latest row per (module, host, caller) of `reports`, in the order the
+/// store reads them back (sorted by those columns).
+pub fn latest(reports: &[Report]) -> Vec<CallStatus> {
+    let mut map = BTreeMap::new();
     for r in reports {
-        for row in rows(r) {
-            map.insert(StatusKey::of(&row), row);
+        for row in r.rows() {
+            map.insert((row.module, row.host, row.caller), row);
         }
     }
     map.into_values().collect()
 }
 
 /// The whole table, or `None` while the store cannot be read.
-pub fn read_all(store: &StoreConfig) -> Option<Vec<CallStatus>> {
+pub fn read_all(store: &StoreSettings) -> Option<Vec<CallStatus>> {
     let mut s = open_status_store(store).ok()?;
     s.read_statuses(None, None).ok()
 }
 
 /// Waits until the table equals `want` (sorted by key); panics with the
 /// difference otherwise.
-pub fn assert_table(store: &StoreConfig, want: &[CallStatus]) {
+pub fn assert_table(store: &StoreSettings, want: &[CallStatus]) {
     let ok = wait_until(WAIT, || read_all(store).as_deref() == Some(want));
     if !ok {
         let got = read_all(store).unwrap_or_default();
@@ -113,7 +152,7 @@ pub fn wait_accepted(service: &ReporterService, results: u64) {
 
 /// `n` reports: module `modid_base + i`, `hosts` hosts each with
 /// addresses from 128.0.0.0 up, counts derived from `round`.
-pub fn modules(modid_base: i32, n: i32, hosts: u8, round: u32) -> Vec<ReportStatusRequest> {
+pub fn modules(modid_base: i32, n: i32, hosts: u8, round: u32) -> Vec<Report> {
     (0..n)
         .map(|i| {
             let hs: Vec<Host> = (0..hosts)

@@ -4,14 +4,15 @@ use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 use lars_reporter::ReporterService;
-use lars_store::{CallStatus, StoreConfig};
+use lars_proto::ModuleId;
+use lars_store::{CallStatus, StoreSettings};
 use lars_testkit::client::FrameClient;
 
 use super::*;
 
 /// One report with hosts at and above 128.0.0.0 reaches ServerCallStatus
 /// with every column right; a result with an impossible port is skipped.
-pub fn report_reaches_the_table(store: StoreConfig) {
+pub fn report_reaches_the_table(store: StoreSettings) {
     let service = ReporterService::start(config(store.clone())).unwrap();
     let mut client = FrameClient::connect(service.local_addr()).unwrap();
     let req = report(
@@ -25,25 +26,20 @@ pub fn report_reaches_the_table(store: StoreConfig) {
         ],
     );
     send_all(&mut client, &[req]);
-    let caller = u32::from(CALLER);
     let want = vec![
         CallStatus {
-            modid: 7,
-            cmdid: 3,
-            ip: 0x0a00_0001,
-            port: 80,
-            caller,
+            module: ModuleId::new(7, 3),
+            host: "10.0.0.1:80".parse().unwrap(),
+            caller: "200.1.2.3".parse().unwrap(),
             succ_cnt: 5,
             err_cnt: 0,
             ts: 1_700_000_123,
             overload: false,
         },
         CallStatus {
-            modid: 7,
-            cmdid: 3,
-            ip: 3_232_235_953,
-            port: 7777,
-            caller,
+            module: ModuleId::new(7, 3),
+            host: "192.168.1.177:7777".parse().unwrap(),
+            caller: "200.1.2.3".parse().unwrap(),
             succ_cnt: 10,
             err_cnt: 2,
             ts: 1_700_000_123,
@@ -59,7 +55,7 @@ pub fn report_reaches_the_table(store: StoreConfig) {
 
 /// Ten reports for one key, sent back to back while flushes run every
 /// 50 ms, leave the tenth.
-pub fn last_of_ten_reports_wins(store: StoreConfig) {
+pub fn last_of_ten_reports_wins(store: StoreSettings) {
     let service = ReporterService::start(config(store.clone())).unwrap();
     let mut client = FrameClient::connect(service.local_addr()).unwrap();
     let host = Ipv4Addr::new(172, 16, 0, 9);
@@ -77,12 +73,21 @@ pub fn last_of_ten_reports_wins(store: StoreConfig) {
         send_all(&mut client, std::slice::from_ref(r));
         std::thread::sleep(Duration::from_millis(15));
     }
-    assert_table(&store, &rows(&reports[9]));
+    let tenth = CallStatus {
+        module: ModuleId::new(42, 1),
+        host: "172.16.0.9:8080".parse().unwrap(),
+        caller: "200.1.2.3".parse().unwrap(),
+        succ_cnt: 10,
+        err_cnt: 0,
+        ts: 1_700_000_010,
+        overload: true,
+    };
+    assert_table(&store, &[tenth]);
     assert_eq!(service.stop().rows_lost, 0);
 }
 
 /// 200 messages of 10 results each: 2000 distinct keys arrive intact.
-pub fn two_thousand_keys_arrive_intact(store: StoreConfig) {
+pub fn two_thousand_keys_arrive_intact(store: StoreSettings) {
     let service = ReporterService::start(config(store.clone())).unwrap();
     let mut client = FrameClient::connect(service.local_addr()).unwrap();
     let reports = modules(1000, 200, 10, 1);
@@ -97,7 +102,7 @@ pub fn two_thousand_keys_arrive_intact(store: StoreConfig) {
 
 /// With a 60 s flush interval only the flush at stop can write: `stop()`
 /// stores everything accepted.
-pub fn stop_flushes_pending_rows(store: StoreConfig) {
+pub fn stop_flushes_pending_rows(store: StoreSettings) {
     let mut cfg = config(store.clone());
     cfg.flush_interval = Duration::from_secs(60);
     let service = ReporterService::start(cfg).unwrap();
