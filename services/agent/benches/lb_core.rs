@@ -7,29 +7,38 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use lars_agent::lb::{LbConfig, ModuleLb, Pick, RouteTable, RET_SUCC};
+use lars_agent::lb::{CallOutcome, LbConfig, ModuleLb, Pick, RouteTable};
+use lars_proto::{HostAddr, ModuleId};
 
 const HOSTS: u32 = 10;
 
-fn route() -> Vec<(u32, u16)> {
+fn route() -> Vec<HostAddr> {
     (0..HOSTS)
-        .map(|i| (0x0a00_0000 + i, 8000 + i as u16))
+        .map(|i| HostAddr::from_number(0x0a00_0000 + i, 8000 + i as u16))
         .collect()
+}
+
+/// One call in 16 fails, as a mildly unhealthy service would.
+fn outcome(n: u64) -> CallOutcome {
+    if n & 15 == 0 {
+        CallOutcome::Failure
+    } else {
+        CallOutcome::Success
+    }
 }
 
 fn bench_module(c: &mut Criterion) {
     let cfg = LbConfig::default();
-    let mut m = ModuleLb::new_pulling(1, 1);
+    let mut m = ModuleLb::new_pulling(ModuleId::new(1, 1));
     m.apply_route(&route(), 0, &cfg);
     let mut n: u64 = 0;
     c.bench_function("module get_host+report (10 hosts)", |b| {
         b.iter(|| {
             n += 1;
-            // Time advances every 1024 calls so windows close now and then;
-            // one call in 16 fails, as a mildly unhealthy service would.
+            // Time advances every 1024 calls so windows close now and then.
             let now = n >> 10;
-            if let Pick::Host(ip, port) = m.get_host(&cfg) {
-                m.report(ip, port, n & 15 != 0, now, &cfg);
+            if let Pick::Host(host) = m.get_host(&cfg) {
+                m.report(host, outcome(n), now, &cfg);
             }
             black_box(&m);
         })
@@ -37,11 +46,10 @@ fn bench_module(c: &mut Criterion) {
 }
 
 fn bench_table(c: &mut Criterion) {
-    let cfg = LbConfig::default();
-    let mut t = RouteTable::new();
+    let mut t = RouteTable::new(LbConfig::default());
     for modid in 0..100 {
-        t.get_host(modid, 1, 0, &cfg);
-        t.apply_route(modid, 1, &route(), 0, &cfg);
+        t.get_host(ModuleId::new(modid, 1), 0);
+        t.apply_route(ModuleId::new(modid, 1), &route(), 0);
     }
     t.take_pull_requests();
     let mut n: u64 = 0;
@@ -50,11 +58,9 @@ fn bench_table(c: &mut Criterion) {
             n += 1;
             // Stay inside update_timeout so no re-pull is queued.
             let now = (n >> 10) % 10;
-            let modid = (n % 100) as i32;
-            let (_, host) = t.get_host(black_box(modid), 1, now, &cfg);
-            if let Some((ip, port)) = host {
-                let ret = if n & 15 == 0 { 1 } else { RET_SUCC };
-                t.report(modid, 1, ip, port, ret, now, &cfg);
+            let module = ModuleId::new((n % 100) as i32, 1);
+            if let Pick::Host(host) = t.get_host(black_box(module), now) {
+                t.report(module, host, outcome(n), now);
             }
         })
     });

@@ -1,20 +1,20 @@
-//! Starting and stopping the agent: the reporter and DNS links, then the
-//! three table threads, then wiring the tables into the DNS link.
+//! Starting and stopping the agent: the tables' queues first (detached),
+//! then the reporter and DNS links, then the three table threads, which
+//! serve as soon as they have bound their ports.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use lars_reactor::ClientConfig;
+use lars_daemon::{Daemon, StartError};
+use lars_proto::AGENT_PORTS;
+use lars_reactor::{ClientConfig, ThreadQueue};
 
 use crate::caller::local_ipv4;
-use crate::clock::Clock;
+use crate::clock::{Clock, SystemClock};
 use crate::config::AgentConfig;
 use crate::dns_link::DnsLink;
-use crate::messages::ToDns;
 use crate::reporter_link::ReporterLink;
 use crate::table_thread::{Links, TableThread};
-
-pub use crate::lb::TABLES;
 
 /// A running agent. Dropping it stops every thread.
 pub struct Agent {
@@ -25,34 +25,40 @@ pub struct Agent {
 }
 
 impl Agent {
-    /// Starts the agent; fails (naming the address) if a UDP port cannot
-    /// be bound.
-    pub fn start(config: AgentConfig) -> std::io::Result<Agent> {
-        let config = Arc::new(config);
+    /// Starts the agent on the system clocks; fails (naming the address)
+    /// if a UDP port cannot be bound.
+    pub fn start(config: AgentConfig) -> Result<Agent, StartError> {
+        Agent::start_with_clock(config, Arc::new(SystemClock::default()))
+    }
+
+    /// Starts the agent reading time from `clock` (tests pass a
+    /// [`ManualClock`](crate::ManualClock)).
+    pub fn start_with_clock(config: AgentConfig, clock: Arc<dyn Clock>) -> Result<Agent, StartError> {
         let caller = config.caller_ip.unwrap_or_else(local_ipv4);
+        let (table_queues, receivers): (Vec<_>, Vec<_>) =
+            (0..AGENT_PORTS).map(|_| ThreadQueue::detached()).unzip();
         let reporter = ReporterLink::start(
             ClientConfig::new("reporter link", vec![config.reporter]),
             caller,
-        )?;
-        let dns = DnsLink::start(ClientConfig::new("dns link", config.dns_servers.clone()))?;
+        )
+        .map_err(|e| StartError::io("start the reporter link", e))?;
+        let dns = DnsLink::start(
+            ClientConfig::new("dns link", config.dns_servers.clone()),
+            table_queues,
+        )
+        .map_err(|e| StartError::io("start the DNS link", e))?;
         let links = Links {
             dns: dns.queue(),
             reporter: reporter.queue(),
         };
-        let clock = Clock::default();
-        let pending = (0..TABLES)
-            .map(|i| TableThread::start(i, config.clone(), clock, links.clone()))
-            .collect::<std::io::Result<Vec<_>>>()?;
-        // Wire the tables to the DNS link before any request can arrive, so
-        // no route answer finds the link without its tables.
-        let queues = pending.iter().map(|t| t.queue()).collect();
-        if dns.queue().push(ToDns::AttachTables(queues)).is_err() {
-            return Err(std::io::Error::other("DNS link stopped during start"));
-        }
-        let tables = pending
+        let tables = receivers
             .into_iter()
-            .map(|t| t.serve())
-            .collect::<std::io::Result<Vec<_>>>()?;
+            .enumerate()
+            .map(|(i, routes)| {
+                TableThread::start(i, &config, clock.clone(), links.clone(), routes)
+                    .map_err(|e| StartError::io(format!("start agent table {i}"), e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         log::info!(
             "agent serving UDP on {} (caller {caller}, DNS {:?}, reporter {})",
             tables
@@ -75,8 +81,21 @@ impl Agent {
         self.tables.iter().map(TableThread::addr).collect()
     }
 
+    /// Hands the statistics gathered so far to the reporter link now,
+    /// without waiting for the report interval (each module at most once,
+    /// as at an interval's end).
+    pub fn send_reports(&self) -> std::io::Result<()> {
+        self.tables.iter().try_for_each(TableThread::send_reports)
+    }
+
     /// Stops every thread.
     pub fn stop(self) {
         drop(self);
+    }
+}
+
+impl Daemon for Agent {
+    fn stop(self) {
+        Agent::stop(self);
     }
 }

@@ -112,11 +112,8 @@ fn lb_config(cfg: &Config) -> Result<LbConfig, ConfigError> {
         overload_timeout: cfg.get_int(s, "overload_timeout", d.overload_timeout)?,
         update_timeout: cfg.get_int(s, "update_timeout", d.update_timeout)?,
     };
-    // validate() names the key; turn its message into a config error.
-    lb.validate().map_err(|reason| ConfigError::Load {
-        file: cfg.name().to_string(),
-        reason,
-    })?;
+    lb.validate()
+        .map_err(|e| cfg.bad_value(s, e.key, &e.value, e.reason))?;
     Ok(lb)
 }
 
@@ -197,6 +194,17 @@ mod tests {
         assert_eq!(c.dns_servers.len(), 2);
         assert_eq!(c.lb.probe_num, 3);
         assert!((c.lb.succ_rate - 0.9).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_tunable_the_algorithm_refuses_is_a_bad_value_of_its_key() {
+        let text = "[loadbalance]\nsucc_rate = 1.5\n";
+        let err = AgentConfig::from_config(&Config::parse(text, "x.conf").unwrap()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "config x.conf [loadbalance] succ_rate: '1.5' must be a rate between 0 and 1"
+        );
+        assert!(matches!(err, ConfigError::BadValue { .. }), "{err:?}");
     }
 
     #[test]

@@ -2,20 +2,21 @@
 //! over the configured servers and reconnect with backoff). It sends the
 //! route requests the tables queue, and hands every route that arrives —
 //! answer or push — to the table thread that owns the module.
+//!
+//! The tables' queues are known when the link starts (they are made
+//! detached, before the table threads), so the link's state is immutable
+//! and shared by its handlers without a `RefCell`.
 
-use std::cell::RefCell;
 use std::io;
 use std::rc::Rc;
 
-use lars_proto::{ip_from_wire, msgid, GetRouteRequest, GetRouteResponse};
+use lars_proto::{msgid, GetRouteRequest, GetRouteResponse, HostAddr, ModuleId, AGENT_PORTS};
 use lars_reactor::{
-    ClientConfig, ClientRef, Handlers, LoopThread, MsgRouter, TcpClient, TcpConn, ThreadQueue,
+    ClientConfig, ClientRef, EventLoop, Handlers, LoopThread, MsgRouter, TcpClient, TcpConn,
+    ThreadQueue,
 };
 
-use crate::lb::table_index;
 use crate::messages::{ToDns, ToTable};
-
-type Tables = Rc<RefCell<Vec<ThreadQueue<ToTable>>>>;
 
 /// The running DNS link.
 pub struct DnsLink {
@@ -24,32 +25,24 @@ pub struct DnsLink {
 }
 
 impl DnsLink {
-    /// Starts the thread and the client.
-    pub fn start(config: ClientConfig) -> io::Result<DnsLink> {
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        let thread = LoopThread::spawn("agent-dns", move |el| {
-            let tables: Tables = Rc::default();
-            let client = TcpClient::start(el, config, handlers(tables.clone()));
-            let client = match client {
-                Ok(c) => c,
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                    return;
+    /// Starts the thread and the client; routes go to `tables`, indexed by
+    /// [`ModuleId::agent_port_index`].
+    pub fn start(config: ClientConfig, tables: Vec<ThreadQueue<ToTable>>) -> io::Result<DnsLink> {
+        if tables.len() != AGENT_PORTS {
+            return Err(io::Error::other(format!(
+                "DNS link: {} tables, expected {AGENT_PORTS}",
+                tables.len()
+            )));
+        }
+        let (thread, queue) = LoopThread::spawn_with("agent-dns", move |el| {
+            let tables: Rc<[ThreadQueue<ToTable>]> = tables.into();
+            let client = TcpClient::start(el, config, handlers(tables))?;
+            Ok(ThreadQueue::unbounded(el, move |el, items| {
+                for ToDns::Pull(module) in items {
+                    pull(el, client, module);
                 }
-            };
-            let queue = ThreadQueue::unbounded(el, move |el, items| {
-                for item in items {
-                    match item {
-                        ToDns::Pull(modid, cmdid) => pull(el, client, modid, cmdid),
-                        ToDns::AttachTables(queues) => *tables.borrow_mut() = queues,
-                    }
-                }
-            });
-            let _ = tx.send(Ok(queue));
+            }))
         })?;
-        let queue = rx
-            .recv()
-            .map_err(|_| io::Error::other("DNS link thread died during start"))??;
         Ok(DnsLink {
             queue,
             _thread: thread,
@@ -62,74 +55,50 @@ impl DnsLink {
     }
 }
 
-fn pull(el: &mut lars_reactor::EventLoop, client: ClientRef, modid: i32, cmdid: i32) {
-    if let Err(e) = client.send_message(
-        el,
-        msgid::GET_ROUTE_REQUEST,
-        &GetRouteRequest { modid, cmdid },
-    ) {
+fn pull(el: &mut EventLoop, client: ClientRef, module: ModuleId) {
+    let ModuleId { modid, cmdid } = module;
+    let request = GetRouteRequest { modid, cmdid };
+    if let Err(e) = client.send_message(el, msgid::GET_ROUTE_REQUEST, &request) {
         // The module stays PULLING; the reconnect hook re-arms it.
-        log::debug!("route request for {modid}/{cmdid} not sent: {e}");
+        log::debug!("route request for {module} not sent: {e}");
     }
 }
 
-fn handlers(tables: Tables) -> Handlers {
+fn handlers(tables: Rc<[ThreadQueue<ToTable>]>) -> Handlers {
     let mut router = MsgRouter::new();
     let route_tables = tables.clone();
     router
         .on(
             msgid::GET_ROUTE_RESPONSE,
-            move |_conn: &mut TcpConn, resp: GetRouteResponse| {
-                deliver_route(&route_tables.borrow(), resp)
-            },
+            move |_conn: &mut TcpConn, resp: GetRouteResponse| deliver_route(&route_tables, resp),
         )
         .expect("msgid registered once");
     Handlers::new(router).on_connect(move |conn| {
         log::info!(
-            "DNS service {} connected; re-pulling pending routes",
+            "DNS service {} connected; re-pulling every module",
             conn.peer_addr()
         );
-        for table in tables.borrow().iter() {
+        for table in tables.iter() {
             let _ = table.push(ToTable::DnsReconnected);
         }
     })
 }
 
 fn deliver_route(tables: &[ThreadQueue<ToTable>], resp: GetRouteResponse) {
-    let Some(table) = tables.get(table_index(resp.modid, resp.cmdid)) else {
-        log::warn!(
-            "route of {}/{} arrived before the tables were attached; dropped",
-            resp.modid,
-            resp.cmdid
-        );
-        return;
-    };
+    let module = ModuleId::new(resp.modid, resp.cmdid);
     let hosts = resp
         .host
         .iter()
-        .filter_map(|h| match u16::try_from(h.port) {
-            Ok(port) => Some((ip_from_wire(h.ip), port)),
-            Err(_) => {
-                log::warn!(
-                    "module {}/{}: host with port {} ignored",
-                    resp.modid,
-                    resp.cmdid,
-                    h.port
-                );
+        .filter_map(|h| match HostAddr::from_wire(h) {
+            Ok(host) => Some(host),
+            Err(e) => {
+                log::warn!("module {module}: {e}; host ignored");
                 None
             }
         })
         .collect();
-    let update = ToTable::Route {
-        modid: resp.modid,
-        cmdid: resp.cmdid,
-        hosts,
-    };
-    if table.push(update).is_err() {
-        log::error!(
-            "table thread for module {}/{} is gone",
-            resp.modid,
-            resp.cmdid
-        );
+    let table = &tables[module.agent_port_index()];
+    if table.push(ToTable::Route { module, hosts }).is_err() {
+        log::error!("table thread for module {module} is gone");
     }
 }

@@ -6,7 +6,8 @@
 //!
 //! ## Threads
 //! * three table threads, each a UDP server with its own [`lb::RouteTable`]
-//!   (module → table `(modid + cmdid) mod 3`); the request path takes no lock;
+//!   (module → table [`ModuleId::agent_port_index`](lars_proto::ModuleId::agent_port_index));
+//!   the request path takes no lock;
 //! * the DNS link thread (a reconnecting TCP client with failover);
 //! * the reporter link thread (a reconnecting TCP client).
 //!
@@ -15,7 +16,7 @@
 //! |---|---|
 //! | `lb/` | the load-balancing core, pure code with injected time |
 //! | `config.rs` | [`AgentConfig`] from `conf/lars_lb_agent.conf` |
-//! | `clock.rs` | the only place clocks are read |
+//! | `clock.rs` | [`Clock`]: the injected clocks, real or manual |
 //! | `caller.rs` | this host's IPv4 for reports |
 //! | `messages.rs` | what the threads send each other |
 //! | `table_thread.rs` | a UDP server and its table |
@@ -24,15 +25,17 @@
 //! | `agent.rs` | [`Agent`]: start and stop |
 #![warn(missing_docs)]
 
-pub mod agent;
-pub mod caller;
-pub mod clock;
-pub mod config;
-pub mod dns_link;
+mod agent;
+mod caller;
+mod clock;
+mod config;
+mod dns_link;
 pub mod lb;
-pub mod messages;
-pub mod reporter_link;
-pub mod table_thread;
+mod messages;
+mod reporter_link;
+mod table_thread;
 
 pub use agent::Agent;
-pub use config::AgentConfig;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{AgentConfig, DEFAULT_IDLE_SPIN_US};
+pub use reporter_link::to_request;

@@ -2,21 +2,21 @@
 //! module's statistics arrive here at most once per report interval; when
 //! the reporter is unreachable only the latest statistics of each module
 //! are kept (bounded by the number of modules) and sent on reconnect.
+//!
+//! The held statistics belong to the queue's drain alone: the connect hook
+//! does not touch them, it queues [`ToReporter::Connected`].
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io;
 use std::net::Ipv4Addr;
-use std::rc::Rc;
 
-use lars_proto::{ip_to_wire, module_key, msgid, HostCallResult, ReportStatusRequest};
-use lars_reactor::{ClientConfig, Handlers, LoopThread, MsgRouter, TcpClient, ThreadQueue};
+use lars_proto::{ip_to_wire, msgid, HostCallResult, ModuleId, ReportStatusRequest};
+use lars_reactor::{
+    ClientConfig, ClientRef, EventLoop, Handlers, LoopThread, MsgRouter, TcpClient, ThreadQueue,
+};
 
-use crate::clock::wall_secs;
 use crate::lb::ModuleReport;
 use crate::messages::ToReporter;
-
-type Pending = Rc<RefCell<HashMap<u64, ReportStatusRequest>>>;
 
 /// The running reporter link.
 pub struct ReporterLink {
@@ -27,54 +27,25 @@ pub struct ReporterLink {
 impl ReporterLink {
     /// Starts the thread and the client; `caller` goes into every report.
     pub fn start(config: ClientConfig, caller: Ipv4Addr) -> io::Result<ReporterLink> {
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        let thread = LoopThread::spawn("agent-reporter", move |el| {
-            let pending: Pending = Rc::default();
-            let flush_on_connect = pending.clone();
-            let handlers = Handlers::new(MsgRouter::new()).on_connect(move |conn| {
-                let waiting: Vec<_> = flush_on_connect
-                    .borrow_mut()
-                    .drain()
-                    .map(|(_, r)| r)
-                    .collect();
-                if !waiting.is_empty() {
-                    log::info!(
-                        "reporter {} connected; sending {} held reports",
-                        conn.peer_addr(),
-                        waiting.len()
-                    );
-                }
-                for req in waiting {
-                    let _ = conn.send_message(msgid::REPORT_STATUS_REQUEST, &req);
-                }
+        let (queue, receiver) = ThreadQueue::detached();
+        let on_connect = queue.clone();
+        let (thread, ()) = LoopThread::spawn_with("agent-reporter", move |el| {
+            let handlers = Handlers::new(MsgRouter::new()).on_connect(move |_conn| {
+                let _ = on_connect.push(ToReporter::Connected);
             });
-            let client = match TcpClient::start(el, config, handlers) {
-                Ok(c) => c,
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                    return;
-                }
+            let client = TcpClient::start(el, config, handlers)?;
+            let mut sender = Sender {
+                client,
+                caller,
+                held: HashMap::new(),
             };
-            let caller = ip_to_wire(u32::from(caller));
-            let queue = ThreadQueue::unbounded(el, move |el, reports| {
-                for report in reports {
-                    let req = to_request(&report, caller, wall_secs());
-                    if client
-                        .send_message(el, msgid::REPORT_STATUS_REQUEST, &req)
-                        .is_err()
-                    {
-                        // Latest per module wins while the reporter is away.
-                        pending
-                            .borrow_mut()
-                            .insert(module_key(req.modid, req.cmdid), req);
-                    }
+            receiver.attach(el, move |el, items| {
+                for item in items {
+                    sender.handle(el, item);
                 }
             });
-            let _ = tx.send(Ok(queue));
+            Ok(())
         })?;
-        let queue = rx
-            .recv()
-            .map_err(|_| io::Error::other("reporter link thread died during start"))??;
         Ok(ReporterLink {
             queue,
             _thread: thread,
@@ -87,22 +58,68 @@ impl ReporterLink {
     }
 }
 
-/// The wire form of a module's statistics.
-pub fn to_request(report: &ModuleReport, caller: i32, ts: u32) -> ReportStatusRequest {
+/// Sends statistics, holding the latest per module while disconnected.
+struct Sender {
+    client: ClientRef,
+    caller: Ipv4Addr,
+    held: HashMap<ModuleId, ReportStatusRequest>,
+}
+
+impl Sender {
+    fn handle(&mut self, el: &mut EventLoop, item: ToReporter) {
+        match item {
+            ToReporter::Statistics(report) => {
+                let req = to_request(&report, self.caller);
+                // A module with statistics held waits for the flush on
+                // connect, so its older statistics are never sent after
+                // these; while the reporter is away the latest wins.
+                if self.held.contains_key(&report.module) || self.send(el, &req).is_err() {
+                    self.held.insert(report.module, req);
+                }
+            }
+            ToReporter::Connected => {
+                if !self.held.is_empty() {
+                    log::info!(
+                        "reporter connected; sending {} held reports",
+                        self.held.len()
+                    );
+                }
+                let held = std::mem::take(&mut self.held);
+                for (module, req) in held {
+                    if self.send(el, &req).is_err() {
+                        self.held.insert(module, req);
+                    }
+                }
+            }
+        }
+    }
+
+    fn send(&self, el: &mut EventLoop, req: &ReportStatusRequest) -> Result<(), ()> {
+        self.client
+            .send_message(el, msgid::REPORT_STATUS_REQUEST, req)
+            .map_err(|e| log::debug!("statistics of {}/{} held: {e}", req.modid, req.cmdid))
+    }
+}
+
+/// The wire form of a module's statistics sent by `caller`.
+pub fn to_request(report: &ModuleReport, caller: Ipv4Addr) -> ReportStatusRequest {
     ReportStatusRequest {
-        modid: report.modid,
-        cmdid: report.cmdid,
-        caller,
-        ts,
+        modid: report.module.modid,
+        cmdid: report.module.cmdid,
+        caller: ip_to_wire(caller),
+        ts: report.ts,
         results: report
             .hosts
             .iter()
-            .map(|h| HostCallResult {
-                ip: ip_to_wire(h.ip),
-                port: i32::from(h.port),
-                succ: h.succ,
-                err: h.err,
-                overload: h.overload,
+            .map(|h| {
+                let wire = h.host.to_wire();
+                HostCallResult {
+                    ip: wire.ip,
+                    port: wire.port,
+                    succ: h.succ,
+                    err: h.err,
+                    overload: h.overload,
+                }
             })
             .collect(),
     }

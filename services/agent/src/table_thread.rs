@@ -1,23 +1,21 @@
-//! A table thread: one UDP server (port base_port + index) and the route
-//! table it owns. The table lives in an `Rc<RefCell<_>>` on this thread
-//! only, so the request path takes no lock; routes from DNS reach it
-//! through the thread's queue.
+//! A table thread: one UDP server (port `base_port + index`) that owns its
+//! route table. The table is the server's state ([`UdpServer`] with
+//! [`TableService`]): request handlers, the routes from DNS (the thread's
+//! queue) and the report timer each borrow it in turn through the loop, so
+//! the request path takes no lock and the borrows are checked by the
+//! compiler. Wire integers become domain types here, once.
 
-use std::cell::RefCell;
 use std::io;
 use std::net::SocketAddr;
-use std::rc::Rc;
 use std::sync::Arc;
 
-use lars_proto::{
-    ip_from_wire, ip_to_wire, msgid, GetHostRequest, GetHostResponse, GetRouteRequest,
-    GetRouteResponse, HostInfo, ReportRequest,
-};
-use lars_reactor::{EventLoop, LoopThread, MsgRouter, ThreadQueue, UdpCtx, UdpServer};
+use lars_proto::{msgid, GetHostRequest, GetHostResponse, GetRouteRequest, GetRouteResponse};
+use lars_proto::{HostAddr, ModuleId, ReportRequest};
+use lars_reactor::{LoopThread, MsgRouter, QueueReceiver, ThreadQueue, UdpCtx, UdpServer};
 
 use crate::clock::Clock;
 use crate::config::AgentConfig;
-use crate::lb::{RouteApply, RouteTable};
+use crate::lb::{CallOutcome, RouteApply, RouteTable};
 use crate::messages::{ToDns, ToReporter, ToTable};
 
 /// The links a table thread talks to.
@@ -31,240 +29,169 @@ pub struct Links {
 
 /// A running table thread.
 pub struct TableThread {
-    queue: ThreadQueue<ToTable>,
-    addr: SocketAddr,
-    _thread: LoopThread,
-}
-
-struct Shared {
-    /// For log lines: "agent table N".
-    name: String,
-    table: RefCell<RouteTable>,
-    config: Arc<AgentConfig>,
-    clock: Clock,
-    links: Links,
-}
-
-/// A table thread that has its queue but does not serve UDP yet: routes
-/// can be wired to it before the first request can arrive.
-pub struct PendingTable {
-    queue: ThreadQueue<ToTable>,
-    go: crossbeam_channel::Sender<()>,
-    bound: crossbeam_channel::Receiver<io::Result<SocketAddr>>,
+    server: UdpServer<TableService>,
     thread: LoopThread,
 }
 
+/// What a table thread owns: its route table and the links it feeds.
+/// Loop thread only.
+pub struct TableService {
+    /// For log lines: "agent table N".
+    name: String,
+    table: RouteTable,
+    clock: Arc<dyn Clock>,
+    links: Links,
+}
+
 impl TableThread {
-    /// Starts the thread with its table and queue; UDP port
-    /// `base_port + index` is bound by [`PendingTable::serve`].
+    /// Starts table thread `index`: binds UDP `base_port + index`, drains
+    /// `routes` (the table's queue, which may hold routes already) and
+    /// sends statistics every report interval. Fails, naming the address,
+    /// if the port cannot be bound.
     pub fn start(
         index: usize,
-        config: Arc<AgentConfig>,
-        clock: Clock,
+        config: &AgentConfig,
+        clock: Arc<dyn Clock>,
         links: Links,
-    ) -> io::Result<PendingTable> {
+        routes: QueueReceiver<ToTable>,
+    ) -> io::Result<TableThread> {
         let addr = SocketAddr::from((config.listen_ip, config.base_port + index as u16));
-        let (queue_tx, queue_rx) = crossbeam_channel::bounded(1);
-        let (go_tx, go_rx) = crossbeam_channel::bounded::<()>(1);
-        let (bound_tx, bound_rx) = crossbeam_channel::bounded(1);
-        let thread = LoopThread::spawn(&format!("agent-udp-{index}"), move |el| {
-            let interval = config.report_interval;
-            let name = format!("agent table {index}");
-            let shared = Rc::new(Shared {
-                name: name.clone(),
-                table: RefCell::new(RouteTable::with_max_modules(config.max_modules)),
-                config,
-                clock,
-                links,
+        let name = format!("agent table {index}");
+        let service = TableService {
+            name: name.clone(),
+            table: RouteTable::with_max_modules(config.lb.clone(), config.max_modules),
+            clock,
+            links,
+        };
+        let (idle_spin, interval) = (config.idle_spin, config.report_interval);
+        let (thread, server) = LoopThread::spawn_with(&format!("agent-udp-{index}"), move |el| {
+            let server = UdpServer::start(el, &name, addr, router(), service)
+                .map_err(|e| io::Error::new(e.kind(), format!("bind UDP {addr}: {e}")))?;
+            server.set_idle_spin(el, idle_spin).map_err(io::Error::other)?;
+            routes.attach(el, move |el, updates| {
+                let _ = server.with_state(el, |ctx, _| ctx.state().apply(updates));
             });
-            let from_dns = shared.clone();
-            let queue = ThreadQueue::unbounded(el, move |_el, updates| from_dns.apply(updates));
-            let _ = queue_tx.send(queue);
-            // Serve only once the agent has wired this table to the DNS link.
-            if go_rx.recv().is_err() {
-                return;
-            }
-            let idle_spin = shared.config.idle_spin;
-            let bound = UdpServer::start(el, &name, addr, router(shared.clone()))
-                .map(|(token, bound)| {
-                    UdpServer::set_idle_spin(el, token, idle_spin);
-                    bound
-                })
-                .map_err(|e| io::Error::new(e.kind(), format!("bind UDP {addr}: {e}")));
-            let reports = shared;
-            el.run_every(interval, move |_el: &mut EventLoop| reports.send_reports());
-            let _ = bound_tx.send(bound);
+            el.run_every(interval, move |el| {
+                let _ = server.with_state(el, |ctx, _| ctx.state().send_reports());
+            });
+            Ok(server)
         })?;
-        let queue = queue_rx
-            .recv()
-            .map_err(|_| io::Error::other("table thread died during start"))?;
-        Ok(PendingTable {
-            queue,
-            go: go_tx,
-            bound: bound_rx,
-            thread,
-        })
-    }
-
-    /// The thread's queue (for routes from DNS).
-    pub fn queue(&self) -> ThreadQueue<ToTable> {
-        self.queue.clone()
+        Ok(TableThread { server, thread })
     }
 
     /// The bound UDP address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.local_addr()
+    }
+
+    /// Sends the statistics gathered since the last report interval now,
+    /// and waits until they are queued to the reporter link.
+    pub fn send_reports(&self) -> io::Result<()> {
+        let server = self.server;
+        self.thread
+            .handle()
+            .call(move |el| server.with_state(el, |ctx, _| ctx.state().send_reports()))
+            .map_err(io::Error::other)?
+            .map_err(io::Error::other)
     }
 }
 
-impl PendingTable {
-    /// The thread's queue (for routes from DNS).
-    pub fn queue(&self) -> ThreadQueue<ToTable> {
-        self.queue.clone()
-    }
-
-    /// Binds the UDP port and starts answering requests.
-    pub fn serve(self) -> io::Result<TableThread> {
-        let _ = self.go.send(());
-        let addr = self
-            .bound
-            .recv()
-            .map_err(|_| io::Error::other("table thread died before serving"))??;
-        Ok(TableThread {
-            queue: self.queue,
-            addr,
-            _thread: self.thread,
-        })
-    }
-}
-
-fn router(shared: Rc<Shared>) -> MsgRouter<UdpCtx> {
+fn router() -> MsgRouter<UdpCtx<TableService>> {
     let mut router = MsgRouter::new();
-    let s = shared.clone();
     router
         .on(
             msgid::GET_HOST_REQUEST,
-            move |ctx: &mut UdpCtx, req: GetHostRequest| s.get_host(ctx, req),
+            |ctx: &mut UdpCtx<TableService>, req: GetHostRequest| {
+                let reply = ctx.state().get_host(&req);
+                send_reply(ctx, msgid::GET_HOST_RESPONSE, &reply);
+                ctx.state().send_pulls();
+            },
         )
-        .expect("registered once");
-    let s = shared.clone();
-    router
+        .expect("registered once")
         .on(
             msgid::REPORT_REQUEST,
-            move |_ctx: &mut UdpCtx, req: ReportRequest| s.report(req),
+            |ctx: &mut UdpCtx<TableService>, req: ReportRequest| ctx.state().report(&req),
         )
-        .expect("registered once");
-    router
+        .expect("registered once")
         .on(
             msgid::API_GET_ROUTE_REQUEST,
-            move |ctx: &mut UdpCtx, req: GetRouteRequest| shared.get_route(ctx, req),
+            |ctx: &mut UdpCtx<TableService>, req: GetRouteRequest| {
+                let reply = ctx.state().get_route(&req);
+                send_reply(ctx, msgid::API_GET_ROUTE_RESPONSE, &reply);
+                ctx.state().send_pulls();
+            },
         )
         .expect("registered once");
     router
 }
 
-impl Shared {
-    fn get_host(&self, ctx: &mut UdpCtx, req: GetHostRequest) {
-        let now = self.clock.now();
-        let (retcode, host) =
-            self.table
-                .borrow_mut()
-                .get_host(req.modid, req.cmdid, now, &self.config.lb);
-        let reply = GetHostResponse {
+impl TableService {
+    fn get_host(&mut self, req: &GetHostRequest) -> GetHostResponse {
+        let module = ModuleId::new(req.modid, req.cmdid);
+        let pick = self.table.get_host(module, self.clock.now());
+        GetHostResponse {
             seq: req.seq,
             modid: req.modid,
             cmdid: req.cmdid,
-            retcode,
-            host: host.map(|(ip, port)| HostInfo {
-                ip: ip_to_wire(ip),
-                port: i32::from(port),
-            }),
-        };
-        send_reply(ctx, msgid::GET_HOST_RESPONSE, &reply);
-        self.send_pulls();
+            retcode: pick.retcode().to_wire(),
+            host: pick.host().map(HostAddr::to_wire),
+        }
     }
 
-    fn report(&self, req: ReportRequest) {
-        let Some(host) = req.host else { return };
-        let Ok(port) = u16::try_from(host.port) else {
+    fn report(&mut self, req: &ReportRequest) {
+        // A report without a usable host concerns no host of any route.
+        let Some(host) = req.host.as_ref().and_then(|h| HostAddr::from_wire(h).ok()) else {
             return;
         };
-        let now = self.clock.now();
-        self.table.borrow_mut().report(
-            req.modid,
-            req.cmdid,
-            ip_from_wire(host.ip),
-            port,
-            req.retcode,
-            now,
-            &self.config.lb,
-        );
+        let module = ModuleId::new(req.modid, req.cmdid);
+        let outcome = CallOutcome::of_retcode(req.retcode);
+        self.table.report(module, host, outcome, self.clock.now());
     }
 
-    fn get_route(&self, ctx: &mut UdpCtx, req: GetRouteRequest) {
-        let now = self.clock.now();
-        let hosts = self
-            .table
-            .borrow_mut()
-            .get_route(req.modid, req.cmdid, now, &self.config.lb);
-        let reply = GetRouteResponse {
+    fn get_route(&mut self, req: &GetRouteRequest) -> GetRouteResponse {
+        let module = ModuleId::new(req.modid, req.cmdid);
+        let hosts = self.table.get_route(module, self.clock.now());
+        GetRouteResponse {
             modid: req.modid,
             cmdid: req.cmdid,
-            host: hosts
-                .into_iter()
-                .map(|(ip, port)| HostInfo {
-                    ip: ip_to_wire(ip),
-                    port: i32::from(port),
-                })
-                .collect(),
-        };
-        send_reply(ctx, msgid::API_GET_ROUTE_RESPONSE, &reply);
-        self.send_pulls();
+            host: hosts.into_iter().map(HostAddr::to_wire).collect(),
+        }
     }
 
-    fn send_pulls(&self) {
-        let mut table = self.table.borrow_mut();
-        if !table.has_pull_requests() {
+    fn send_pulls(&mut self) {
+        if !self.table.has_pull_requests() {
             return;
         }
-        for (modid, cmdid) in table.take_pull_requests() {
-            if self.links.dns.push(ToDns::Pull(modid, cmdid)).is_err() {
-                log::error!("DNS link is gone; route of {modid}/{cmdid} not requested");
+        for module in self.table.take_pull_requests() {
+            if self.links.dns.push(ToDns::Pull(module)).is_err() {
+                log::error!("DNS link is gone; route of {module} not requested");
             }
         }
     }
 
-    fn apply(&self, updates: &mut dyn Iterator<Item = ToTable>) {
+    fn apply(&mut self, updates: &mut dyn Iterator<Item = ToTable>) {
         let now = self.clock.now();
-        let mut table = self.table.borrow_mut();
         for update in updates {
             match update {
-                ToTable::Route {
-                    modid,
-                    cmdid,
-                    hosts,
-                } => {
-                    let applied = table.apply_route(modid, cmdid, &hosts, now, &self.config.lb);
-                    if applied == RouteApply::Deleted {
+                ToTable::Route { module, hosts } => {
+                    if self.table.apply_route(module, &hosts, now) == RouteApply::Deleted {
                         log::info!(
-                            "{}: module {modid}/{cmdid} has no hosts left in DNS; deleted",
+                            "{}: module {module} has no hosts left in DNS; deleted",
                             self.name
                         );
                     }
                 }
-                ToTable::DnsReconnected => table.on_dns_reconnect(now),
+                ToTable::DnsReconnected => self.table.on_dns_reconnect(now),
             }
         }
-        drop(table);
         self.send_pulls();
     }
 
-    fn send_reports(&self) {
+    fn send_reports(&mut self) {
         let mut reports = Vec::new();
-        let mut table = self.table.borrow_mut();
-        table.take_reports(self.clock.now(), &mut reports);
-        let refused = table.take_refused();
-        drop(table);
+        self.table
+            .take_reports(self.clock.wall_secs(), &mut reports);
+        let refused = self.table.take_refused();
         if refused > 0 {
             log::warn!(
                 "{}: {refused} requests for new modules answered RET_NOEXIST: the table is full ([agent] max_modules)",
@@ -272,7 +199,12 @@ impl Shared {
             );
         }
         for report in reports {
-            if self.links.reporter.push(report).is_err() {
+            if self
+                .links
+                .reporter
+                .push(ToReporter::Statistics(report))
+                .is_err()
+            {
                 log::error!("reporter link is gone; statistics dropped");
                 return;
             }
@@ -280,7 +212,7 @@ impl Shared {
     }
 }
 
-fn send_reply<M: prost::Message>(ctx: &mut UdpCtx, msgid: i32, reply: &M) {
+fn send_reply<M: prost::Message>(ctx: &mut UdpCtx<TableService>, msgid: i32, reply: &M) {
     if let Err(e) = ctx.reply(msgid, reply) {
         log::debug!("reply to {} dropped: {e}", ctx.peer_addr());
     }

@@ -1,12 +1,13 @@
-//! The `[loadbalance]` tunables of the agent (SPEC §7) and their checks.
+//! The `[loadbalance]` tunables of the agent (docs/LOAD_BALANCING.md §1)
+//! and their checks.
 //!
 //! Loading them from `conf/lars_lb_agent.conf` is the agent's job; this file
 //! only holds the values, the documented defaults and [`LbConfig::validate`].
 
 /// Tunables of the load-balancing algorithm.
 ///
-/// The defaults are the values of the original's conf file, which SPEC §7
-/// documents (not the different fallbacks hard-coded in the original).
+/// The defaults are the values of the original's conf file (not the
+/// different fallbacks hard-coded in the original's code).
 /// Times are whole seconds, like the `now` every method of the core takes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LbConfig {
@@ -55,21 +56,33 @@ impl Default for LbConfig {
     }
 }
 
+/// A tunable whose value the algorithm cannot work with.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("[loadbalance] {key} = {value}: {reason}")]
+pub struct LbConfigError {
+    /// The key as it appears in the `[loadbalance]` section.
+    pub key: &'static str,
+    /// The value, as text.
+    pub value: String,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
 impl LbConfig {
     /// Checks that the values make sense for the algorithm.
     ///
     /// Rates must lie in `[0, 1]` (and not be NaN); `probe_num`,
     /// `init_succ_cnt`, both consecutive limits and all three timeouts must
-    /// be greater than 0. The error message names the offending key as it
-    /// appears in the `[loadbalance]` section, with its value.
+    /// be greater than 0. The error names the offending key as it appears
+    /// in the `[loadbalance]` section, with its value.
     ///
     /// ```
     /// use lars_agent::lb::LbConfig;
     /// assert!(LbConfig::default().validate().is_ok());
     /// let bad = LbConfig { err_rate: 1.5, ..LbConfig::default() };
-    /// assert!(bad.validate().unwrap_err().contains("err_rate"));
+    /// assert_eq!(bad.validate().unwrap_err().key, "err_rate");
     /// ```
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), LbConfigError> {
         let rates = [
             ("err_rate", self.err_rate),
             ("succ_rate", self.succ_rate),
@@ -77,9 +90,11 @@ impl LbConfig {
         ];
         for (key, value) in rates {
             if !(0.0..=1.0).contains(&value) {
-                return Err(format!(
-                    "[loadbalance] {key} = {value}: must be a rate between 0 and 1"
-                ));
+                return Err(LbConfigError {
+                    key,
+                    value: value.to_string(),
+                    reason: "must be a rate between 0 and 1",
+                });
             }
         }
         let counts = [
@@ -93,7 +108,11 @@ impl LbConfig {
         ];
         for (key, value) in counts {
             if value == 0 {
-                return Err(format!("[loadbalance] {key} = 0: must be greater than 0"));
+                return Err(LbConfigError {
+                    key,
+                    value: "0".to_string(),
+                    reason: "must be greater than 0",
+                });
             }
         }
         Ok(())
@@ -148,7 +167,8 @@ mod tests {
         ];
         for (cfg, key) in cases {
             let err = cfg.validate().unwrap_err();
-            assert!(err.starts_with(&format!("[loadbalance] {key} =")), "{err}");
+            assert_eq!(err.key, key);
+            assert!(err.to_string().starts_with(&format!("[loadbalance] {key} = ")), "{err}");
         }
         let edges = LbConfig {
             err_rate: 0.0,
@@ -213,9 +233,10 @@ mod tests {
             ),
         ];
         for (cfg, key) in cases {
+            let err = cfg.validate().unwrap_err();
             assert_eq!(
-                cfg.validate(),
-                Err(format!("[loadbalance] {key} = 0: must be greater than 0"))
+                err.to_string(),
+                format!("[loadbalance] {key} = 0: must be greater than 0")
             );
         }
         // init_err_cnt = 0 is allowed: an overloaded host then recovers on

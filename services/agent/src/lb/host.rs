@@ -1,22 +1,20 @@
-//! One host's call statistics and its idle/overload resets (SPEC §7.2).
+//! One host's call statistics and its idle/overload resets
+//! (docs/LOAD_BALANCING.md §3).
 //!
 //! [`HostStats`] is a plain record: it knows how to count a call and how to
 //! judge its own rates, but the list it sits on (idle or overload) belongs to
 //! [`ModuleLb`](super::ModuleLb), which is the only code that changes state.
 
-use super::LbConfig;
+use super::{CallOutcome, LbConfig};
 
-/// Counters of one host of a module.
+/// Counters of one host of a module (its address is the key it is kept
+/// under).
 ///
 /// The *virtual* counts (`vsucc`, `verr`) drive state changes and start from
 /// the configured seeds; the *real* counts (`rsucc`, `rerr`) are the calls
 /// seen in the current window and are what the reporter receives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostStats {
-    /// IPv4 address as the host-order number (SPEC §3.5).
-    pub ip: u32,
-    /// Port.
-    pub port: u16,
     /// Virtual successes: seeded with `init_succ_cnt` when idle.
     pub vsucc: u32,
     /// Virtual errors: seeded with `init_err_cnt` when overloaded.
@@ -41,10 +39,8 @@ impl HostStats {
     /// A host that just joined the route: idle, `vsucc = init_succ_cnt`,
     /// everything else 0, and its window starting *now* (the original starts
     /// it at time 0, so a fresh host's first failure overloads it).
-    pub fn new(ip: u32, port: u16, now: u64, cfg: &LbConfig) -> Self {
+    pub fn new(now: u64, cfg: &LbConfig) -> Self {
         let mut host = HostStats {
-            ip,
-            port,
             vsucc: 0,
             verr: 0,
             rsucc: 0,
@@ -85,9 +81,10 @@ impl HostStats {
         self.overload_ts = now;
     }
 
-    /// Counts one call (SPEC §7.4 step 1). Counters saturate rather than wrap.
-    pub fn record(&mut self, success: bool) {
-        if success {
+    /// Counts one call (docs/LOAD_BALANCING.md §5 step 1). Counters
+    /// saturate rather than wrap.
+    pub fn record(&mut self, outcome: CallOutcome) {
+        if outcome == CallOutcome::Success {
             self.vsucc = self.vsucc.saturating_add(1);
             self.rsucc = self.rsucc.saturating_add(1);
             self.contin_succ = self.contin_succ.saturating_add(1);
@@ -148,7 +145,7 @@ mod tests {
     #[test]
     fn new_host_is_idle_with_window_starting_now() {
         let cfg = LbConfig::default();
-        let h = HostStats::new(7, 80, 1000, &cfg);
+        let h = HostStats::new(1000, &cfg);
         assert!(!h.overload);
         assert_eq!((h.vsucc, h.verr, h.rsucc, h.rerr), (180, 0, 0, 0));
         assert_eq!((h.contin_succ, h.contin_err), (0, 0));
@@ -160,14 +157,14 @@ mod tests {
     #[test]
     fn set_overload_then_set_idle_reset_counts() {
         let cfg = LbConfig::default();
-        let mut h = HostStats::new(7, 80, 0, &cfg);
-        h.record(false);
-        h.record(true);
+        let mut h = HostStats::new(0, &cfg);
+        h.record(CallOutcome::Failure);
+        h.record(CallOutcome::Success);
         h.set_overload(50, &cfg);
         assert!(h.overload);
         assert_eq!((h.vsucc, h.verr, h.rsucc, h.rerr), (0, 5, 0, 0));
         assert_eq!((h.contin_succ, h.contin_err, h.overload_ts), (0, 0, 50));
-        h.record(false);
+        h.record(CallOutcome::Failure);
         h.set_idle(60, &cfg);
         assert!(!h.overload);
         assert_eq!((h.vsucc, h.verr, h.rsucc, h.rerr), (180, 0, 0, 0));
@@ -177,11 +174,11 @@ mod tests {
     #[test]
     fn record_counts_and_breaks_streaks() {
         let cfg = LbConfig::default();
-        let mut h = HostStats::new(1, 1, 0, &cfg);
-        h.record(false);
-        h.record(false);
+        let mut h = HostStats::new(0, &cfg);
+        h.record(CallOutcome::Failure);
+        h.record(CallOutcome::Failure);
         assert_eq!((h.verr, h.rerr, h.contin_err, h.contin_succ), (2, 2, 2, 0));
-        h.record(true);
+        h.record(CallOutcome::Success);
         assert_eq!(
             (h.vsucc, h.rsucc, h.contin_succ, h.contin_err),
             (181, 1, 1, 0)
@@ -191,7 +188,7 @@ mod tests {
     #[test]
     fn error_rate_threshold_is_strict_and_window_rate_is_inclusive() {
         let cfg = LbConfig::default();
-        let mut h = HostStats::new(1, 1, 0, &cfg);
+        let mut h = HostStats::new(0, &cfg);
         h.vsucc = 180;
         h.verr = 20; // 20/200 = 0.1, not above 0.1
         assert!(!h.should_overload(&cfg));

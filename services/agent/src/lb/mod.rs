@@ -1,10 +1,13 @@
-//! The load-balancing core of the agent (SPEC §7.2–7.7) as pure code.
+//! The load-balancing core of the agent (docs/LOAD_BALANCING.md) as pure
+//! code.
 //!
 //! Nothing in this module opens a socket, reads the clock or logs: every
 //! method that depends on time takes `now` (seconds) as an argument, and
 //! every effect the I/O shell must carry out (send a route request to the
 //! DNS service, send statistics to the reporter) is handed back as a value.
-//! The shell owns one [`RouteTable`] per UDP loop thread and drives it.
+//! The shell owns one [`RouteTable`] per UDP loop thread and drives it,
+//! converting wire integers to [`ModuleId`](lars_proto::ModuleId),
+//! [`HostAddr`](lars_proto::HostAddr) and [`CallOutcome`] on the way in.
 //!
 //! # Layout
 //!
@@ -12,26 +15,28 @@
 //! * [`host`] — [`HostStats`], one host's counters and its idle/overload
 //!   resets.
 //! * [`module`] — [`ModuleLb`], one module's hosts, idle and overload lists,
-//!   the pick (§7.3), the report rules (§7.4) and route updates (§7.5).
+//!   the pick, the report rules and route updates.
 //! * [`report`] — [`ModuleReport`] / [`HostReport`], the statistics handed to
-//!   the reporter (§7.6).
-//! * [`table`] — [`RouteTable`], all modules of one agent thread, keyed by
-//!   module, with the return codes of SPEC §3.3 and the pull queue.
+//!   the reporter.
+//! * [`table`] — [`RouteTable`], all modules of one agent thread with their
+//!   tunables, and the pull queue.
 //!
 //! # Example
 //!
 //! ```
-//! use lars_agent::lb::{LbConfig, RouteTable, RET_NOEXIST, RET_SUCC};
+//! use lars_agent::lb::{CallOutcome, LbConfig, Pick, RouteTable};
+//! use lars_proto::{HostAddr, ModuleId};
 //!
-//! let cfg = LbConfig::default();
-//! let mut table = RouteTable::new();
+//! let mut table = RouteTable::new(LbConfig::default());
+//! let module = ModuleId::new(1, 1);
 //! // First request for a module: unknown, so it is pulled from DNS.
-//! assert_eq!(table.get_host(1, 1, 100, &cfg), (RET_NOEXIST, None));
-//! assert_eq!(table.take_pull_requests(), vec![(1, 1)]);
+//! assert_eq!(table.get_host(module, 100), Pick::NoExist);
+//! assert_eq!(table.take_pull_requests(), vec![module]);
 //! // The DNS answer arrives; now hosts are picked round-robin.
-//! table.apply_route(1, 1, &[(0x7f00_0001, 9000)], 100, &cfg);
-//! assert_eq!(table.get_host(1, 1, 101, &cfg), (RET_SUCC, Some((0x7f00_0001, 9000))));
-//! table.report(1, 1, 0x7f00_0001, 9000, RET_SUCC, 101, &cfg);
+//! let host: HostAddr = "127.0.0.1:9000".parse().unwrap();
+//! table.apply_route(module, &[host], 100);
+//! assert_eq!(table.get_host(module, 101), Pick::Host(host));
+//! assert!(table.report(module, host, CallOutcome::Success, 101));
 //! ```
 
 pub mod config;
@@ -43,14 +48,37 @@ pub mod table;
 #[cfg(test)]
 mod tests;
 
-pub use config::LbConfig;
+pub use config::{LbConfig, LbConfigError};
 pub use host::HostStats;
 pub use module::{ModuleLb, Pick, RouteStatus, RouteUpdate};
 pub use report::{HostReport, ModuleReport};
-pub use table::{
-    table_index, RouteApply, RouteTable, RET_NOEXIST, RET_OVERLOAD, RET_SUCC, RET_SYSTEM_ERROR,
-    TABLES,
-};
+pub use table::{RouteApply, RouteTable};
 
-/// Host and module keys (SPEC §3.5), shared with the rest of the system.
-pub use lars_proto::addr::{host_key, module_key, split_host_key as host_addr};
+/// How a reported call went: what the agent's rules distinguish. On the
+/// wire a report carries a return code; `RET_SUCC` (0) is a success and
+/// every other value a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CallOutcome {
+    /// The call succeeded.
+    Success,
+    /// The call failed (overload, error, timeout...).
+    Failure,
+}
+
+impl CallOutcome {
+    /// The outcome a report's wire return code stands for.
+    ///
+    /// ```
+    /// use lars_agent::lb::CallOutcome;
+    /// assert_eq!(CallOutcome::of_retcode(0), CallOutcome::Success);
+    /// assert_eq!(CallOutcome::of_retcode(1), CallOutcome::Failure);
+    /// assert_eq!(CallOutcome::of_retcode(-7), CallOutcome::Failure);
+    /// ```
+    pub fn of_retcode(retcode: i32) -> CallOutcome {
+        if retcode == lars_proto::RetCode::Succ.to_wire() {
+            CallOutcome::Success
+        } else {
+            CallOutcome::Failure
+        }
+    }
+}

@@ -1,5 +1,6 @@
-//! One module's load-balancing state (SPEC §7.2–7.5): its hosts, the idle
-//! and overload lists, the pick, the report rules and route updates.
+//! One module's load-balancing state (docs/LOAD_BALANCING.md §3–6): its
+//! hosts, the idle and overload lists, the pick, the report rules and route
+//! updates.
 //!
 //! The lists hold host keys in round-robin order: taking the head moves it
 //! to the tail, so [`ModuleLb::get_host`] is O(1). A host moves between the
@@ -9,9 +10,10 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 
+use lars_proto::{HostAddr, ModuleId, RetCode};
+
 use super::report::{HostReport, ModuleReport};
-use super::table::{RET_NOEXIST, RET_OVERLOAD, RET_SUCC};
-use super::{host_addr, host_key, HostStats, LbConfig};
+use super::{CallOutcome, HostStats, LbConfig};
 
 /// Whether a module's route is being fetched from the DNS service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,24 +24,32 @@ pub enum RouteStatus {
     New,
 }
 
-/// The answer of [`ModuleLb::get_host`].
+/// The answer of a `get_host`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pick {
-    /// Call this host: `(ip, port)`. `RET_SUCC`.
-    Host(u32, u16),
+    /// Call this host. `RET_SUCC`.
+    Host(HostAddr),
     /// Every host is overloaded and this call is not a probe. `RET_OVERLOAD`.
     Overload,
-    /// The module has no hosts (yet). `RET_NOEXIST`.
+    /// The module has no hosts (yet), or is not in the table. `RET_NOEXIST`.
     NoExist,
 }
 
 impl Pick {
-    /// The SPEC §3.3 return code of this answer.
-    pub fn retcode(self) -> i32 {
+    /// The return code of this answer.
+    pub fn retcode(self) -> RetCode {
         match self {
-            Pick::Host(..) => RET_SUCC,
-            Pick::Overload => RET_OVERLOAD,
-            Pick::NoExist => RET_NOEXIST,
+            Pick::Host(_) => RetCode::Succ,
+            Pick::Overload => RetCode::Overload,
+            Pick::NoExist => RetCode::NoExist,
+        }
+    }
+
+    /// The host to call, if one was picked.
+    pub fn host(self) -> Option<HostAddr> {
+        match self {
+            Pick::Host(host) => Some(host),
+            _ => None,
         }
     }
 }
@@ -50,7 +60,7 @@ pub enum RouteUpdate {
     /// The route was applied.
     Applied,
     /// The route was empty: the module is left unchanged and the caller
-    /// must delete it (SPEC §7.5).
+    /// must delete it.
     Empty,
 }
 
@@ -61,8 +71,7 @@ pub enum RouteUpdate {
 /// lists hold nothing else.
 #[derive(Debug, Clone)]
 pub struct ModuleLb {
-    modid: i32,
-    cmdid: i32,
+    module: ModuleId,
     status: RouteStatus,
     /// `None` until a route has been applied (the module is `Pulling` until
     /// then).
@@ -72,6 +81,7 @@ pub struct ModuleLb {
     /// `update_timeout`, so a lost answer cannot leave a module pulling
     /// forever.
     pulled_at: u64,
+    /// Keyed by [`HostAddr::key`], as are the lists.
     hosts: HashMap<u64, HostStats>,
     idle: VecDeque<u64>,
     overload: VecDeque<u64>,
@@ -84,10 +94,9 @@ pub struct ModuleLb {
 impl ModuleLb {
     /// A module just seen for the first time: no hosts, status `Pulling`
     /// (the caller sends the route request).
-    pub fn new_pulling(modid: i32, cmdid: i32) -> Self {
+    pub fn new_pulling(module: ModuleId) -> Self {
         ModuleLb {
-            modid,
-            cmdid,
+            module,
             status: RouteStatus::Pulling,
             last_update_time: None,
             pulled_at: 0,
@@ -99,7 +108,7 @@ impl ModuleLb {
         }
     }
 
-    /// Picks a host (SPEC §7.3). Idle hosts are served round-robin; while
+    /// Picks a host. Idle hosts are served round-robin; while
     /// some hosts are overloaded, every `probe_num + 1`-th pick probes the
     /// head of the overload list instead.
     pub fn get_host(&mut self, cfg: &LbConfig) -> Pick {
@@ -121,17 +130,25 @@ impl ModuleLb {
         }
     }
 
-    /// Applies the result of one call to `(ip, port)` (SPEC §7.4 steps 1–4).
+    /// Applies the result of one call to `host` (docs/LOAD_BALANCING.md
+    /// §5, steps 1–4).
     ///
     /// Returns `false` (and changes nothing) when the host is not in the
     /// module's route.
-    pub fn report(&mut self, ip: u32, port: u16, success: bool, now: u64, cfg: &LbConfig) -> bool {
-        let key = host_key(ip, port);
+    pub fn report(
+        &mut self,
+        host: HostAddr,
+        outcome: CallOutcome,
+        now: u64,
+        cfg: &LbConfig,
+    ) -> bool {
+        let key = host.key();
         let Some(host) = self.hosts.get_mut(&key) else {
             return false;
         };
+        let success = outcome == CallOutcome::Success;
         self.dirty = true;
-        host.record(success);
+        host.record(outcome);
         if !host.overload {
             // Step 2, then the idle window of step 4.
             if !success && host.should_overload(cfg) {
@@ -153,24 +170,24 @@ impl ModuleLb {
         true
     }
 
-    /// Applies a route from DNS (SPEC §7.5): unknown hosts join idle at the
+    /// Applies a route from DNS: unknown hosts join idle at the
     /// tail, in the route's order; hosts no longer listed leave the map and
     /// their list; survivors keep their counters and list positions. The
     /// module becomes `New` with `last_update_time = now`.
     ///
     /// An empty route changes nothing and returns [`RouteUpdate::Empty`].
-    pub fn apply_route(&mut self, hosts: &[(u32, u16)], now: u64, cfg: &LbConfig) -> RouteUpdate {
+    pub fn apply_route(&mut self, hosts: &[HostAddr], now: u64, cfg: &LbConfig) -> RouteUpdate {
         if hosts.is_empty() {
             return RouteUpdate::Empty;
         }
-        let wanted: HashSet<u64> = hosts.iter().map(|&(ip, port)| host_key(ip, port)).collect();
+        let wanted: HashSet<u64> = hosts.iter().map(|host| host.key()).collect();
         self.hosts.retain(|key, _| wanted.contains(key));
         self.idle.retain(|key| wanted.contains(key));
         self.overload.retain(|key| wanted.contains(key));
-        for &(ip, port) in hosts {
-            if let Entry::Vacant(slot) = self.hosts.entry(host_key(ip, port)) {
-                slot.insert(HostStats::new(ip, port, now, cfg));
-                self.idle.push_back(host_key(ip, port));
+        for host in hosts {
+            if let Entry::Vacant(slot) = self.hosts.entry(host.key()) {
+                slot.insert(HostStats::new(now, cfg));
+                self.idle.push_back(host.key());
             }
         }
         self.last_update_time = Some(now);
@@ -180,11 +197,11 @@ impl ModuleLb {
 
     /// Every host of the module, idle ones first, each list in its current
     /// round-robin order.
-    pub fn all_hosts(&self) -> Vec<(u32, u16)> {
+    pub fn all_hosts(&self) -> Vec<HostAddr> {
         self.idle
             .iter()
             .chain(self.overload.iter())
-            .map(|&key| host_addr(key))
+            .map(|&key| HostAddr::from_key(key))
             .collect()
     }
 
@@ -207,10 +224,10 @@ impl ModuleLb {
         self.pulled_at = now;
     }
 
-    /// The statistics of every host, if a report arrived since the last
-    /// call; `None` otherwise. The window counts are not reset here: they
-    /// belong to the hosts' windows.
-    pub fn take_report(&mut self, now: u64) -> Option<ModuleReport> {
+    /// The statistics of every host, stamped `ts`, if a report arrived
+    /// since the last call; `None` otherwise. The window counts are not
+    /// reset here: they belong to the hosts' windows.
+    pub fn take_report(&mut self, ts: u32) -> Option<ModuleReport> {
         if !std::mem::take(&mut self.dirty) {
             return None;
         }
@@ -221,8 +238,7 @@ impl ModuleLb {
             .map(|key| {
                 let h = &self.hosts[key];
                 HostReport {
-                    ip: h.ip,
-                    port: h.port,
+                    host: HostAddr::from_key(*key),
                     succ: h.rsucc,
                     err: h.rerr,
                     overload: h.overload,
@@ -230,21 +246,15 @@ impl ModuleLb {
             })
             .collect();
         Some(ModuleReport {
-            modid: self.modid,
-            cmdid: self.cmdid,
-            ts: now,
+            module: self.module,
+            ts,
             hosts,
         })
     }
 
-    /// The module's modid.
-    pub fn modid(&self) -> i32 {
-        self.modid
-    }
-
-    /// The module's cmdid.
-    pub fn cmdid(&self) -> i32 {
-        self.cmdid
+    /// The module.
+    pub fn module(&self) -> ModuleId {
+        self.module
     }
 
     /// Whether a route request is outstanding.
@@ -273,18 +283,18 @@ impl ModuleLb {
     }
 
     /// The statistics of one host, if it is in the route.
-    pub fn host(&self, ip: u32, port: u16) -> Option<&HostStats> {
-        self.hosts.get(&host_key(ip, port))
+    pub fn host(&self, host: HostAddr) -> Option<&HostStats> {
+        self.hosts.get(&host.key())
     }
 
     /// The idle hosts in round-robin order (next pick first).
-    pub fn idle_hosts(&self) -> impl Iterator<Item = (u32, u16)> + '_ {
-        self.idle.iter().map(|&key| host_addr(key))
+    pub fn idle_hosts(&self) -> impl Iterator<Item = HostAddr> + '_ {
+        self.idle.iter().map(|&key| HostAddr::from_key(key))
     }
 
     /// The overloaded hosts in round-robin order (next probe first).
-    pub fn overloaded_hosts(&self) -> impl Iterator<Item = (u32, u16)> + '_ {
-        self.overload.iter().map(|&key| host_addr(key))
+    pub fn overloaded_hosts(&self) -> impl Iterator<Item = HostAddr> + '_ {
+        self.overload.iter().map(|&key| HostAddr::from_key(key))
     }
 
     /// Checks the invariant stated on the type; used by tests.
@@ -310,7 +320,7 @@ impl ModuleLb {
         }
         for (key, host) in &self.hosts {
             let listed = if host.overload { &over } else { &idle };
-            if !listed.contains(key) || host_key(host.ip, host.port) != *key {
+            if !listed.contains(key) {
                 return Err(format!("host {key:#x} not on the list its flag names"));
             }
         }
@@ -323,8 +333,7 @@ fn take_head(list: &mut VecDeque<u64>) -> Pick {
     match list.pop_front() {
         Some(key) => {
             list.push_back(key);
-            let (ip, port) = host_addr(key);
-            Pick::Host(ip, port)
+            Pick::Host(HostAddr::from_key(key))
         }
         None => Pick::NoExist,
     }

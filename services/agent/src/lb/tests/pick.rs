@@ -1,14 +1,14 @@
-//! SPEC §7.3: which host `get_host` answers.
+//! docs/LOAD_BALANCING.md §4: which host `get_host` answers.
 
 use super::*;
-use crate::lb::RET_OVERLOAD;
+use lars_proto::RetCode;
 
 #[test]
 fn module_without_hosts_answers_noexist() {
     let cfg = LbConfig::default();
-    let mut m = ModuleLb::new_pulling(1, 1);
+    let mut m = ModuleLb::new_pulling(m(1, 1));
     assert_eq!(m.get_host(&cfg), Pick::NoExist);
-    assert_eq!(m.get_host(&cfg).retcode(), 3);
+    assert_eq!(m.get_host(&cfg).retcode(), RetCode::NoExist);
 }
 
 #[test]
@@ -39,7 +39,7 @@ fn all_overloaded_answers_overload_and_probes_once_every_probe_num_plus_one() {
             _ => assert_eq!(*pick, Pick::Overload, "call {call}"),
         }
     }
-    assert_eq!(picks[0].retcode(), RET_OVERLOAD);
+    assert_eq!(picks[0].retcode(), RetCode::Overload);
     assert_eq!(m.access_cnt(), 0);
 }
 

@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 
-use super::addr;
+use super::{addr, m as module, outcome};
 use crate::lb::{LbConfig, ModuleLb, Pick, RouteTable, RouteUpdate};
 
 /// Hosts are drawn from a universe of this many.
@@ -53,19 +53,18 @@ proptest! {
         small in any::<bool>(),
     ) {
         let cfg = if small { small_cfg() } else { LbConfig::default() };
-        let mut m = ModuleLb::new_pulling(1, 1);
+        let mut m = ModuleLb::new_pulling(module(1, 1));
         let mut now = 1_000;
         for op in ops {
             match op {
                 Op::GetHost => {
-                    if let Pick::Host(ip, port) = m.get_host(&cfg) {
-                        prop_assert!(m.host(ip, port).is_some(), "picked a host not in the map");
+                    if let Pick::Host(host) = m.get_host(&cfg) {
+                        prop_assert!(m.host(host).is_some(), "picked a host not in the map");
                     }
                 }
                 Op::Report(i, ok) => {
-                    let (ip, port) = addr(i);
-                    let known = m.host(ip, port).is_some();
-                    prop_assert_eq!(m.report(ip, port, ok, now, &cfg), known);
+                    let known = m.host(addr(i)).is_some();
+                    prop_assert_eq!(m.report(addr(i), outcome(ok), now, &cfg), known);
                 }
                 Op::Route(ids) => {
                     let route: Vec<_> = ids.iter().map(|&i| addr(i)).collect();
@@ -83,7 +82,7 @@ proptest! {
                 Op::Advance(secs) => now += secs,
                 Op::Reconnect => m.mark_pulling(now),
                 Op::TakeReport => {
-                    if let Some(r) = m.take_report(now) {
+                    if let Some(r) = m.take_report(now as u32) {
                         prop_assert_eq!(r.hosts.len(), m.len());
                     }
                 }
@@ -98,8 +97,7 @@ proptest! {
     fn table_answers_stay_consistent_with_routes(
         ops in prop::collection::vec((0i32..3, op()), 1..200),
     ) {
-        let cfg = small_cfg();
-        let mut t = RouteTable::new();
+        let mut t = RouteTable::new(small_cfg());
         let mut now = 0;
         // Modules a get_host created: the only ones that may be pulled.
         let mut asked = std::collections::HashSet::new();
@@ -107,34 +105,31 @@ proptest! {
             match op {
                 Op::GetHost => {
                     asked.insert(modid);
-                    let (ret, host) = t.get_host(modid, 0, now, &cfg);
-                    prop_assert_eq!(ret == 0, host.is_some());
-                    if let Some((ip, port)) = host {
-                        let m = t.module(modid, 0).unwrap();
-                        prop_assert!(m.host(ip, port).is_some());
+                    if let Pick::Host(host) = t.get_host(module(modid, 0), now) {
+                        let m = t.module(module(modid, 0)).unwrap();
+                        prop_assert!(m.host(host).is_some());
                     }
                 }
                 Op::Report(i, ok) => {
-                    let (ip, port) = addr(i);
-                    t.report(modid, 0, ip, port, i32::from(!ok), now, &cfg);
+                    t.report(module(modid, 0), addr(i), outcome(ok), now);
                 }
                 Op::Route(ids) => {
                     let route: Vec<_> = ids.iter().map(|&i| addr(i)).collect();
-                    t.apply_route(modid, 0, &route, now, &cfg);
+                    t.apply_route(module(modid, 0), &route, now);
                 }
                 Op::Advance(secs) => now += secs,
                 Op::Reconnect => t.on_dns_reconnect(now),
                 Op::TakeReport => {
                     let mut out = Vec::new();
-                    t.take_reports(now, &mut out);
+                    t.take_reports(now as u32, &mut out);
                     for r in out {
-                        let m = t.module(r.modid, r.cmdid).unwrap();
+                        let m = t.module(r.module).unwrap();
                         prop_assert_eq!(r.hosts.len(), m.len());
                     }
                 }
             }
             for id in 0..3 {
-                if let Some(m) = t.module(id, 0) {
+                if let Some(m) = t.module(module(id, 0)) {
                     if let Err(e) = m.check_invariants() {
                         return Err(TestCaseError::fail(e));
                     }
@@ -142,8 +137,8 @@ proptest! {
             }
         }
         let pulls = t.take_pull_requests();
-        for (modid, cmdid) in pulls {
-            prop_assert!(asked.contains(&modid) && cmdid == 0, "{}/{}", modid, cmdid);
+        for pulled in pulls {
+            prop_assert!(asked.contains(&pulled.modid) && pulled.cmdid == 0, "{}", pulled);
         }
     }
 }

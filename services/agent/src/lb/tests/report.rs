@@ -1,4 +1,5 @@
-//! SPEC §7.4: how reported calls move hosts between idle and overload.
+//! docs/LOAD_BALANCING.md §5: how reported calls move hosts between idle
+//! and overload.
 
 use super::*;
 
@@ -11,8 +12,7 @@ fn fresh_host_first_failure_does_not_overload_it() {
     let mut m = module_with(&[1], now, &cfg);
     call(&mut m, 1, false, now, &cfg);
     assert!(!overloaded(&m, 1));
-    let (ip, port) = addr(1);
-    let h = m.host(ip, port).unwrap();
+    let h = m.host(addr(1)).unwrap();
     assert_eq!((h.vsucc, h.verr, h.rerr, h.idle_ts), (180, 1, 1, now));
 }
 
@@ -31,8 +31,7 @@ fn a_few_failures_do_not_overload_but_the_15th_consecutive_does() {
     );
     assert_eq!(ids(m.idle_hosts()), vec![2]);
     assert_eq!(ids(m.overloaded_hosts()), vec![1]);
-    let (ip, port) = addr(1);
-    let h = m.host(ip, port).unwrap();
+    let h = m.host(addr(1)).unwrap();
     assert_eq!(
         (h.vsucc, h.verr, h.rsucc, h.rerr, h.overload_ts),
         (0, 5, 0, 0, 1)
@@ -88,8 +87,7 @@ fn success_rate_returns_an_overloaded_host_on_the_6th_success() {
     call(&mut m, 1, true, 2, &cfg);
     assert!(!overloaded(&m, 1));
     assert_eq!(ids(m.idle_hosts()), vec![2, 1], "back at the idle tail");
-    let (ip, port) = addr(1);
-    let h = m.host(ip, port).unwrap();
+    let h = m.host(addr(1)).unwrap();
     assert_eq!(
         (h.vsucc, h.verr, h.rsucc, h.contin_succ, h.idle_ts),
         (180, 0, 0, 0, 2)
@@ -143,15 +141,14 @@ fn idle_window_with_error_rate_at_least_window_err_rate_overloads() {
     let mut m = window_module(3, &cfg);
     call(&mut m, 1, false, 115, &cfg);
     assert!(overloaded(&m, 1));
-    let (ip, port) = addr(1);
-    assert_eq!(m.host(ip, port).unwrap().overload_ts, 115);
+    assert_eq!(m.host(addr(1)).unwrap().overload_ts, 115);
     assert_eq!(ids(m.overloaded_hosts()), vec![1]);
 
     // One second earlier the window is still open: nothing happens.
     let mut m = window_module(3, &cfg);
     call(&mut m, 1, false, 114, &cfg);
     assert!(!overloaded(&m, 1));
-    let h = m.host(ip, port).unwrap();
+    let h = m.host(addr(1)).unwrap();
     assert_eq!((h.rsucc, h.rerr, h.idle_ts), (3, 7, 100));
 }
 
@@ -162,8 +159,7 @@ fn idle_window_below_window_err_rate_starts_a_fresh_window() {
     let mut m = window_module(4, &cfg);
     call(&mut m, 1, true, 115, &cfg);
     assert!(!overloaded(&m, 1));
-    let (ip, port) = addr(1);
-    let h = m.host(ip, port).unwrap();
+    let h = m.host(addr(1)).unwrap();
     assert_eq!(
         (h.vsucc, h.verr, h.rsucc, h.rerr, h.idle_ts),
         (180, 0, 0, 0, 115)
@@ -181,8 +177,7 @@ fn overload_timeout_returns_the_host_to_idle() {
     call(&mut m, 1, false, 215, &cfg);
     assert!(!overloaded(&m, 1), "15 s >= overload_timeout");
     assert_eq!(ids(m.idle_hosts()), vec![2, 1]);
-    let (ip, port) = addr(1);
-    let h = m.host(ip, port).unwrap();
+    let h = m.host(addr(1)).unwrap();
     assert_eq!((h.vsucc, h.verr, h.rerr, h.idle_ts), (180, 0, 0, 215));
 }
 
@@ -190,8 +185,7 @@ fn overload_timeout_returns_the_host_to_idle() {
 fn report_of_an_unknown_host_is_ignored() {
     let cfg = LbConfig::default();
     let mut m = module_with(&[1], 0, &cfg);
-    let (ip, port) = addr(9);
-    assert!(!m.report(ip, port, false, 1, &cfg));
+    assert!(!m.report(addr(9), outcome(false), 1, &cfg));
     assert_eq!(m.take_report(1), None, "an ignored report is not news");
 }
 
@@ -204,15 +198,14 @@ fn take_report_only_after_reports_and_keeps_window_counts() {
     call(&mut m, 1, true, 2, &cfg);
     call(&mut m, 1, false, 2, &cfg);
     let r = m.take_report(3).expect("reports arrived");
-    assert_eq!((r.modid, r.cmdid, r.ts), (1, 1, 3));
+    assert_eq!((r.module, r.ts), (lars_proto::ModuleId::new(1, 1), 3));
     let lines: Vec<_> = r
         .hosts
         .iter()
-        .map(|h| (h.ip as u8, h.succ, h.err, h.overload))
+        .map(|h| (h.host.ip.octets()[3], h.succ, h.err, h.overload))
         .collect();
     assert_eq!(lines, vec![(1, 1, 1, false), (2, 0, 0, true)]);
-    assert_eq!(r.hosts[0].port, 8001);
+    assert_eq!(r.hosts[0].host.port, 8001);
     assert_eq!(m.take_report(4), None, "nothing new since");
-    let (ip, port) = addr(1);
-    assert_eq!(m.host(ip, port).unwrap().rsucc, 1, "take does not reset");
+    assert_eq!(m.host(addr(1)).unwrap().rsucc, 1, "take does not reset");
 }

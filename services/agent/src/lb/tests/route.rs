@@ -1,4 +1,4 @@
-//! SPEC §7.5 at module level: applying routes from DNS.
+//! docs/LOAD_BALANCING.md §6 at module level: applying routes from DNS.
 
 use super::*;
 use crate::lb::{RouteStatus, RouteUpdate};
@@ -21,16 +21,12 @@ fn route_update_keeps_survivors_adds_new_at_tail_and_removes_vanished() {
     assert_eq!(ids(m.idle_hosts()), vec![2, 4, 5]);
     assert_eq!(ids(m.overloaded_hosts()), vec![3]);
     assert_eq!(m.len(), 4);
-    let (ip1, port1) = addr(1);
-    assert!(m.host(ip1, port1).is_none(), "vanished host left the map");
+    assert!(m.host(addr(1)).is_none(), "vanished host left the map");
     assert!(!m.all_hosts().contains(&addr(1)));
-    let (ip2, port2) = addr(2);
-    assert_eq!(m.host(ip2, port2).unwrap().rsucc, 2, "survivor kept counts");
-    let (ip3, port3) = addr(3);
-    assert_eq!(m.host(ip3, port3).unwrap().verr, 5, "still overloaded");
-    let (ip5, port5) = addr(5);
+    assert_eq!(m.host(addr(2)).unwrap().rsucc, 2, "survivor kept counts");
+    assert_eq!(m.host(addr(3)).unwrap().verr, 5, "still overloaded");
     assert_eq!(
-        m.host(ip5, port5).unwrap().idle_ts,
+        m.host(addr(5)).unwrap().idle_ts,
         30,
         "new host's window starts now"
     );
