@@ -182,7 +182,11 @@ mod tests {
 
     #[test]
     fn wire_round_trip_keeps_high_addresses() {
-        for text in ["127.0.0.1:9001", "192.168.1.177:7777", "255.255.255.255:65535"] {
+        for text in [
+            "127.0.0.1:9001",
+            "192.168.1.177:7777",
+            "255.255.255.255:65535",
+        ] {
             let host: HostAddr = text.parse().unwrap();
             assert_eq!(HostAddr::from_wire(&host.to_wire()).unwrap(), host);
             assert_eq!(host.to_string(), text);
@@ -224,12 +228,16 @@ mod tests {
 
     #[test]
     fn hosts_sort_by_address_number_then_port() {
-        let mut hosts: Vec<HostAddr> = ["10.0.0.2:1", "9.255.255.255:9", "10.0.0.1:2", "10.0.0.1:1"]
-            .iter()
-            .map(|t| t.parse().unwrap())
-            .collect();
+        let mut hosts: Vec<HostAddr> =
+            ["10.0.0.2:1", "9.255.255.255:9", "10.0.0.1:2", "10.0.0.1:1"]
+                .iter()
+                .map(|t| t.parse().unwrap())
+                .collect();
         hosts.sort();
         let sorted: Vec<String> = hosts.iter().map(ToString::to_string).collect();
-        assert_eq!(sorted, ["9.255.255.255:9", "10.0.0.1:1", "10.0.0.1:2", "10.0.0.2:1"]);
+        assert_eq!(
+            sorted,
+            ["9.255.255.255:9", "10.0.0.1:1", "10.0.0.1:2", "10.0.0.2:1"]
+        );
     }
 }

@@ -124,7 +124,10 @@ mod tests {
     fn text_form_is_modid_slash_cmdid() {
         assert_eq!(ModuleId::new(-1, 7).to_string(), "-1/7");
         assert_eq!("12/34".parse::<ModuleId>().unwrap(), ModuleId::new(12, 34));
-        assert_eq!(" -1 / 7 ".parse::<ModuleId>().unwrap(), ModuleId::new(-1, 7));
+        assert_eq!(
+            " -1 / 7 ".parse::<ModuleId>().unwrap(),
+            ModuleId::new(-1, 7)
+        );
         for bad in ["1", "1/", "a/2", "1/2/3", "4294967296/1"] {
             let err = bad.parse::<ModuleId>().unwrap_err();
             assert_eq!(err.input, bad);

@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lars_reactor::{EchoMessage, ECHO_MSGID};
 use lars_reactor::{ClientConfig, Handlers, LoopThread, MsgRouter, TcpClient, TcpConn};
+use lars_reactor::{EchoMessage, ECHO_MSGID};
 
 fn main() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();

@@ -20,11 +20,11 @@ use mio::{Interest, Token};
 use prost::Message;
 
 use crate::conn_handle::{ConnCommand, SendError};
+use crate::event_loop::SourceGone;
 use crate::event_loop::{EventLoop, LoopSource};
 use crate::handlers::Handlers;
 use crate::tcp_conn::{TcpConn, DEFAULT_MAX_OUTPUT};
 use crate::timer::TimerId;
-use crate::event_loop::SourceGone;
 
 /// Settings of a [`TcpClient`].
 #[derive(Debug, Clone)]

@@ -9,8 +9,8 @@ use mio::Token;
 use prost::Message;
 
 use crate::event_loop::EventLoop;
-use crate::router::MsgRouter;
 use crate::event_loop::SourceGone;
+use crate::router::MsgRouter;
 use crate::udp_server::{UdpCtx, UdpEndpoint};
 
 /// Names a UDP client on its loop. `Copy`; loop thread only.
@@ -52,7 +52,12 @@ impl UdpClient {
         el.with_source::<UdpEndpoint<()>, _>(self.token, |ep, _| {
             ep.ctx().send_to(server, msgid, msg)
         })
-        .unwrap_or_else(|| Err(io::Error::new(io::ErrorKind::NotConnected, SourceGone("UDP client"))))
+        .unwrap_or_else(|| {
+            Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                SourceGone("UDP client"),
+            ))
+        })
     }
 
     /// Closes the socket. Loop thread only.

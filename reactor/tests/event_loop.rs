@@ -147,7 +147,10 @@ fn call_returns_the_loops_answer_and_refuses_where_it_would_deadlock() {
 #[test]
 fn spawn_with_hands_back_the_init_value_or_its_error() {
     let (lt, value) = LoopThread::spawn_with("init-ok", |el| {
-        Ok((std::thread::current().name().map(str::to_string), el.source_count()))
+        Ok((
+            std::thread::current().name().map(str::to_string),
+            el.source_count(),
+        ))
     })
     .unwrap();
     assert_eq!(value, (Some("init-ok".to_string()), 0));
@@ -155,5 +158,8 @@ fn spawn_with_hands_back_the_init_value_or_its_error() {
     let failed = LoopThread::spawn_with("init-err", |_| -> std::io::Result<()> {
         Err(std::io::Error::other("cannot bind"))
     });
-    assert_eq!(failed.err().map(|e| e.to_string()).as_deref(), Some("cannot bind"));
+    assert_eq!(
+        failed.err().map(|e| e.to_string()).as_deref(),
+        Some("cannot bind")
+    );
 }

@@ -163,7 +163,13 @@ fn a_detached_queue_delivers_every_item_pushed_around_its_attach_once() {
     .unwrap();
     pusher.join().unwrap();
     let got: Vec<u32> = (0..20_000).map(|_| recv(&done_rx, "an item")).collect();
-    assert_eq!(got, (0..20_000).collect::<Vec<_>>(), "each item once, in order");
-    assert!(done_rx.recv_timeout(std::time::Duration::from_millis(50)).is_err());
+    assert_eq!(
+        got,
+        (0..20_000).collect::<Vec<_>>(),
+        "each item once, in order"
+    );
+    assert!(done_rx
+        .recv_timeout(std::time::Duration::from_millis(50))
+        .is_err());
     thread.stop();
 }

@@ -232,7 +232,10 @@ fn handlers_and_the_loop_share_the_server_state_in_turn() {
     let s = socket();
     for i in 1..=3 {
         send_typed(&s, server.local_addr(), &Echo::new("count", 0));
-        assert_eq!(recv_reply(&s, server.local_addr()), (ECHO_TYPED, Echo::new("count", i)));
+        assert_eq!(
+            recv_reply(&s, server.local_addr()),
+            (ECHO_TYPED, Echo::new("count", i))
+        );
     }
     // The loop's own code (a timer, a queue, here a call) sees the same state.
     let seen = run_on(thread.handle(), move |el| {
@@ -243,11 +246,17 @@ fn handlers_and_the_loop_share_the_server_state_in_turn() {
     });
     assert_eq!(seen, Ok(13));
     send_typed(&s, server.local_addr(), &Echo::new("count", 0));
-    assert_eq!(recv_reply(&s, server.local_addr()), (ECHO_TYPED, Echo::new("count", 14)));
+    assert_eq!(
+        recv_reply(&s, server.local_addr()),
+        (ECHO_TYPED, Echo::new("count", 14))
+    );
     // A stopped server says so instead of ignoring the call.
     let after_stop = run_on(thread.handle(), move |el| {
         server.stop(el).unwrap();
         (server.with_state(el, |_, _| ()), server.stop(el))
     });
-    assert!(after_stop.0.is_err() && after_stop.1.is_err(), "{after_stop:?}");
+    assert!(
+        after_stop.0.is_err() && after_stop.1.is_err(),
+        "{after_stop:?}"
+    );
 }

@@ -10,8 +10,8 @@
 
 use crate::args::QpsArgs;
 use crate::histogram::Histogram;
-use lars_api::{ClientOptions, LarsClient, ModuleId, RetCode};
 use anyhow::Context;
+use lars_api::{ClientOptions, LarsClient, ModuleId, RetCode};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
@@ -104,7 +104,12 @@ pub(crate) fn run(opts: ClientOptions, args: &QpsArgs) -> anyhow::Result<ExitCod
 }
 
 /// One thread's loop: get_host, report success, until `stop`.
-fn hammer(client: &mut LarsClient, module: ModuleId, stop: &AtomicBool, progress: &Counter) -> Stats {
+fn hammer(
+    client: &mut LarsClient,
+    module: ModuleId,
+    stop: &AtomicBool,
+    progress: &Counter,
+) -> Stats {
     let mut stats = Stats::default();
     while !stop.load(Ordering::Relaxed) {
         let t0 = Instant::now();

@@ -251,7 +251,10 @@ fn the_agent_tools_against_a_fake_agent() {
 #[test]
 fn qps_runs_and_summarises() {
     let hosts = vec![addr("127.0.0.1:9001")];
-    let routes = HashMap::from([(ModuleId::new(1, 1), hosts.clone()), (ModuleId::new(2, 1), hosts)]);
+    let routes = HashMap::from([
+        (ModuleId::new(1, 1), hosts.clone()),
+        (ModuleId::new(2, 1), hosts),
+    ]);
     let agent = FakeAgent::bind().serve_routes(routes);
     let base = agent.base_port.to_string();
     let out = lars(&[

@@ -33,7 +33,10 @@ impl Agent {
 
     /// Starts the agent reading time from `clock` (tests pass a
     /// [`ManualClock`](crate::ManualClock)).
-    pub fn start_with_clock(config: AgentConfig, clock: Arc<dyn Clock>) -> Result<Agent, StartError> {
+    pub fn start_with_clock(
+        config: AgentConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Agent, StartError> {
         let caller = config.caller_ip.unwrap_or_else(local_ipv4);
         let (table_queues, receivers): (Vec<_>, Vec<_>) =
             (0..AGENT_PORTS).map(|_| ThreadQueue::detached()).unzip();

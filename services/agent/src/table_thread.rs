@@ -67,7 +67,9 @@ impl TableThread {
         let (thread, server) = LoopThread::spawn_with(&format!("agent-udp-{index}"), move |el| {
             let server = UdpServer::start(el, &name, addr, router(), service)
                 .map_err(|e| io::Error::new(e.kind(), format!("bind UDP {addr}: {e}")))?;
-            server.set_idle_spin(el, idle_spin).map_err(io::Error::other)?;
+            server
+                .set_idle_spin(el, idle_spin)
+                .map_err(io::Error::other)?;
             routes.attach(el, move |el, updates| {
                 let _ = server.with_state(el, |ctx, _| ctx.state().apply(updates));
             });

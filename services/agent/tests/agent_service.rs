@@ -132,11 +132,18 @@ impl Api {
         };
         let resp: GetHostResponse = self
             .socket(modid, cmdid)
-            .call(msgid::GET_HOST_REQUEST, &req, msgid::GET_HOST_RESPONSE, REPLY)
+            .call(
+                msgid::GET_HOST_REQUEST,
+                &req,
+                msgid::GET_HOST_RESPONSE,
+                REPLY,
+            )
             .unwrap()
             .expect("agent answers");
         assert_eq!((resp.seq, resp.modid, resp.cmdid), (self.seq, modid, cmdid));
-        let host = resp.host.map(|h| HostAddr::from_wire(&h).unwrap().to_string());
+        let host = resp
+            .host
+            .map(|h| HostAddr::from_wire(&h).unwrap().to_string());
         (RetCode::from_wire(resp.retcode), host)
     }
 
@@ -222,7 +229,13 @@ fn setup_with(lb: &str, report_interval: f64) -> Setup {
     let dns = dns_on(&db.config, "127.0.0.1:0".parse().unwrap());
     let (reporter, reports) = reporter_stand_in_on("127.0.0.1:0".parse().unwrap());
     let clock = Arc::new(ManualClock::new(WALL));
-    let agent = agent(dns.local_addr(), reporter.local_addr(), lb, report_interval, &clock);
+    let agent = agent(
+        dns.local_addr(),
+        reporter.local_addr(),
+        lb,
+        report_interval,
+        &clock,
+    );
     Setup {
         db,
         _dns: dns,
@@ -252,10 +265,17 @@ fn first_request_is_noexist_then_hosts_round_robin() {
     assert_eq!(api.get_host(1, 1), (RetCode::NoExist, None));
     api.wait_for_host(1, 1);
     let picks: Vec<String> = (0..6).map(|_| api.get_host(1, 1).1.unwrap()).collect();
-    assert_eq!(picks[0..3], picks[3..6], "round robin over the same 3 hosts");
+    assert_eq!(
+        picks[0..3],
+        picks[3..6],
+        "round robin over the same 3 hosts"
+    );
     let mut first3 = picks[0..3].to_vec();
     first3.sort();
-    assert_eq!(first3, ["127.0.0.1:9001", "127.0.0.1:9002", "127.0.0.1:9003"]);
+    assert_eq!(
+        first3,
+        ["127.0.0.1:9001", "127.0.0.1:9002", "127.0.0.1:9003"]
+    );
     assert_eq!(api.get_route(1, 1), first3);
     assert_eq!(api.get_host(42, 42).0, RetCode::NoExist, "unknown module");
 }
@@ -273,7 +293,11 @@ fn failing_host_is_avoided_except_for_probes() {
     let picks: Vec<String> = (0..20).map(|_| api.get_host(1, 1).1.unwrap()).collect();
     let bad = picks.iter().filter(|h| *h == "127.0.0.1:9002").count();
     assert_eq!(bad, 4, "probed once every probe_num+1 picks: {picks:?}");
-    assert_eq!(api.get_route(1, 1).len(), 3, "overloaded hosts stay in the route");
+    assert_eq!(
+        api.get_route(1, 1).len(),
+        3,
+        "overloaded hosts stay in the route"
+    );
 }
 
 #[test]
@@ -286,7 +310,10 @@ fn an_overloaded_host_is_idle_again_once_overload_timeout_has_passed() {
         api.report(1, 1, "127.0.0.1:9002", RetCode::Overload);
     }
     let avoided = |api: &mut Api| (0..6).all(|_| api.get_host(1, 1).1.unwrap() != "127.0.0.1:9002");
-    assert!(avoided(&mut api), "overloaded: never picked (no probe in 6 picks)");
+    assert!(
+        avoided(&mut api),
+        "overloaded: never picked (no probe in 6 picks)"
+    );
     // 14 s later a failure keeps it overloaded; at 15 s (overload_timeout)
     // the next report, whatever it says, makes it idle.
     s.clock.advance(14);
@@ -295,7 +322,10 @@ fn an_overloaded_host_is_idle_again_once_overload_timeout_has_passed() {
     s.clock.advance(1);
     api.report(1, 1, "127.0.0.1:9002", RetCode::Overload);
     let picks: Vec<String> = (0..3).map(|_| api.get_host(1, 1).1.unwrap()).collect();
-    assert!(picks.contains(&"127.0.0.1:9002".to_string()), "idle again: {picks:?}");
+    assert!(
+        picks.contains(&"127.0.0.1:9002".to_string()),
+        "idle again: {picks:?}"
+    );
 }
 
 #[test]
@@ -306,15 +336,22 @@ fn pushed_route_change_reaches_get_route() {
     api.wait_for_host(1, 2);
     let mut store = open_route_store(&s.db.config).unwrap();
     let module = ModuleId::new(1, 2);
-    store.add_host(module, "192.168.1.177:7777".parse().unwrap()).unwrap();
+    store
+        .add_host(module, "192.168.1.177:7777".parse().unwrap())
+        .unwrap();
     assert!(wait_until(Duration::from_secs(2), || api
         .get_route(1, 2)
         .contains(&"192.168.1.177:7777".to_string())));
-    store.del_host(module, "127.0.0.1:9011".parse().unwrap()).unwrap();
+    store
+        .del_host(module, "127.0.0.1:9011".parse().unwrap())
+        .unwrap();
     assert!(wait_until(Duration::from_secs(2), || !api
         .get_route(1, 2)
         .contains(&"127.0.0.1:9011".to_string())));
-    assert_eq!(api.get_route(1, 2), ["127.0.0.1:9012", "192.168.1.177:7777"]);
+    assert_eq!(
+        api.get_route(1, 2),
+        ["127.0.0.1:9012", "192.168.1.177:7777"]
+    );
 }
 
 #[test]
@@ -330,7 +367,11 @@ fn survives_a_dns_restart_and_pushes_flow_again() {
     api.wait_for_host(2, 1);
     dns.stop();
     for _ in 0..10 {
-        assert_eq!(api.get_host(2, 1).0, RetCode::Succ, "answers from the routes it has");
+        assert_eq!(
+            api.get_host(2, 1).0,
+            RetCode::Succ,
+            "answers from the routes it has"
+        );
     }
     let dns = dns_on(&db.config, dns_addr);
     // The restarted DNS pushes to the agent only once it has re-pulled on
@@ -353,9 +394,11 @@ fn malformed_datagrams_get_no_answer_and_do_not_disturb() {
     let sock = api.socket(1, 1);
     sock.send_bytes(&[4, 0, 0]).unwrap();
     sock.send_bytes(&[4, 0, 0, 0, 9, 0, 0, 0, 1]).unwrap();
-    sock.send_bytes(&[4, 0, 0, 0, 2, 0, 0, 0, 0x08, 0xff]).unwrap();
+    sock.send_bytes(&[4, 0, 0, 0, 2, 0, 0, 0, 0x08, 0xff])
+        .unwrap();
     sock.send_bytes(&[77, 0, 0, 0, 0, 0, 0, 0]).unwrap();
-    sock.send_bytes(&[4, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]).unwrap();
+    sock.send_bytes(&[4, 0, 0, 0, 0xff, 0xff, 0xff, 0xff])
+        .unwrap();
     assert!(sock.recv(Duration::from_millis(300)).unwrap().is_none());
     api.get_host(1, 1);
     api.wait_for_host(1, 1);
@@ -374,7 +417,10 @@ fn each_flush_sends_one_message_per_module_that_had_reports() {
     assert!(wait_until(WAIT, || messages_of(&s.reports, 1, 1).len() == 1));
     let first = &messages_of(&s.reports, 1, 1)[0];
     assert_eq!(first.ts, WALL, "stamped with the clock's Unix time");
-    assert_eq!(ip_from_wire(first.caller), std::net::Ipv4Addr::new(10, 0, 0, 9));
+    assert_eq!(
+        ip_from_wire(first.caller),
+        std::net::Ipv4Addr::new(10, 0, 0, 9)
+    );
     assert_eq!(first.results.len(), 3, "every host of the module");
     let line = result_for(first, &host);
     assert_eq!((line.succ, line.err, line.overload), (40, 0, false));
@@ -386,7 +432,11 @@ fn each_flush_sends_one_message_per_module_that_had_reports() {
         s.agent.send_reports().unwrap();
     }
     assert!(wait_until(WAIT, || messages_of(&s.reports, 2, 3).len() == 2));
-    assert_eq!(messages_of(&s.reports, 1, 1).len(), 1, "no news, no message");
+    assert_eq!(
+        messages_of(&s.reports, 1, 1).len(),
+        1,
+        "no news, no message"
+    );
 }
 
 #[test]
@@ -406,7 +456,10 @@ fn a_taken_port_is_a_clear_start_error() {
     let text = format!("[agent]\nbase_port = {port}\n");
     let config = AgentConfig::from_config(&Config::parse(&text, "t.conf").unwrap()).unwrap();
     let err = Agent::start(config).err().expect("bind must fail");
-    assert!(err.to_string().contains(&format!("127.0.0.1:{port}")), "{err}");
+    assert!(
+        err.to_string().contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -431,7 +484,10 @@ fn while_the_reporter_is_down_only_the_latest_statistics_are_kept() {
         agent.send_reports().unwrap();
     }
     let (_reporter, reports) = reporter_stand_in_on(reporter_addr);
-    assert!(wait_until(Duration::from_secs(8), || !messages_of(&reports, 1, 1).is_empty()));
+    assert!(wait_until(Duration::from_secs(8), || !messages_of(
+        &reports, 1, 1
+    )
+    .is_empty()));
     // A later flush of another module: once it arrives, anything held
     // arrived before it.
     api.get_host(2, 3);
@@ -440,7 +496,15 @@ fn while_the_reporter_is_down_only_the_latest_statistics_are_kept() {
     agent.send_reports().unwrap();
     assert!(wait_until(WAIT, || !messages_of(&reports, 2, 3).is_empty()));
     let held = messages_of(&reports, 1, 1);
-    assert_eq!(held.len(), 1, "one held message per module, not one per flush");
+    assert_eq!(
+        held.len(),
+        1,
+        "one held message per module, not one per flush"
+    );
     assert_eq!(held[0].ts, WALL + 3, "the latest statistics");
-    assert_eq!(result_for(&held[0], &host).succ, 60, "10 + 20 + 30 successes");
+    assert_eq!(
+        result_for(&held[0], &host).succ,
+        60,
+        "10 + 20 + 30 successes"
+    );
 }

@@ -6,16 +6,17 @@ use std::io;
 use lars_reactor::ConfigError;
 use lars_store::StoreError;
 
-/// Why a daemon could not start.
+/// Why a daemon could not start. (Causes are boxed: a start error is rare
+/// and a `Result` carrying it stays small.)
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// A config value is missing or wrong (the message names the file,
     /// section, key and value).
     #[error(transparent)]
-    Config(#[from] ConfigError),
+    Config(Box<ConfigError>),
     /// The store could not be opened or read.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(Box<StoreError>),
     /// A socket or thread could not be set up.
     #[error("{action}: {source}")]
     Io {
@@ -25,6 +26,18 @@ pub enum StartError {
         #[source]
         source: io::Error,
     },
+}
+
+impl From<ConfigError> for StartError {
+    fn from(e: ConfigError) -> StartError {
+        StartError::Config(Box::new(e))
+    }
+}
+
+impl From<StoreError> for StartError {
+    fn from(e: StoreError) -> StartError {
+        StartError::Store(Box::new(e))
+    }
 }
 
 impl StartError {
@@ -48,7 +61,10 @@ mod tests {
             "listen on 127.0.0.1:7778",
             io::Error::from(io::ErrorKind::AddrInUse),
         );
-        assert!(err.to_string().starts_with("listen on 127.0.0.1:7778: "), "{err}");
+        assert!(
+            err.to_string().starts_with("listen on 127.0.0.1:7778: "),
+            "{err}"
+        );
         let source = err.source().expect("the OS error is the source");
         assert_eq!(
             source.downcast_ref::<io::Error>().map(io::Error::kind),

@@ -106,9 +106,8 @@ mod tests {
 
     #[test]
     fn a_missing_config_file_is_a_start_error_naming_it() {
-        let err = start_from(Path::new("/nonexistent/lars.conf"), |_| Ok(()))
-            .err()
-            .expect("no such file");
+        let err =
+            start_from(Path::new("/nonexistent/lars.conf"), |_| Ok(())).expect_err("no such file");
         assert!(matches!(err, StartError::Config(_)));
         assert!(err.to_string().contains("/nonexistent/lars.conf"), "{err}");
     }

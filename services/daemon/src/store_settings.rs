@@ -105,7 +105,10 @@ mod tests {
             passwd: "secret".into(),
             db_name: "routes".into(),
         };
-        assert_eq!(parse(text, None).unwrap(), StoreSettings::Mysql(want.clone()));
+        assert_eq!(
+            parse(text, None).unwrap(),
+            StoreSettings::Mysql(want.clone())
+        );
         let from_env = MysqlSettings {
             passwd: "fromenv".into(),
             ..want

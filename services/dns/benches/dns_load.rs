@@ -30,7 +30,8 @@ fn fill(db: &TempMysql) {
     let mut store = open_route_store(&db.config).expect("open MariaDB store");
     store.version().expect("schema in place");
     let mut conn = db.admin();
-    conn.select_db(db.db_name()).expect("select the bench database");
+    conn.select_db(db.db_name())
+        .expect("select the bench database");
     for chunk in 0..(MODULES / 100) {
         let values: Vec<String> = (chunk * 100..(chunk + 1) * 100)
             .flat_map(|m| {

@@ -85,13 +85,22 @@ mod tests {
     fn map(entries: &[(i32, &[&str])]) -> RouteMap {
         entries
             .iter()
-            .map(|(modid, hosts)| (m(*modid), hosts.iter().map(|h| h.parse().unwrap()).collect()))
+            .map(|(modid, hosts)| {
+                (
+                    m(*modid),
+                    hosts.iter().map(|h| h.parse().unwrap()).collect(),
+                )
+            })
             .collect()
     }
 
     #[test]
     fn diff_finds_added_removed_and_changed_modules() {
-        let old = map(&[(1, &["0.0.0.1:1"]), (2, &["0.0.0.2:2"]), (3, &["0.0.0.3:3"])]);
+        let old = map(&[
+            (1, &["0.0.0.1:1"]),
+            (2, &["0.0.0.2:2"]),
+            (3, &["0.0.0.3:3"]),
+        ]);
         let new = map(&[
             (1, &["0.0.0.1:1"]),
             (2, &["0.0.0.2:2", "0.0.0.2:3"]),

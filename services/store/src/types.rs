@@ -50,12 +50,7 @@ pub fn group_routes(rows: impl IntoIterator<Item = RouteRow>) -> RouteMap {
 /// A route row as read from the database, whose port column is wider than a
 /// port: `None` (and a warning naming the row) when the port is not in
 /// `1..=65535`, so one bad row does not stop a whole load.
-pub(crate) fn checked_row(
-    store: &str,
-    module: ModuleId,
-    ip: u32,
-    port: i64,
-) -> Option<RouteRow> {
+pub(crate) fn checked_row(store: &str, module: ModuleId, ip: u32, port: i64) -> Option<RouteRow> {
     match u16::try_from(port) {
         Ok(port) if port != 0 => Some(RouteRow {
             module,

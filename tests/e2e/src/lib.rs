@@ -6,13 +6,14 @@
 //! and free ports, so tests run in parallel; children are killed on drop.
 #![warn(missing_docs)]
 
-use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-use lars_store::StoreConfig;
+use lars_store::StoreSettings;
 use lars_testkit::stores::{TempMysql, TempSqlite};
+use lars_testkit::{free_tcp_port, free_udp_base, ScratchDir};
 
 /// The directory holding the workspace's binaries.
 pub fn bin_dir() -> PathBuf {
@@ -35,32 +36,6 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
-/// A free TCP port on 127.0.0.1.
-pub fn free_tcp_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A base port with three free consecutive UDP ports on 127.0.0.1.
-pub fn free_udp_base() -> u16 {
-    for _ in 0..200 {
-        let first = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let base = first.local_addr().unwrap().port();
-        if base > 65533 {
-            continue;
-        }
-        if UdpSocket::bind(("127.0.0.1", base + 1)).is_ok()
-            && UdpSocket::bind(("127.0.0.1", base + 2)).is_ok()
-        {
-            return base;
-        }
-    }
-    panic!("no three consecutive free UDP ports");
-}
-
 /// Which store the stack uses.
 pub enum Store {
     /// A fresh SQLite file (with the demo routes).
@@ -77,8 +52,8 @@ impl Store {
         }
     }
 
-    /// The store's config, to read or write it from the test.
-    pub fn config(&self) -> &StoreConfig {
+    /// The store's settings, to read or write it from the test.
+    pub fn config(&self) -> &StoreSettings {
         match self {
             Store::Sqlite(s) => &s.config,
             Store::Mysql(m) => &m.config,
@@ -88,8 +63,10 @@ impl Store {
 
 /// The three daemons, running.
 pub struct Stack {
-    /// Working directory with the config files and logs.
+    /// Working directory with the config files and logs (kept when a test
+    /// fails, for its logs).
     pub dir: PathBuf,
+    _scratch: Option<ScratchDir>,
     /// The store.
     pub store: Store,
     /// lars-dns address.
@@ -104,12 +81,8 @@ pub struct Stack {
 impl Stack {
     /// Starts dns, reporter and agent; `lb` is extra `[loadbalance]` lines.
     pub fn start(store: Store, lb: &str) -> Stack {
-        let dir = std::env::temp_dir().join(format!(
-            "lars-e2e-{}-{}",
-            std::process::id(),
-            free_tcp_port()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
+        let scratch = ScratchDir::new("e2e");
+        let dir = scratch.path().to_path_buf();
         let (dns_port, reporter_port, agent_base) =
             (free_tcp_port(), free_tcp_port(), free_udp_base());
         let store_ini = store.ini();
@@ -125,6 +98,7 @@ impl Stack {
         ));
         let mut stack = Stack {
             dir,
+            _scratch: Some(scratch),
             store,
             dns_port,
             agent_base,
@@ -235,8 +209,9 @@ impl Drop for Stack {
         kill(self.agent.take());
         kill(self.reporter.take());
         kill(self.dns.take());
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.dir);
+        if std::thread::panicking() {
+            // Keep the logs of a failed test.
+            std::mem::forget(self._scratch.take());
         }
     }
 }

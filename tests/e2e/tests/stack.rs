@@ -2,10 +2,9 @@
 //! store (SQLite always, MariaDB too).
 
 use std::collections::HashSet;
-use std::net::SocketAddrV4;
 use std::time::{Duration, Instant};
 
-use lars_api::{LarsClient, RetCode};
+use lars_api::{HostAddr, LarsClient, ModuleId, RetCode};
 use lars_e2e::{Stack, Store};
 use lars_store::open_status_store;
 use lars_testkit::stores::{TempMysql, TempSqlite};
@@ -19,7 +18,7 @@ fn sqlite_stack(lb: &str) -> Stack {
 
 fn ready(client: &mut LarsClient, modid: i32, cmdid: i32) {
     let deadline = Instant::now() + Duration::from_secs(10);
-    while client.reg_init(modid, cmdid) != RetCode::Succ {
+    while client.reg_init(ModuleId::new(modid, cmdid)) != RetCode::Succ {
         assert!(
             Instant::now() < deadline,
             "reg_init {modid}/{cmdid} never succeeded"
@@ -27,8 +26,8 @@ fn ready(client: &mut LarsClient, modid: i32, cmdid: i32) {
     }
 }
 
-fn host(client: &mut LarsClient, modid: i32, cmdid: i32) -> SocketAddrV4 {
-    match client.get_host(modid, cmdid).unwrap() {
+fn host(client: &mut LarsClient, modid: i32, cmdid: i32) -> HostAddr {
+    match client.get_host(ModuleId::new(modid, cmdid)).unwrap() {
         (RetCode::Succ, Some(h)) => h,
         other => panic!("get_host {modid}/{cmdid}: {other:?}"),
     }
@@ -36,7 +35,7 @@ fn host(client: &mut LarsClient, modid: i32, cmdid: i32) -> SocketAddrV4 {
 
 fn route(client: &mut LarsClient, modid: i32, cmdid: i32) -> Vec<String> {
     let mut v: Vec<String> = client
-        .get_route(modid, cmdid)
+        .get_route(ModuleId::new(modid, cmdid))
         .unwrap()
         .iter()
         .map(|h| h.to_string())
@@ -50,7 +49,7 @@ fn reg_init_then_get_host_cycles_over_the_three_hosts() {
     let stack = sqlite_stack("");
     let mut client = stack.client(T);
     ready(&mut client, 1, 1);
-    let picks: Vec<SocketAddrV4> = (0..9).map(|_| host(&mut client, 1, 1)).collect();
+    let picks: Vec<HostAddr> = (0..9).map(|_| host(&mut client, 1, 1)).collect();
     let distinct: HashSet<_> = picks.iter().collect();
     assert_eq!(distinct.len(), 3);
     assert_eq!(picks[0..3], picks[3..6]);
@@ -68,15 +67,19 @@ fn a_failing_host_is_avoided_probed_and_returns_after_overload_timeout() {
     ready(&mut client, 1, 1);
     let bad = host(&mut client, 1, 1);
     for _ in 0..15 {
-        client.report(1, 1, bad, RetCode::Overload).unwrap();
+        client
+            .report(ModuleId::new(1, 1), bad, RetCode::Overload)
+            .unwrap();
     }
-    let picks: Vec<SocketAddrV4> = (0..16).map(|_| host(&mut client, 1, 1)).collect();
+    let picks: Vec<HostAddr> = (0..16).map(|_| host(&mut client, 1, 1)).collect();
     let probes = picks.iter().filter(|h| **h == bad).count();
     assert_eq!(probes, 4, "one probe every probe_num + 1 picks: {picks:?}");
 
     std::thread::sleep(Duration::from_millis(2100));
-    client.report(1, 1, bad, RetCode::Succ).unwrap();
-    let picks: Vec<SocketAddrV4> = (0..9).map(|_| host(&mut client, 1, 1)).collect();
+    client
+        .report(ModuleId::new(1, 1), bad, RetCode::Succ)
+        .unwrap();
+    let picks: Vec<HostAddr> = (0..9).map(|_| host(&mut client, 1, 1)).collect();
     assert_eq!(
         picks.iter().filter(|h| **h == bad).count(),
         3,
@@ -113,16 +116,20 @@ fn statuses_appear_within_3s(stack: &Stack) {
     ready(&mut client, 2, 1);
     let h = host(&mut client, 2, 1);
     for _ in 0..5 {
-        client.report(2, 1, h, RetCode::Succ).unwrap();
+        client
+            .report(ModuleId::new(2, 1), h, RetCode::Succ)
+            .unwrap();
     }
-    client.report(2, 1, h, RetCode::Overload).unwrap();
+    client
+        .report(ModuleId::new(2, 1), h, RetCode::Overload)
+        .unwrap();
     let mut store = open_status_store(stack.store.config()).unwrap();
     let found = wait_until(Duration::from_secs(3), || {
         store
             .read_statuses(Some(2), Some(1))
             .unwrap()
             .iter()
-            .any(|s| s.host().to_string() == h.to_string() && s.succ_cnt == 5 && s.err_cnt == 1)
+            .any(|s| s.host == h && s.succ_cnt == 5 && s.err_cnt == 1)
     });
     assert!(found, "{:?}", store.read_statuses(Some(2), Some(1)));
 }
@@ -173,12 +180,12 @@ fn agent_down_is_a_client_error_within_its_timeout() {
     stack.stop_agent();
     let mut client = stack.client(Duration::from_millis(100));
     let start = Instant::now();
-    let result = client.get_host(1, 1);
+    let result = client.get_host(ModuleId::new(1, 1));
     let took = start.elapsed();
     assert!(result.is_err(), "{result:?}");
     assert!(took < Duration::from_millis(600), "took {took:?}");
     let start = Instant::now();
-    assert!(client.get_route(1, 1).is_err());
+    assert!(client.get_route(ModuleId::new(1, 1)).is_err());
     assert!(start.elapsed() < Duration::from_millis(600));
     let out = stack.lars(&[
         "--base-port",

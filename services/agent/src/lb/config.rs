@@ -168,7 +168,11 @@ mod tests {
         for (cfg, key) in cases {
             let err = cfg.validate().unwrap_err();
             assert_eq!(err.key, key);
-            assert!(err.to_string().starts_with(&format!("[loadbalance] {key} = ")), "{err}");
+            assert!(
+                err.to_string()
+                    .starts_with(&format!("[loadbalance] {key} = ")),
+                "{err}"
+            );
         }
         let edges = LbConfig {
             err_rate: 0.0,

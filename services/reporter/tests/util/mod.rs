@@ -103,7 +103,9 @@ pub fn report(modid: i32, cmdid: i32, ts: u32, hosts: &[Host]) -> Report {
 /// Sends every report on `client`.
 pub fn send_all(client: &mut FrameClient, reports: &[Report]) {
     for r in reports {
-        client.send(msgid::REPORT_STATUS_REQUEST, &r.wire()).unwrap();
+        client
+            .send(msgid::REPORT_STATUS_REQUEST, &r.wire())
+            .unwrap();
     }
 }
 

@@ -3,8 +3,8 @@
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
-use lars_reporter::ReporterService;
 use lars_proto::ModuleId;
+use lars_reporter::ReporterService;
 use lars_store::{CallStatus, StoreSettings};
 use lars_testkit::client::FrameClient;
 

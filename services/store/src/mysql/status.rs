@@ -6,8 +6,8 @@ use crate::error::StoreError;
 use crate::sql::{self, Dialect};
 use crate::store::StatusStore;
 use crate::types::CallStatus;
-use mysql::prelude::Queryable;
 use lars_proto::{HostAddr, ModuleId};
+use mysql::prelude::Queryable;
 use mysql::{from_row_opt, Params, Row, TxOpts, Value};
 use std::net::Ipv4Addr;
 

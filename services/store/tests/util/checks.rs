@@ -325,7 +325,10 @@ pub fn demo_seed_is_explicit_and_idempotent(fx: &dyn Fixture) {
     assert_eq!(ports(1, 1), [9001, 9002, 9003]);
     assert_eq!(ports(1, 2), [9011, 9012]);
     assert_eq!(ports(2, 1), [9021]);
-    assert!(routes.values().flatten().all(|h| h.ip_number() == 0x7f00_0001));
+    assert!(routes
+        .values()
+        .flatten()
+        .all(|h| h.ip_number() == 0x7f00_0001));
     assert_eq!(store.version().unwrap(), 0);
     assert!(store.changed_modules(u64::MAX).unwrap().is_empty());
 }

@@ -50,7 +50,10 @@ pub(super) fn module_with(ids: &[u8], now: u64, cfg: &LbConfig) -> ModuleLb {
 
 /// Reports one call of host `i`.
 pub(super) fn call(m: &mut ModuleLb, i: u8, success: bool, now: u64, cfg: &LbConfig) {
-    assert!(m.report(addr(i), outcome(success), now, cfg), "host {i} unknown");
+    assert!(
+        m.report(addr(i), outcome(success), now, cfg),
+        "host {i} unknown"
+    );
     m.check_invariants().unwrap();
 }
 

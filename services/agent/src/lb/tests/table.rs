@@ -18,10 +18,7 @@ fn unknown_module_is_created_pulling_and_pulled_once() {
 #[test]
 fn route_for_a_module_not_in_the_table_is_ignored() {
     let mut t = RouteTable::new(LbConfig::default());
-    assert_eq!(
-        t.apply_route(m(1, 1), &[addr(1)], 0),
-        RouteApply::Ignored
-    );
+    assert_eq!(t.apply_route(m(1, 1), &[addr(1)], 0), RouteApply::Ignored);
     assert!(t.is_empty());
 }
 
@@ -53,7 +50,10 @@ fn answers_carry_their_return_codes() {
         !t.report(m(9, 9), addr(1), CallOutcome::Success, 1),
         "unknown module"
     );
-    assert!(t.module(m(9, 9)).is_none(), "a report never creates a module");
+    assert!(
+        t.module(m(9, 9)).is_none(),
+        "a report never creates a module"
+    );
 }
 
 #[test]
@@ -99,11 +99,7 @@ fn dns_reconnect_pulls_every_module_again_at_once() {
     assert_eq!(t.module(m(1, 1)).unwrap().status(), RouteStatus::Pulling);
     assert_eq!(t.module(m(2, 2)).unwrap().status(), RouteStatus::Pulling);
     assert_eq!(t.get_host(m(1, 1), 101), Pick::NoExist);
-    assert_eq!(
-        t.get_host(m(2, 2), 121),
-        host(1),
-        "still answers"
-    );
+    assert_eq!(t.get_host(m(2, 2), 121), host(1), "still answers");
     assert!(
         t.take_pull_requests().is_empty(),
         "no duplicate pulls while pulling"
@@ -168,10 +164,7 @@ fn an_unanswered_pull_is_sent_again_after_update_timeout() {
     );
     assert!(t.take_pull_requests().is_empty());
     // ...and one more request after it.
-    assert_eq!(
-        t.get_host(m(4, 4), 116),
-        Pick::NoExist
-    );
+    assert_eq!(t.get_host(m(4, 4), 116), Pick::NoExist);
     assert_eq!(t.take_pull_requests(), vec![m(4, 4)]);
     assert_eq!(t.module(m(4, 4)).unwrap().status(), RouteStatus::Pulling);
 }
