@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Agent QPS benchmark (SPEC §9 `qps`): starts lars-dns, lars-reporter and
+# Agent QPS benchmark (`lars qps`): starts lars-dns, lars-reporter and
 # lars-agent from bin/ (as in production, on a scratch SQLite store, or on
 # MySQL with LARS_BENCH_BACKEND=mysql), then runs `lars qps THREADS` for
 # 1, 2 and 10 threads and reports QPS, latency and the agent's CPU time per

@@ -1,6 +1,7 @@
-//! Reactor QPS benchmark (SPEC §4.12): an in-process echo server with 2
-//! worker loops; 1, 2 and 8 client connections each do ping-pong for a fixed
-//! time. Prints round trips per second.
+//! Reactor QPS benchmark on the reactor's echo service (feature `echo`): an
+//! in-process echo server with 2 worker loops; 1, 2 and 8 client
+//! connections each do ping-pong for a fixed time. Prints round trips per
+//! second.
 //!
 //! `cargo bench -p lars-benches --bench echo_qps` (LARS_BENCH_SECS=5 default).
 

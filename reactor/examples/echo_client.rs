@@ -1,4 +1,4 @@
-//! Echo client of the QPS test (SPEC §4.12): each thread runs its own loop
+//! Echo client of the QPS test: each thread runs its own loop
 //! with one `TcpClient`; it sends an `EchoMessage`, waits for the echo, sends
 //! the next. Prints round trips per second.
 //!

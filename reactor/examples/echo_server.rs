@@ -1,4 +1,4 @@
-//! Echo server of the QPS test (SPEC §4.12): answers every `EchoMessage`
+//! Echo server of the QPS test: answers every `EchoMessage`
 //! (msgid 1) with the same message.
 //!
 //! ```text

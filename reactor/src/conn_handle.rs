@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use prost::Message;
 
-use crate::event_loop::{EventLoop, LoopHandle};
+use crate::event_loop::EventLoop;
 use crate::frame::{self, FrameError};
+use crate::loop_handle::LoopHandle;
 
 /// Why a message could not be queued.
 #[derive(Debug, thiserror::Error)]

@@ -8,16 +8,14 @@
 
 use std::any::Any;
 use std::io;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
 use mio::event::Event;
 use mio::{Events, Poll, Registry, Token, Waker};
 use slab::Slab;
 
+use crate::loop_handle::LoopHandle;
 use crate::timer::{TimerId, TimerQueue};
 
 /// A closure run on a loop thread, posted from any thread.
@@ -65,99 +63,10 @@ pub trait LoopSource: AsAny {
 #[error("{0} is no longer on its event loop (stopped)")]
 pub struct SourceGone(pub &'static str);
 
-/// Why [`LoopHandle::call`] got no result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum CallError {
-    /// The loop stopped (or the closure panicked) before it returned.
-    #[error("the event loop stopped before the call returned")]
-    LoopGone,
-    /// Called on the loop's own thread, where waiting for the loop would
-    /// wait for ever.
-    #[error("LoopHandle::call on the loop's own thread")]
-    OnLoopThread,
-}
-
 struct Slot {
     token: Token,
     source: Option<Box<dyn LoopSource>>,
     remove_requested: bool,
-}
-
-struct Shared {
-    tasks: Sender<Task>,
-    waker: Waker,
-    wake_pending: AtomicBool,
-    stop: AtomicBool,
-    /// The thread that runs the loop (an `EventLoop` is not `Send`).
-    thread: ThreadId,
-}
-
-/// A handle to a loop, usable from any thread: post tasks, stop the loop.
-#[derive(Clone)]
-pub struct LoopHandle {
-    shared: Arc<Shared>,
-}
-
-impl LoopHandle {
-    /// Queues `task` to run on the loop thread and wakes the loop.
-    /// Safe from any thread. Returns `false` if the loop has gone away.
-    pub fn post(&self, task: impl FnOnce(&mut EventLoop) + Send + 'static) -> bool {
-        if self.shared.tasks.send(Box::new(task)).is_err() {
-            return false;
-        }
-        self.wake();
-        true
-    }
-
-    /// Runs `f` on the loop thread and returns its result, waiting until
-    /// the loop has run it (e.g. to create a queue or a server on a loop
-    /// that is already running). Safe from any thread but the loop's own,
-    /// where it returns [`CallError::OnLoopThread`] instead of waiting for
-    /// ever.
-    ///
-    /// ```
-    /// use lars_reactor::LoopThread;
-    /// let thread = LoopThread::spawn("worker", |_| {}).unwrap();
-    /// let name = thread.handle().call(|_el| std::thread::current().name().map(String::from));
-    /// assert_eq!(name.unwrap().as_deref(), Some("worker"));
-    /// ```
-    pub fn call<R: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut EventLoop) -> R + Send + 'static,
-    ) -> Result<R, CallError> {
-        if std::thread::current().id() == self.shared.thread {
-            return Err(CallError::OnLoopThread);
-        }
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        if !self.post(move |el| {
-            let _ = tx.send(f(el));
-        }) {
-            return Err(CallError::LoopGone);
-        }
-        // A loop that stops drops its queued tasks, and with them `tx`.
-        rx.recv().map_err(|_| CallError::LoopGone)
-    }
-
-    /// Asks the loop to return from [`EventLoop::run`]. Safe from any thread.
-    pub fn stop(&self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        self.shared.wake_pending.store(true, Ordering::SeqCst);
-        let _ = self.shared.waker.wake();
-    }
-
-    /// Whether two handles point at the same loop.
-    pub fn same_loop(&self, other: &LoopHandle) -> bool {
-        Arc::ptr_eq(&self.shared, &other.shared)
-    }
-
-    fn wake(&self) {
-        // One wake-up is enough for any number of posts until the loop drains.
-        if !self.shared.wake_pending.swap(true, Ordering::SeqCst) {
-            if let Err(e) = self.shared.waker.wake() {
-                log::error!("event loop wake-up failed: {e}");
-            }
-        }
-    }
 }
 
 /// One event loop. Loop thread only (not `Send`).
@@ -179,20 +88,13 @@ impl EventLoop {
         let poll = Poll::new()?;
         let waker = Waker::new(poll.registry(), WAKER_TOKEN)?;
         let (tx, rx) = crossbeam_channel::unbounded();
-        let shared = Arc::new(Shared {
-            tasks: tx,
-            waker,
-            wake_pending: AtomicBool::new(false),
-            stop: AtomicBool::new(false),
-            thread: std::thread::current().id(),
-        });
         Ok(EventLoop {
             poll,
             events: Some(Events::with_capacity(EVENTS_CAPACITY)),
             slots: Slab::new(),
             generation: 0,
             tasks: rx,
-            handle: LoopHandle { shared },
+            handle: LoopHandle::new(tx, waker),
             timers: TimerQueue::new(),
             running_timer: None,
             queues: Slab::new(),
@@ -311,7 +213,7 @@ impl EventLoop {
 
     /// Runs the loop until [`LoopHandle::stop`] is called.
     pub fn run(&mut self) {
-        while !self.handle.shared.stop.load(Ordering::SeqCst) {
+        while !self.handle.stop_requested() {
             self.turn(None);
         }
     }
@@ -387,10 +289,7 @@ impl EventLoop {
     }
 
     fn run_tasks(&mut self) {
-        self.handle
-            .shared
-            .wake_pending
-            .store(false, Ordering::SeqCst);
+        self.handle.tasks_taken();
         // Only the tasks queued now: a task that posts another does not
         // starve I/O; the next turn runs it without sleeping.
         for _ in 0..self.tasks.len() {

@@ -46,7 +46,8 @@
 //! | file | job |
 //! |---|---|
 //! | `buffer.rs` | input and output byte buffers that reuse capacity |
-//! | `event_loop.rs` | [`EventLoop`], [`LoopHandle`], sources, tasks, timers |
+//! | `event_loop.rs` | [`EventLoop`]: sources, tasks, timers |
+//! | `loop_handle.rs` | [`LoopHandle`]: post, call, stop from any thread |
 //! | `timer.rs` | the deadline-ordered [`TimerQueue`] |
 //! | `router.rs` | [`MsgRouter`]: msgid → handler |
 //! | `tcp_conn.rs` | [`TcpConn`]: one framed connection |
@@ -73,6 +74,7 @@ mod echo;
 mod event_loop;
 mod handlers;
 mod log_throttle;
+mod loop_handle;
 mod router;
 mod tcp_client;
 mod tcp_conn;
@@ -88,12 +90,13 @@ pub use config::{Config, ConfigError};
 pub use conn_handle::{ConnHandle, SendError};
 #[cfg(feature = "echo")]
 pub use echo::{echo_handlers, EchoMessage, ECHO_MSGID};
-pub use event_loop::{AsAny, CallError, EventLoop, LoopHandle, LoopSource, SourceGone, Task};
+pub use event_loop::{AsAny, EventLoop, LoopSource, SourceGone, Task};
 pub use handlers::{ConnHooks, Handlers};
 pub use lars_idle_spin::IdleSpin;
 pub use lars_proto::frame;
 pub use lars_proto::frame::{FrameError, HEADER_LEN, MAX_BODY_LEN};
 pub use log_throttle::LogThrottle;
+pub use loop_handle::{CallError, LoopHandle};
 pub use mio;
 pub use prost;
 pub use router::{Dispatch, DuplicateMsgid, MsgRouter};

@@ -16,10 +16,10 @@ use prost::Message;
 
 use crate::buffer::{InBuffer, OutBuffer};
 use crate::conn_handle::{ConnCommand, ConnHandle, Deliver, SendError};
-use crate::event_loop::LoopHandle;
 use crate::frame;
 use crate::handlers::Handlers;
 use crate::log_throttle::LogThrottle;
+use crate::loop_handle::LoopHandle;
 use crate::router::Dispatch;
 
 /// Default cap on a connection's unsent output: past it the peer is

@@ -5,7 +5,8 @@ use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 
-use crate::event_loop::{EventLoop, LoopHandle};
+use crate::event_loop::EventLoop;
+use crate::loop_handle::LoopHandle;
 
 /// One thread running one event loop. Stopping and joining happen on drop.
 pub struct LoopThread {

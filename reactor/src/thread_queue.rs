@@ -16,7 +16,8 @@ use std::sync::Arc;
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use parking_lot::Mutex;
 
-use crate::event_loop::{EventLoop, LoopHandle};
+use crate::event_loop::EventLoop;
+use crate::loop_handle::LoopHandle;
 
 /// Why a push failed; the item is handed back.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]

@@ -30,7 +30,7 @@ pub const WHOAMI: i32 = 3;
 /// A msgid large enough to go through the router's hash map, also echoed raw.
 pub const ECHO_FAR: i32 = 100_000;
 
-/// The QPS test's message (SPEC §4.12).
+/// The QPS test's message: text and a sequence number.
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct Echo {
     /// Free text.
@@ -227,19 +227,9 @@ pub fn assert_silent(stream: &mut TcpStream, quiet: Duration) {
     stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
 }
 
-/// Polls `cond` until it holds or `within` passes; returns whether it held.
-pub fn wait_until(within: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + within;
-    loop {
-        if cond() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-}
+// Not every test binary waits.
+#[allow(unused_imports)]
+pub use lars_testkit::wait_until;
 
 /// Runs `f` on the loop behind `handle` and returns its result.
 pub fn run_on<R: Send + 'static>(
