@@ -3,6 +3,7 @@
 #   make test   every test of the workspace (starts MariaDB if needed)
 #   make run    the whole stack on the embedded SQLite store, with a demo
 #   make bench  the QPS and micro benchmarks (scripts/bench-agent.sh: agent QPS)
+#   make lint   clippy, and the crate layering and rust-version checks
 
 CARGO ?= cargo
 BINS := lars-dns lars-reporter lars-agent lars
@@ -26,6 +27,7 @@ test:
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	./scripts/check-layers.sh
 
 fmt:
 	$(CARGO) fmt --all
