@@ -11,32 +11,9 @@ use lars_testkit::proxy::TcpProxy;
 use lars_testkit::stores::{via_port, TempMysql};
 use lars_testkit::wait_until;
 
-use util::scenarios;
 use util::*;
 
-#[test]
-fn report_reaches_the_table() {
-    let db = TempMysql::new("rep_mysql_one");
-    scenarios::report_reaches_the_table(db.config.clone());
-}
-
-#[test]
-fn last_of_ten_reports_wins() {
-    let db = TempMysql::new("rep_mysql_ten");
-    scenarios::last_of_ten_reports_wins(db.config.clone());
-}
-
-#[test]
-fn two_thousand_keys_arrive_intact() {
-    let db = TempMysql::new("rep_mysql_2000");
-    scenarios::two_thousand_keys_arrive_intact(db.config.clone());
-}
-
-#[test]
-fn stop_flushes_pending_rows() {
-    let db = TempMysql::new("rep_mysql_stop");
-    scenarios::stop_flushes_pending_rows(db.config.clone());
-}
+scenario_tests!(TempMysql::new("rep_mysql"));
 
 /// A database reached through `proxy`, and the same database reached
 /// directly (for the test's own reads).

@@ -11,32 +11,9 @@ use lars_testkit::client::FrameClient;
 use lars_testkit::stores::TempSqlite;
 use lars_testkit::wait_until;
 
-use util::scenarios;
 use util::*;
 
-#[test]
-fn report_reaches_the_table() {
-    let db = TempSqlite::new("rep_sqlite_one");
-    scenarios::report_reaches_the_table(db.config.clone());
-}
-
-#[test]
-fn last_of_ten_reports_wins() {
-    let db = TempSqlite::new("rep_sqlite_ten");
-    scenarios::last_of_ten_reports_wins(db.config.clone());
-}
-
-#[test]
-fn two_thousand_keys_arrive_intact() {
-    let db = TempSqlite::new("rep_sqlite_2000");
-    scenarios::two_thousand_keys_arrive_intact(db.config.clone());
-}
-
-#[test]
-fn stop_flushes_pending_rows() {
-    let db = TempSqlite::new("rep_sqlite_stop");
-    scenarios::stop_flushes_pending_rows(db.config.clone());
-}
+scenario_tests!(TempSqlite::new("rep_sqlite"));
 
 /// Another connection holds the database's write lock: the writers block
 /// in the store while the network keeps accepting and coalescing; once

@@ -10,43 +10,17 @@
 -- before the DNS service starts, or wait for its periodic full reload.
 
 INSERT INTO RouteData (modid, cmdid, serverip, serverport)
-SELECT 1, 1, 2130706433, 9001 FROM RouteVersion
-WHERE id = 1 AND NOT EXISTS (
-    SELECT 1 FROM RouteData
-    WHERE modid = 1 AND cmdid = 1 AND serverip = 2130706433 AND serverport = 9001
-);
-
-INSERT INTO RouteData (modid, cmdid, serverip, serverport)
-SELECT 1, 1, 2130706433, 9002 FROM RouteVersion
-WHERE id = 1 AND NOT EXISTS (
-    SELECT 1 FROM RouteData
-    WHERE modid = 1 AND cmdid = 1 AND serverip = 2130706433 AND serverport = 9002
-);
-
-INSERT INTO RouteData (modid, cmdid, serverip, serverport)
-SELECT 1, 1, 2130706433, 9003 FROM RouteVersion
-WHERE id = 1 AND NOT EXISTS (
-    SELECT 1 FROM RouteData
-    WHERE modid = 1 AND cmdid = 1 AND serverip = 2130706433 AND serverport = 9003
-);
-
-INSERT INTO RouteData (modid, cmdid, serverip, serverport)
-SELECT 1, 2, 2130706433, 9011 FROM RouteVersion
-WHERE id = 1 AND NOT EXISTS (
-    SELECT 1 FROM RouteData
-    WHERE modid = 1 AND cmdid = 2 AND serverip = 2130706433 AND serverport = 9011
-);
-
-INSERT INTO RouteData (modid, cmdid, serverip, serverport)
-SELECT 1, 2, 2130706433, 9012 FROM RouteVersion
-WHERE id = 1 AND NOT EXISTS (
-    SELECT 1 FROM RouteData
-    WHERE modid = 1 AND cmdid = 2 AND serverip = 2130706433 AND serverport = 9012
-);
-
-INSERT INTO RouteData (modid, cmdid, serverip, serverport)
-SELECT 2, 1, 2130706433, 9021 FROM RouteVersion
-WHERE id = 1 AND NOT EXISTS (
-    SELECT 1 FROM RouteData
-    WHERE modid = 2 AND cmdid = 1 AND serverip = 2130706433 AND serverport = 9021
+SELECT demo.modid, demo.cmdid, demo.serverip, demo.serverport
+FROM (
+    SELECT 1 AS modid, 1 AS cmdid, 2130706433 AS serverip, 9001 AS serverport
+    UNION ALL SELECT 1, 1, 2130706433, 9002
+    UNION ALL SELECT 1, 1, 2130706433, 9003
+    UNION ALL SELECT 1, 2, 2130706433, 9011
+    UNION ALL SELECT 1, 2, 2130706433, 9012
+    UNION ALL SELECT 2, 1, 2130706433, 9021
+) AS demo
+WHERE NOT EXISTS (
+    SELECT 1 FROM RouteData AS known
+    WHERE known.modid = demo.modid AND known.cmdid = demo.cmdid
+      AND known.serverip = demo.serverip AND known.serverport = demo.serverport
 );

@@ -14,7 +14,7 @@ use crate::error::StoreError;
 use crate::sql;
 use crate::store::RouteStore;
 use crate::types::{checked_row, group_routes, HostChange, RouteMap, RouteRow};
-use lars_proto::{HostAddr, ModuleId};
+use lars_proto::ModuleId;
 use mysql::prelude::Queryable;
 use mysql::{from_row_opt, Conn, Opts, OptsBuilder, Params, Row, TxOpts, Value};
 use std::time::{Duration, Instant};
@@ -184,10 +184,10 @@ impl MysqlStore {
         }
     }
 
-    /// `add_host` or `del_host`: one transaction that bumps the version
+    /// [`RouteStore::change_host`]: one transaction that bumps the version
     /// (its row lock serialises writers), changes RouteData and records the
     /// change.
-    fn change_host(&mut self, change: HostChange) -> Result<u64, StoreError> {
+    fn apply_change(&mut self, change: HostChange) -> Result<u64, StoreError> {
         let action = change.action();
         let key = change.params();
         let module = change.module;
@@ -282,20 +282,8 @@ impl RouteStore for MysqlStore {
         self.run("clear changes", |conn| conn.query_drop(sql::CLEAR_CHANGES))
     }
 
-    fn add_host(&mut self, module: ModuleId, host: HostAddr) -> Result<u64, StoreError> {
-        self.change_host(HostChange {
-            add: true,
-            module,
-            host,
-        })
-    }
-
-    fn del_host(&mut self, module: ModuleId, host: HostAddr) -> Result<u64, StoreError> {
-        self.change_host(HostChange {
-            add: false,
-            module,
-            host,
-        })
+    fn change_host(&mut self, change: HostChange) -> Result<u64, StoreError> {
+        self.apply_change(change)
     }
 
     fn list_routes(

@@ -130,9 +130,9 @@ impl SqliteStore {
         format!("sqlite {}", self.path_text)
     }
 
-    /// `add_host` or `del_host`: one transaction that changes RouteData,
+    /// [`RouteStore::change_host`]: one transaction that changes RouteData,
     /// bumps the version and records the change.
-    fn change_host(&mut self, change: HostChange) -> Result<u64, StoreError> {
+    fn apply_change(&mut self, change: HostChange) -> Result<u64, StoreError> {
         let action = change.action();
         let store = self.describe_store();
         let path = &self.path_text;
@@ -245,20 +245,8 @@ impl RouteStore for SqliteStore {
             .map_err(|e| self.error("clear changes", e))
     }
 
-    fn add_host(&mut self, module: ModuleId, host: HostAddr) -> Result<u64, StoreError> {
-        self.change_host(HostChange {
-            add: true,
-            module,
-            host,
-        })
-    }
-
-    fn del_host(&mut self, module: ModuleId, host: HostAddr) -> Result<u64, StoreError> {
-        self.change_host(HostChange {
-            add: false,
-            module,
-            host,
-        })
+    fn change_host(&mut self, change: HostChange) -> Result<u64, StoreError> {
+        self.apply_change(change)
     }
 
     fn list_routes(

@@ -12,7 +12,7 @@ use crate::config::StoreSettings;
 use crate::error::StoreError;
 use crate::mysql::MysqlStore;
 use crate::sqlite::SqliteStore;
-use crate::types::{CallStatus, RouteMap, RouteRow};
+use crate::types::{CallStatus, HostChange, RouteMap, RouteRow};
 
 /// The routes: `RouteData`, `RouteVersion` and `RouteChange`.
 ///
@@ -42,15 +42,32 @@ pub trait RouteStore: Send {
     /// Deletes every `RouteChange` row (the DNS service does at start).
     fn clear_changes(&mut self) -> Result<(), StoreError>;
 
-    /// Adds `host` to `module`, bumps the version and records the change,
-    /// in one transaction; returns the new version.
-    /// [`StoreError::HostExists`] (and nothing written) if it is already there.
-    fn add_host(&mut self, module: ModuleId, host: HostAddr) -> Result<u64, StoreError>;
+    /// Applies `change` to `RouteData`, bumps the version and records the
+    /// module in `RouteChange`, in one transaction; returns the new
+    /// version. A change the route already reflects is refused
+    /// ([`StoreError::HostExists`], [`StoreError::HostAbsent`]) and writes
+    /// nothing.
+    fn change_host(&mut self, change: HostChange) -> Result<u64, StoreError>;
 
-    /// Removes `host` from `module`, bumps the version and records the
-    /// change, in one transaction; returns the new version.
-    /// [`StoreError::HostAbsent`] (and nothing written) if it is not there.
-    fn del_host(&mut self, module: ModuleId, host: HostAddr) -> Result<u64, StoreError>;
+    /// Adds `host` to `module` ([`change_host`](Self::change_host));
+    /// [`StoreError::HostExists`] if it is already there.
+    fn add_host(&mut self, module: ModuleId, host: HostAddr) -> Result<u64, StoreError> {
+        self.change_host(HostChange {
+            add: true,
+            module,
+            host,
+        })
+    }
+
+    /// Removes `host` from `module` ([`change_host`](Self::change_host));
+    /// [`StoreError::HostAbsent`] if it is not there.
+    fn del_host(&mut self, module: ModuleId, host: HostAddr) -> Result<u64, StoreError> {
+        self.change_host(HostChange {
+            add: false,
+            module,
+            host,
+        })
+    }
 
     /// The `RouteData` rows, optionally only those of one modid and/or cmdid,
     /// sorted by module then host.

@@ -89,7 +89,7 @@ pub struct CallStatus {
 /// A change of one module's route: a host added or removed. Both backends
 /// describe and refuse it the same way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct HostChange {
+pub struct HostChange {
     /// Add (`true`) or remove the host.
     pub add: bool,
     /// The module whose route changes.
@@ -100,7 +100,7 @@ pub(crate) struct HostChange {
 
 impl HostChange {
     /// What is being done, for error messages.
-    pub fn action(&self) -> String {
+    pub(crate) fn action(&self) -> String {
         let HostChange { add, module, host } = self;
         if *add {
             format!("add host {host} to module {module}")
@@ -111,7 +111,7 @@ impl HostChange {
 
     /// The error for a change the route already reflects: the host is
     /// there (add) or is not (delete).
-    pub fn refused(&self, store: String) -> StoreError {
+    pub(crate) fn refused(&self, store: String) -> StoreError {
         let (module, host) = (self.module, self.host);
         if self.add {
             StoreError::HostExists {
@@ -129,7 +129,7 @@ impl HostChange {
     }
 
     /// The `RouteData` key columns as bound parameters.
-    pub fn params(&self) -> (i32, i32, u32, u16) {
+    pub(crate) fn params(&self) -> (i32, i32, u32, u16) {
         let (m, h) = (self.module, self.host);
         (m.modid, m.cmdid, h.ip_number(), h.port)
     }

@@ -173,3 +173,27 @@ pub fn modules(modid_base: i32, n: i32, hosts: u8, round: u32) -> Vec<Report> {
         })
         .collect()
 }
+
+/// One `#[test]` per scenario of `scenarios.rs`, each on a fresh store
+/// made by `$store` (a `TempSqlite` or `TempMysql`).
+#[macro_export]
+macro_rules! scenario_tests {
+    ($store:expr) => {
+        $crate::scenario_tests!(
+            $store;
+            report_reaches_the_table,
+            last_of_ten_reports_wins,
+            two_thousand_keys_arrive_intact,
+            stop_flushes_pending_rows,
+        );
+    };
+    ($store:expr; $($scenario:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $scenario() {
+                let db = $store;
+                $crate::util::scenarios::$scenario(db.config.clone());
+            }
+        )*
+    };
+}

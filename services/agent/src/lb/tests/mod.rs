@@ -62,6 +62,26 @@ pub(super) fn overloaded(m: &ModuleLb, i: u8) -> bool {
     m.host(addr(i)).expect("host in route").overload
 }
 
+/// Reports calls of host `i` (all successes or all failures) at `now`
+/// until its state flips between idle and overload; returns how many it
+/// took (at most 1000).
+pub(super) fn calls_until_flip(
+    m: &mut ModuleLb,
+    i: u8,
+    success: bool,
+    now: u64,
+    cfg: &LbConfig,
+) -> u32 {
+    let before = overloaded(m, i);
+    for n in 1..=1000 {
+        call(m, i, success, now, cfg);
+        if overloaded(m, i) != before {
+            return n;
+        }
+    }
+    panic!("host {i} did not flip within 1000 calls");
+}
+
 /// Overloads host `i` at `now` with `contin_err_limit` consecutive errors.
 pub(super) fn overload(m: &mut ModuleLb, i: u8, now: u64, cfg: &LbConfig) {
     for _ in 0..cfg.contin_err_limit {

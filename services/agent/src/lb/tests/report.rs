@@ -18,17 +18,10 @@ fn fresh_host_first_failure_does_not_overload_it() {
 
 #[test]
 fn a_few_failures_do_not_overload_but_the_15th_consecutive_does() {
+    // 14/194 is far below err_rate 0.1; the 15th reaches contin_err_limit.
     let cfg = LbConfig::default();
     let mut m = module_with(&[1, 2], 0, &cfg);
-    for n in 1..=14 {
-        call(&mut m, 1, false, 1, &cfg);
-        assert!(!overloaded(&m, 1), "failure {n}: 14/194 is far below 0.1");
-    }
-    call(&mut m, 1, false, 1, &cfg);
-    assert!(
-        overloaded(&m, 1),
-        "contin_err reached contin_err_limit = 15"
-    );
+    assert_eq!(calls_until_flip(&mut m, 1, false, 1, &cfg), 15);
     assert_eq!(ids(m.idle_hosts()), vec![2]);
     assert_eq!(ids(m.overloaded_hosts()), vec![1]);
     let h = m.host(addr(1)).unwrap();
@@ -39,20 +32,48 @@ fn a_few_failures_do_not_overload_but_the_15th_consecutive_does() {
 }
 
 #[test]
-fn error_rate_alone_overloads_on_the_21st_failure() {
-    // Consecutive limit out of the way: 20/(180+20) = 0.1 is not above 0.1,
-    // 21/201 = 0.1045 is.
-    let cfg = LbConfig {
+fn each_rule_flips_the_state_after_the_documented_number_of_calls() {
+    let default = LbConfig::default();
+    let no_streak = LbConfig {
         contin_err_limit: 1000,
-        ..LbConfig::default()
+        ..default.clone()
     };
-    let mut m = module_with(&[1], 0, &cfg);
-    for n in 1..=20 {
-        call(&mut m, 1, false, 1, &cfg);
-        assert!(!overloaded(&m, 1), "failure {n}");
+    let never_rate = LbConfig {
+        succ_rate: 1.0,
+        ..default.clone()
+    };
+    // (tunables, starts overloaded, calls succeed, calls until the flip, rule)
+    let cases = [
+        (&default, false, false, 15, "contin_err_limit"),
+        (
+            &no_streak,
+            false,
+            false,
+            21,
+            "err_rate: 20/200 is not above 0.1, 21/201 is",
+        ),
+        (
+            &default,
+            true,
+            true,
+            6,
+            "succ_rate: 5/10 is not above 0.5, 6/11 is",
+        ),
+        (
+            &never_rate,
+            true,
+            true,
+            15,
+            "contin_succ_limit (1.0 is never exceeded)",
+        ),
+    ];
+    for (cfg, start_overloaded, success, want, rule) in cases {
+        let mut m = module_with(&[1], 0, cfg);
+        if start_overloaded {
+            overload(&mut m, 1, 0, cfg);
+        }
+        assert_eq!(calls_until_flip(&mut m, 1, success, 1, cfg), want, "{rule}");
     }
-    call(&mut m, 1, false, 1, &cfg);
-    assert!(overloaded(&m, 1));
 }
 
 #[test]
@@ -65,12 +86,11 @@ fn error_rate_overloads_with_default_limits_when_errors_are_not_consecutive() {
         call(&mut m, 1, false, 1, &cfg);
     }
     call(&mut m, 1, true, 1, &cfg);
-    for n in 11..=20 {
-        call(&mut m, 1, false, 1, &cfg);
-        assert!(!overloaded(&m, 1), "failure {n}");
-    }
-    call(&mut m, 1, false, 1, &cfg);
-    assert!(overloaded(&m, 1), "failure 21");
+    assert_eq!(
+        calls_until_flip(&mut m, 1, false, 1, &cfg),
+        11,
+        "failures 11 to 21"
+    );
 }
 
 #[test]
@@ -80,35 +100,13 @@ fn success_rate_returns_an_overloaded_host_on_the_6th_success() {
     let cfg = LbConfig::default();
     let mut m = module_with(&[1, 2], 0, &cfg);
     overload(&mut m, 1, 0, &cfg);
-    for n in 1..=5 {
-        call(&mut m, 1, true, 1, &cfg);
-        assert!(overloaded(&m, 1), "success {n}");
-    }
-    call(&mut m, 1, true, 2, &cfg);
-    assert!(!overloaded(&m, 1));
+    assert_eq!(calls_until_flip(&mut m, 1, true, 2, &cfg), 6);
     assert_eq!(ids(m.idle_hosts()), vec![2, 1], "back at the idle tail");
     let h = m.host(addr(1)).unwrap();
     assert_eq!(
         (h.vsucc, h.verr, h.rsucc, h.contin_succ, h.idle_ts),
         (180, 0, 0, 0, 2)
     );
-}
-
-#[test]
-fn consecutive_successes_return_an_overloaded_host_on_the_15th() {
-    // succ_rate 1.0 can never be exceeded, so only the streak counts.
-    let cfg = LbConfig {
-        succ_rate: 1.0,
-        ..LbConfig::default()
-    };
-    let mut m = module_with(&[1], 0, &cfg);
-    overload(&mut m, 1, 0, &cfg);
-    for n in 1..=14 {
-        call(&mut m, 1, true, 1, &cfg);
-        assert!(overloaded(&m, 1), "success {n}");
-    }
-    call(&mut m, 1, true, 1, &cfg);
-    assert!(!overloaded(&m, 1));
 }
 
 #[test]
