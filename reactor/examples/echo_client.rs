@@ -3,7 +3,7 @@
 //! the next. Prints round trips per second.
 //!
 //! ```text
-//! cargo run --release -p lars-reactor --example echo_client -- THREADS [ADDR] [SECONDS]
+//! cargo run --release -p lars-reactor --features echo --example echo_client -- THREADS [ADDR] [SECONDS]
 //! ```
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -2,7 +2,7 @@
 //! (msgid 1) with the same message.
 //!
 //! ```text
-//! cargo run --release -p lars-reactor --example echo_server -- [ADDR] [THREADS]
+//! cargo run --release -p lars-reactor --features echo --example echo_server -- [ADDR] [THREADS]
 //! ```
 //! Defaults: 127.0.0.1:7777, 2 worker threads.
 
