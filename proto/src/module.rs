@@ -2,6 +2,7 @@
 //! that serves it (docs/PROTOCOL.md §5–6).
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
 /// How many UDP ports (and route tables) an agent has: a module is served
@@ -11,7 +12,7 @@ pub const AGENT_PORTS: usize = 3;
 /// A module: a business area (`modid`) and one service in it (`cmdid`).
 ///
 /// Written `modid/cmdid` (`Display` and `FromStr`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct ModuleId {
     /// The business area.
     pub modid: i32,
@@ -64,6 +65,14 @@ impl ModuleId {
     #[inline]
     pub fn agent_port_index(self) -> usize {
         (i64::from(self.modid) + i64::from(self.cmdid)).rem_euclid(AGENT_PORTS as i64) as usize
+    }
+}
+
+impl Hash for ModuleId {
+    /// Hashes the [`key`](ModuleId::key): one `u64` write, as cheap as a
+    /// module map can be (agents look a module up on every request).
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.key());
     }
 }
 
