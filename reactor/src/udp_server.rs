@@ -244,9 +244,7 @@ impl<S: 'static> UdpEndpoint<S> {
         self.bad_input_log
             .warn(|| format!("{name}: dropped datagram of {len} bytes from {peer}: {e}"));
     }
-}
 
-impl<S: 'static> UdpEndpoint<S> {
     /// Receives and handles one datagram: `Ok(false)` if none was waiting.
     fn recv_one(&mut self) -> io::Result<bool> {
         match self.ctx.socket.recv_from(&mut self.buf) {

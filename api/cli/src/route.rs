@@ -1,6 +1,6 @@
 //! `route add|del|list|version`: edit and show the routes in the store the
 //! DNS service serves from. The store is the one `[store]` of `--config`
-//! names (SQLite or MySQL, see [`lars_store::StoreConfig`]).
+//! names (SQLite or MySQL, see [`lars_daemon::store_settings`]).
 //!
 //! Every input is checked before the store is opened, so a bad host or a
 //! bad config writes nothing (not even a new SQLite file). Each change is

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! [reactor]   ip (127.0.0.1), port (7779), threadNum (5), maxConn (1024)
-//! [store]     backend, sqlite_path      ; see lars_store::StoreConfig
+//! [store]     backend, sqlite_path      ; see lars_daemon::store_settings
 //! [mysql]     db_host, db_port, db_user, db_passwd, db_name
 //! [reporter]  db_thread_cnt (3), flush_interval (1 s), batch_size (500),
 //!             max_pending_keys (1000000), queue_capacity (10000),

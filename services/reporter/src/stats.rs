@@ -18,7 +18,7 @@ pub struct Stats {
     rows_lost: AtomicU64,
 }
 
-/// A snapshot of [`Stats`] plus the service's current backlog.
+/// A snapshot of the service's counters plus its current backlog.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ReporterStats {
     /// `ID_ReportStatusRequest` messages accepted (queued to a writer).
