@@ -70,11 +70,17 @@ impl TableThread {
             server
                 .set_idle_spin(el, idle_spin)
                 .map_err(io::Error::other)?;
+            // The server lives as long as its loop: `with_state` cannot
+            // find it gone here, but would say so.
             routes.attach(el, move |el, updates| {
-                let _ = server.with_state(el, |ctx, _| ctx.state().apply(updates));
+                if let Err(e) = server.with_state(el, |ctx, _| ctx.state().apply(updates)) {
+                    log::error!("routes from DNS dropped: {e}");
+                }
             });
             el.run_every(interval, move |el| {
-                let _ = server.with_state(el, |ctx, _| ctx.state().send_reports());
+                if let Err(e) = server.with_state(el, |ctx, _| ctx.state().send_reports()) {
+                    log::error!("statistics not sent: {e}");
+                }
             });
             Ok(server)
         })?;
