@@ -92,12 +92,44 @@ impl LarsClient {
     /// answer was for another request ([`ApiError::BadReply`]); answers to
     /// earlier requests that timed out are skipped.
     pub fn get_host(&mut self, module: ModuleId) -> Result<(RetCode, Option<HostAddr>), ApiError> {
+        self.pick(module, None)
+    }
+
+    /// Like [`get_host`](Self::get_host), for a module whose policy is
+    /// `hash`: requests with the same `key` get the same host while it is
+    /// idle, on every agent that has the same route (other policies ignore
+    /// the key). Hash a text key with [`hash_key`](lars_proto::hash_key).
+    ///
+    /// ```no_run
+    /// use lars_api::{hash_key, LarsClient, ModuleId};
+    /// let mut client = LarsClient::new()?;
+    /// let (code, host) = client.get_host_by_key(ModuleId::new(1, 1), hash_key(b"user-42"))?;
+    /// # Ok::<(), lars_api::ApiError>(())
+    /// ```
+    pub fn get_host_by_key(
+        &mut self,
+        module: ModuleId,
+        key: u64,
+    ) -> Result<(RetCode, Option<HostAddr>), ApiError> {
+        self.pick(module, Some(key))
+    }
+
+    fn pick(
+        &mut self,
+        module: ModuleId,
+        hash_key: Option<u64>,
+    ) -> Result<(RetCode, Option<HostAddr>), ApiError> {
         let deadline = Instant::now() + self.options.timeout;
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
         let idx = module.agent_port_index();
         let ModuleId { modid, cmdid } = module;
-        let req = GetHostRequest { seq, modid, cmdid };
+        let req = GetHostRequest {
+            seq,
+            modid,
+            cmdid,
+            hash_key,
+        };
         self.transport.send(idx, msgid::GET_HOST_REQUEST, &req)?;
         let what = || format!("get_host {module} seq {seq}");
         loop {
@@ -141,11 +173,49 @@ impl LarsClient {
     /// and forgotten: the agent does not answer. Errors only when the
     /// datagram could not be sent.
     pub fn report(&self, module: ModuleId, host: HostAddr, code: RetCode) -> Result<(), ApiError> {
+        self.send_report(module, host, code, None)
+    }
+
+    /// Like [`report`](Self::report), with how long the call took: the
+    /// `ewma` policy sends more traffic to faster hosts. Durations are sent
+    /// in whole microseconds, at most `u32::MAX` (71 minutes).
+    ///
+    /// ```no_run
+    /// use lars_api::{LarsClient, ModuleId, RetCode};
+    /// use std::time::Instant;
+    /// let mut client = LarsClient::new()?;
+    /// let module = ModuleId::new(1, 1);
+    /// if let (RetCode::Succ, Some(host)) = client.get_host(module)? {
+    ///     let started = Instant::now();
+    ///     // ... call `host` ...
+    ///     client.report_with_latency(module, host, RetCode::Succ, started.elapsed())?;
+    /// }
+    /// # Ok::<(), lars_api::ApiError>(())
+    /// ```
+    pub fn report_with_latency(
+        &self,
+        module: ModuleId,
+        host: HostAddr,
+        code: RetCode,
+        latency: Duration,
+    ) -> Result<(), ApiError> {
+        let micros = u32::try_from(latency.as_micros()).unwrap_or(u32::MAX);
+        self.send_report(module, host, code, Some(micros))
+    }
+
+    fn send_report(
+        &self,
+        module: ModuleId,
+        host: HostAddr,
+        code: RetCode,
+        latency_us: Option<u32>,
+    ) -> Result<(), ApiError> {
         let req = ReportRequest {
             modid: module.modid,
             cmdid: module.cmdid,
             host: Some(host.to_wire()),
             retcode: code.to_wire(),
+            latency_us,
         };
         let idx = module.agent_port_index();
         Ok(self.transport.send(idx, msgid::REPORT_REQUEST, &req)?)

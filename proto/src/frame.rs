@@ -159,7 +159,7 @@ pub fn frame_to_vec<M: Message>(msgid: i32, msg: &M) -> Result<Vec<u8>, FrameErr
 ///
 /// ```
 /// use lars_proto::{frame, GetHostRequest, MessageId};
-/// let req = GetHostRequest { seq: 1, modid: 1, cmdid: 1 };
+/// let req = GetHostRequest { seq: 1, modid: 1, cmdid: 1, hash_key: None };
 /// let bytes = frame::encode(MessageId::IdGetHostRequest, &req).unwrap();
 /// assert_eq!(bytes, [4, 0, 0, 0, 6, 0, 0, 0, 0x08, 1, 0x10, 1, 0x18, 1]);
 /// ```

@@ -83,6 +83,7 @@ impl HostAddr {
         HostInfo {
             ip: ip_to_wire(self.ip),
             port: i32::from(self.port),
+            weight: 0,
         }
     }
 
@@ -91,9 +92,9 @@ impl HostAddr {
     ///
     /// ```
     /// use lars_proto::{HostAddr, HostInfo};
-    /// let h = HostAddr::from_wire(&HostInfo { ip: -1_062_731_343, port: 7777 }).unwrap();
+    /// let h = HostAddr::from_wire(&HostInfo { ip: -1_062_731_343, port: 7777, weight: 0 }).unwrap();
     /// assert_eq!(h.to_string(), "192.168.1.177:7777");
-    /// assert!(HostAddr::from_wire(&HostInfo { ip: 1, port: 0 }).is_err());
+    /// assert!(HostAddr::from_wire(&HostInfo { ip: 1, port: 0, weight: 0 }).is_err());
     /// ```
     pub fn from_wire(info: &HostInfo) -> Result<HostAddr, HostAddrError> {
         let ip = ip_from_wire(info.ip);
@@ -198,7 +199,12 @@ mod tests {
     #[test]
     fn impossible_wire_ports_are_refused_naming_the_port() {
         for port in [0, -1, 65536, i32::MAX] {
-            let err = HostAddr::from_wire(&HostInfo { ip: 1, port }).unwrap_err();
+            let err = HostAddr::from_wire(&HostInfo {
+                ip: 1,
+                port,
+                weight: 0,
+            })
+            .unwrap_err();
             assert!(err.to_string().contains(&port.to_string()), "{err}");
         }
     }

@@ -13,7 +13,7 @@
 //! use lars_proto::{frame, msgid, GetHostRequest, HostAddr, ModuleId};
 //!
 //! let module = ModuleId::new(1, 1);
-//! let request = GetHostRequest { seq: 1, modid: module.modid, cmdid: module.cmdid };
+//! let request = GetHostRequest { seq: 1, modid: module.modid, cmdid: module.cmdid, hash_key: None };
 //! let bytes = frame::frame_to_vec(msgid::GET_HOST_REQUEST, &request).unwrap();
 //! let (id, body) = frame::parse_datagram(&bytes).unwrap();
 //! assert_eq!((id, body.len()), (msgid::GET_HOST_REQUEST, 6));
@@ -30,6 +30,8 @@
 //! | `src/message.rs` | [`LarsMessage`]: a frame body decoded by its msgid |
 //! | `src/module.rs` | [`ModuleId`], its key, [`AGENT_PORTS`] and the port choice |
 //! | `src/host.rs` | [`HostAddr`], its key and the IPv4 wire encoding |
+//! | `src/policy.rs` | [`Policy`], [`Weight`], [`RoutePolicy`], [`RouteHost`] |
+//! | `src/key.rs` | [`hash_key`]: the key of a string for consistent hashing |
 //! | `src/retcode.rs` | [`RetCode`] |
 #![warn(missing_docs)]
 
@@ -41,18 +43,22 @@ pub mod pb {
 
 pub mod frame;
 mod host;
+mod key;
 mod message;
 mod module;
+mod policy;
 mod retcode;
 
 pub use frame::{FrameError, HEADER_LEN, MAX_BODY_LEN};
 pub use host::{ip_from_wire, ip_to_wire, HostAddr, HostAddrError};
+pub use key::hash_key;
 pub use message::{DecodeError, LarsMessage};
 pub use module::{ModuleId, ModuleIdError, AGENT_PORTS};
 pub use pb::{
     GetHostRequest, GetHostResponse, GetRouteRequest, GetRouteResponse, HostCallResult, HostInfo,
-    LarsRetCode, MessageId, ReportRequest, ReportStatusRequest,
+    LarsRetCode, LbPolicy, MessageId, ReportRequest, ReportStatusRequest,
 };
+pub use policy::{Policy, PolicyError, RouteHost, RoutePolicy, Weight};
 pub use retcode::{RetCode, RetCodeError};
 
 /// `MessageId` values as plain `i32`, the type the frame header carries.

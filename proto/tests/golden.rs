@@ -1,5 +1,7 @@
 //! Golden frames pin the wire format byte for byte (docs/PROTOCOL.md §7), and every
-//! message survives a frame round trip.
+//! message survives a frame round trip. The fields added since the original
+//! (weights, policies, hash keys, latencies) are pinned too, and `compat.rs`
+//! shows the original's schema skips them.
 
 use lars_proto::frame::{self, parse_frame, FrameError};
 use lars_proto::*;
@@ -19,6 +21,7 @@ fn get_host_request_golden_frame() {
         seq: 1,
         modid: 1,
         cmdid: 1,
+        hash_key: None,
     };
     let bytes = frame::encode(MessageId::IdGetHostRequest, &msg).unwrap();
     assert_eq!(bytes, hex("04000000 06000000 080110011801"));
@@ -31,6 +34,7 @@ fn get_route_response_golden_frame_with_negative_ip() {
         modid: 1,
         cmdid: 1,
         host: vec![host.to_wire()],
+        ..GetRouteResponse::default()
     };
     let bytes = frame::encode(MessageId::IdGetRouteResponse, &msg).unwrap();
     assert_eq!(
@@ -53,11 +57,21 @@ fn every_message_round_trips_through_a_frame() {
     let host = HostInfo {
         ip: -1,
         port: 65535,
+        weight: 0,
     };
     let route = GetRouteResponse {
         modid: 7,
         cmdid: -2,
-        host: vec![host, HostInfo { ip: 1, port: 2 }],
+        host: vec![
+            host,
+            HostInfo {
+                ip: 1,
+                port: 2,
+                weight: 9,
+            },
+        ],
+        policy: Policy::Hash.to_wire(),
+        panic_threshold: 50,
     };
     let messages = [
         LarsMessage::GetRouteRequest(GetRouteRequest { modid: 1, cmdid: 2 }),
@@ -79,6 +93,7 @@ fn every_message_round_trips_through_a_frame() {
             seq: u32::MAX,
             modid: 3,
             cmdid: 4,
+            hash_key: Some(u64::MAX),
         }),
         LarsMessage::GetHostResponse(GetHostResponse {
             seq: 9,
@@ -92,6 +107,7 @@ fn every_message_round_trips_through_a_frame() {
             cmdid: 4,
             host: Some(host),
             retcode: RetCode::Succ.to_wire(),
+            latency_us: Some(1500),
         }),
         LarsMessage::ApiGetRouteRequest(GetRouteRequest { modid: 5, cmdid: 6 }),
         LarsMessage::ApiGetRouteResponse(route),
@@ -153,15 +169,73 @@ fn a_route_too_large_for_one_frame_is_refused() {
         .map(|i| HostInfo {
             ip: -i,
             port: 65535,
+            weight: 0,
         })
         .collect();
     let msg = GetRouteResponse {
         modid: 1,
         cmdid: 1,
         host: hosts,
+        ..GetRouteResponse::default()
     };
     assert!(matches!(
         frame::encode(MessageId::IdGetRouteResponse, &msg),
         Err(FrameError::TooLarge(_))
     ));
+}
+
+#[test]
+fn the_added_fields_have_their_own_numbers() {
+    // HostInfo.weight is field 3 (varint): 18 03.
+    let host = RouteHost {
+        host: "0.0.0.1:2".parse().unwrap(),
+        weight: Weight::new(3).unwrap(),
+    };
+    assert_eq!(host.to_wire().encode_to_vec(), hex("0801 1002 1803"));
+    // GetRouteResponse.policy is field 4, panic_threshold field 5.
+    let route = GetRouteResponse {
+        modid: 1,
+        cmdid: 1,
+        host: vec![],
+        policy: Policy::Ewma.to_wire(),
+        panic_threshold: 50,
+    };
+    assert_eq!(route.encode_to_vec(), hex("0801 1001 2003 2832"));
+    // GetHostRequest.hash_key is field 4; an explicit 0 is sent (optional).
+    let keyed = GetHostRequest {
+        seq: 1,
+        modid: 1,
+        cmdid: 1,
+        hash_key: Some(0),
+    };
+    assert_eq!(keyed.encode_to_vec(), hex("0801 1001 1801 2000"));
+    // ReportRequest.latency_us is field 5.
+    let report = ReportRequest {
+        modid: 1,
+        cmdid: 1,
+        host: None,
+        retcode: 0,
+        latency_us: Some(300),
+    };
+    assert_eq!(report.encode_to_vec(), hex("0801 1001 28ac02"));
+}
+
+#[test]
+fn defaults_of_the_added_fields_are_not_encoded() {
+    // Weight 1, POLICY_RR, no panic threshold, no key, no latency: the
+    // original's bytes (the golden frames above).
+    let plain: HostAddr = "192.168.1.177:7777".parse().unwrap();
+    let weighted_one = RouteHost::new(plain).to_wire();
+    assert_eq!(weighted_one.encode_to_vec(), plain.to_wire().encode_to_vec());
+    let route = GetRouteResponse {
+        modid: 1,
+        cmdid: 1,
+        host: vec![weighted_one],
+        policy: Policy::Rr.to_wire(),
+        panic_threshold: 0,
+    };
+    assert_eq!(
+        frame::encode(MessageId::IdGetRouteResponse, &route).unwrap(),
+        hex("02000000 14000000 08011001 1a0e 08b183a085fcffffffff01 10e13c")
+    );
 }

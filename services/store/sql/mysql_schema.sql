@@ -5,15 +5,28 @@
 -- creating and selecting the database itself. Keep one statement per `;` and
 -- no `;` inside comments: the file is split on `;` before it is sent.
 
--- One row per host of a module (modid, cmdid).
+-- One row per host of a module (modid, cmdid). `weight` (1..10000, the
+-- host's share of the module's traffic) comes after the original's columns;
+-- a database made before it existed gets it on connect.
 CREATE TABLE IF NOT EXISTS RouteData (
     id int unsigned NOT NULL AUTO_INCREMENT,
     modid int NOT NULL,
     cmdid int NOT NULL,
     serverip int unsigned NOT NULL,
     serverport int unsigned NOT NULL,
+    weight int unsigned NOT NULL DEFAULT 1,
     PRIMARY KEY (id),
     KEY RouteData_module (modid, cmdid)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+
+-- A module's load-balancing policy (rr, wrr, hash, ewma) and panic
+-- threshold (percent, 0 = off). A module without a row uses rr and 0.
+CREATE TABLE IF NOT EXISTS ModulePolicy (
+    modid int NOT NULL,
+    cmdid int NOT NULL,
+    policy varchar(8) NOT NULL,
+    panic_threshold tinyint unsigned NOT NULL DEFAULT 0,
+    PRIMARY KEY (modid, cmdid)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
 
 -- One row, id 1: whoever changes RouteData bumps version.

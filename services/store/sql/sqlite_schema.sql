@@ -3,15 +3,27 @@
 -- values of the MySQL schema fit as they are. Idempotent: lars-store applies
 -- it every time it opens a database file.
 
--- One row per host of a module (modid, cmdid).
+-- One row per host of a module (modid, cmdid); `weight` as in the MySQL
+-- schema (a database made before it existed gets it on open).
 CREATE TABLE IF NOT EXISTS RouteData (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     modid INTEGER NOT NULL,
     cmdid INTEGER NOT NULL,
     serverip INTEGER NOT NULL,
-    serverport INTEGER NOT NULL
+    serverport INTEGER NOT NULL,
+    weight INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS RouteData_module ON RouteData (modid, cmdid);
+
+-- A module's load-balancing policy and panic threshold (see the MySQL
+-- schema).
+CREATE TABLE IF NOT EXISTS ModulePolicy (
+    modid INTEGER NOT NULL,
+    cmdid INTEGER NOT NULL,
+    policy TEXT NOT NULL,
+    panic_threshold INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (modid, cmdid)
+);
 
 -- One row, id 1: whoever changes RouteData bumps version.
 CREATE TABLE IF NOT EXISTS RouteVersion (

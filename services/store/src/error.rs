@@ -48,24 +48,27 @@ pub enum StoreError {
         source: std::io::Error,
     },
 
-    /// [`add_host`](crate::RouteStore::add_host) of a host the module already
-    /// has. Nothing was written.
-    #[error("{store}: add host {host} to module {module}: already present")]
+    /// Adding a host the module already has. Nothing was written.
+    #[error("{store}: {action}: already present")]
     HostExists {
         /// The store, as in [`describe`](crate::RouteStore::describe).
         store: String,
+        /// What was being done, e.g. `add host 127.0.0.1:9001 to module 1/1`.
+        action: String,
         /// The module.
         module: ModuleId,
         /// The host.
         host: HostAddr,
     },
 
-    /// [`del_host`](crate::RouteStore::del_host) of a host the module does
-    /// not have. Nothing was written.
-    #[error("{store}: delete host {host} from module {module}: not present")]
+    /// Removing or weighing a host the module does not have. Nothing was
+    /// written.
+    #[error("{store}: {action}: not present")]
     HostAbsent {
         /// The store, as in [`describe`](crate::RouteStore::describe).
         store: String,
+        /// What was being done.
+        action: String,
         /// The module.
         module: ModuleId,
         /// The host.
@@ -124,6 +127,7 @@ mod tests {
     fn messages_name_the_store_action_and_input() {
         let err = StoreError::HostExists {
             store: "sqlite data/lars.db".into(),
+            action: "add host 127.0.0.1:9001 to module 1/2".into(),
             module: ModuleId::new(1, 2),
             host: HostAddr::from_number(2130706433, 9001),
         };

@@ -22,7 +22,8 @@
 //!
 //! * `error.rs` — [`StoreError`].
 //! * `config.rs` — [`StoreSettings`], [`MysqlSettings`].
-//! * `types.rs` — [`RouteRow`], [`RouteMap`], [`CallStatus`], route changes.
+//! * `types.rs` — [`RouteRow`], [`Route`], [`RouteMap`], [`CallStatus`].
+//! * `edit.rs` — [`RouteEdit`] and the one edit transaction both backends run.
 //! * `store.rs` — the [`RouteStore`] and [`StatusStore`] traits and the
 //!   `open_*` functions.
 //! * `sql.rs` — all SQL text; the schema files themselves are in `sql/`.
@@ -30,6 +31,7 @@
 #![warn(missing_docs)]
 
 mod config;
+mod edit;
 mod error;
 mod mysql;
 mod sql;
@@ -38,9 +40,10 @@ mod store;
 mod types;
 
 pub use crate::config::{check_db_name, MysqlSettings, StoreSettings, PASSWD_ENV};
+pub use crate::edit::RouteEdit;
 pub use crate::error::StoreError;
 pub use crate::mysql::{MysqlStore, CONNECT_TIMEOUT, IDLE_PING, IO_TIMEOUT};
 pub use crate::sql::{DEMO_ROUTES, MYSQL_SCHEMA, SQLITE_SCHEMA};
 pub use crate::sqlite::{SqliteStore, BUSY_TIMEOUT};
 pub use crate::store::{open_route_store, open_status_store, seed_demo, RouteStore, StatusStore};
-pub use crate::types::{group_routes, CallStatus, HostChange, RouteMap, RouteRow};
+pub use crate::types::{group_routes, CallStatus, Route, RouteMap, RouteRow};

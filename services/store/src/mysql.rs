@@ -12,13 +12,11 @@
 use crate::config::{check_db_name, MysqlSettings};
 use crate::error::StoreError;
 use crate::sql;
-use crate::store::RouteStore;
-use crate::types::{checked_row, group_routes, HostChange, RouteMap, RouteRow};
-use lars_proto::ModuleId;
 use mysql::prelude::Queryable;
-use mysql::{from_row_opt, Conn, Opts, OptsBuilder, Params, Row, TxOpts, Value};
+use mysql::{Conn, Opts, OptsBuilder, Params, TxOpts, Value};
 use std::time::{Duration, Instant};
 
+mod routes;
 mod status;
 
 /// How long a TCP connect to the server may take.
@@ -44,13 +42,6 @@ pub struct MysqlStore {
     /// `None` after a lost connection: the next call reconnects.
     conn: Option<Conn>,
     last_used: Instant,
-}
-
-/// How a route change transaction ended, when the database did not fail.
-enum Change {
-    Done(u64),
-    Refused,
-    NoVersionRow,
 }
 
 impl MysqlStore {
@@ -142,12 +133,33 @@ impl MysqlStore {
             conn.query_drop(stmt)
                 .map_err(|e| self.error("apply schema", e))?;
         }
+        self.migrate(&mut conn)?;
         Ok(conn)
+    }
+
+    /// Adds the columns a database made by an older version lacks. The
+    /// column is looked up in `information_schema` first (MySQL 8 has no
+    /// `ADD COLUMN IF NOT EXISTS`); a concurrent migration that added it in
+    /// between is not an error.
+    fn migrate(&self, conn: &mut Conn) -> Result<(), StoreError> {
+        let has_weight: Option<u64> = conn
+            .query_first(sql::HAS_WEIGHT_MYSQL)
+            .map_err(|e| self.error("check for RouteData.weight", e))?;
+        if has_weight == Some(0) {
+            log::info!("{}: adding RouteData.weight", self.described);
+            match conn.query_drop(sql::ADD_WEIGHT_MYSQL) {
+                Ok(()) => {}
+                // ER_DUP_FIELDNAME: another process added it meanwhile.
+                Err(mysql::Error::MySqlError(e)) if e.code == 1060 => {}
+                Err(e) => return Err(self.error("add RouteData.weight", e)),
+            }
+        }
+        Ok(())
     }
 
     /// Runs `f` on the connection; a connectivity error drops the connection
     /// so the next call reconnects.
-    fn run<T>(
+    pub(crate) fn run<T>(
         &mut self,
         action: &str,
         f: impl FnOnce(&mut Conn) -> mysql::Result<T>,
@@ -168,7 +180,7 @@ impl MysqlStore {
         })
     }
 
-    fn error(&self, action: &str, source: mysql::Error) -> StoreError {
+    pub(crate) fn error(&self, action: &str, source: mysql::Error) -> StoreError {
         StoreError::Mysql {
             target: self.target.clone(),
             action: action.to_string(),
@@ -176,133 +188,21 @@ impl MysqlStore {
         }
     }
 
-    fn bad_data(&self, action: &str, reason: &str) -> StoreError {
+    pub(crate) fn bad_data(&self, action: &str, reason: &str) -> StoreError {
         StoreError::BadData {
             store: self.described.clone(),
             action: action.to_string(),
             reason: reason.to_string(),
         }
     }
-
-    /// [`RouteStore::change_host`]: one transaction that bumps the version
-    /// (its row lock serialises writers), changes RouteData and records the
-    /// change.
-    fn apply_change(&mut self, change: HostChange) -> Result<u64, StoreError> {
-        let action = change.action();
-        let key = change.params();
-        let module = change.module;
-        let outcome = self.run(&action, |conn| {
-            let mut tx = conn.start_transaction(TxOpts::default())?;
-            tx.exec_drop(sql::BUMP_VERSION, ())?;
-            if tx.affected_rows() == 0 {
-                tx.rollback()?;
-                return Ok(Change::NoVersionRow);
-            }
-            let refused = if change.add {
-                let found: Option<Row> = tx.exec_first(sql::FIND_HOST, key)?;
-                found.is_some() || {
-                    tx.exec_drop(sql::INSERT_HOST, key)?;
-                    false
-                }
-            } else {
-                tx.exec_drop(sql::DELETE_HOST, key)?;
-                tx.affected_rows() == 0
-            };
-            if refused {
-                tx.rollback()?;
-                return Ok(Change::Refused);
-            }
-            let row: Option<Row> = tx.exec_first(sql::SELECT_VERSION, ())?;
-            let version: u64 = match row {
-                Some(row) => from_row_opt(row)?,
-                None => return Ok(Change::NoVersionRow),
-            };
-            tx.exec_drop(sql::INSERT_CHANGE, (module.modid, module.cmdid, version))?;
-            tx.commit()?;
-            Ok(Change::Done(version))
-        })?;
-        match outcome {
-            Change::Done(version) => Ok(version),
-            Change::Refused => Err(change.refused(self.described.clone())),
-            Change::NoVersionRow => {
-                Err(self.bad_data(&action, "table RouteVersion has no row id 1"))
-            }
-        }
-    }
 }
 
 /// Positional parameters; `Params::Empty` when there are none.
-fn positional(values: Vec<i32>) -> Params {
+fn positional(values: Vec<impl Into<Value>>) -> Params {
     if values.is_empty() {
         Params::Empty
     } else {
-        Params::Positional(values.into_iter().map(Value::from).collect())
+        Params::Positional(values.into_iter().map(Into::into).collect())
     }
 }
 
-impl RouteStore for MysqlStore {
-    fn describe(&self) -> String {
-        self.described.clone()
-    }
-
-    fn version(&mut self) -> Result<u64, StoreError> {
-        let action = "read route version";
-        let row: Option<Row> = self.run(action, |conn| conn.exec_first(sql::SELECT_VERSION, ()))?;
-        match row {
-            Some(row) => from_row_opt(row).map_err(|e| self.error(action, e.into())),
-            None => Err(self.bad_data(action, "table RouteVersion has no row id 1")),
-        }
-    }
-
-    fn load_routes(&mut self) -> Result<RouteMap, StoreError> {
-        Ok(group_routes(self.list_routes(None, None)?))
-    }
-
-    fn changed_modules(&mut self, up_to_version: u64) -> Result<Vec<ModuleId>, StoreError> {
-        self.run("read changed modules", |conn| {
-            let rows: Vec<Row> = conn.exec(sql::CHANGED_MODULES, (up_to_version,))?;
-            rows.into_iter()
-                .map(|row| {
-                    let (modid, cmdid) = from_row_opt(row)?;
-                    Ok(ModuleId::new(modid, cmdid))
-                })
-                .collect()
-        })
-    }
-
-    fn delete_changes(&mut self, up_to_version: u64) -> Result<u64, StoreError> {
-        let action = format!("delete changes up to version {up_to_version}");
-        self.run(&action, |conn| {
-            conn.exec_drop(sql::DELETE_CHANGES, (up_to_version,))?;
-            Ok(conn.affected_rows())
-        })
-    }
-
-    fn clear_changes(&mut self) -> Result<(), StoreError> {
-        self.run("clear changes", |conn| conn.query_drop(sql::CLEAR_CHANGES))
-    }
-
-    fn change_host(&mut self, change: HostChange) -> Result<u64, StoreError> {
-        self.apply_change(change)
-    }
-
-    fn list_routes(
-        &mut self,
-        modid: Option<i32>,
-        cmdid: Option<i32>,
-    ) -> Result<Vec<RouteRow>, StoreError> {
-        let (query, params) = sql::list_routes(modid, cmdid);
-        let rows = self.run("read routes", |conn| {
-            let rows: Vec<Row> = conn.exec(query, positional(params))?;
-            rows.into_iter()
-                .map(|row| from_row_opt::<(i32, i32, u32, i64)>(row).map_err(mysql::Error::from))
-                .collect::<mysql::Result<Vec<_>>>()
-        })?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(m, c, ip, port)| {
-                checked_row(&self.described, ModuleId::new(m, c), ip, port)
-            })
-            .collect())
-    }
-}

@@ -17,11 +17,16 @@ pub const DEMO_ROUTES: &str = include_str!("../sql/demo_routes.sql");
 pub(crate) const SELECT_VERSION: &str = "SELECT version FROM RouteVersion WHERE id = 1";
 pub(crate) const BUMP_VERSION: &str = "UPDATE RouteVersion SET version = version + 1 WHERE id = 1";
 pub(crate) const SELECT_ALL_ROUTES: &str =
-    "SELECT modid, cmdid, serverip, serverport FROM RouteData";
+    "SELECT modid, cmdid, serverip, serverport, weight FROM RouteData";
 pub(crate) const FIND_HOST: &str = "SELECT id FROM RouteData \
      WHERE modid = ? AND cmdid = ? AND serverip = ? AND serverport = ? LIMIT 1";
 pub(crate) const INSERT_HOST: &str =
-    "INSERT INTO RouteData (modid, cmdid, serverip, serverport) VALUES (?, ?, ?, ?)";
+    "INSERT INTO RouteData (modid, cmdid, serverip, serverport, weight) VALUES (?, ?, ?, ?, ?)";
+pub(crate) const SET_WEIGHT: &str = "UPDATE RouteData SET weight = ? \
+     WHERE modid = ? AND cmdid = ? AND serverip = ? AND serverport = ?";
+pub(crate) const DELETE_POLICY: &str = "DELETE FROM ModulePolicy WHERE modid = ? AND cmdid = ?";
+pub(crate) const INSERT_POLICY: &str =
+    "INSERT INTO ModulePolicy (modid, cmdid, policy, panic_threshold) VALUES (?, ?, ?, ?)";
 pub(crate) const DELETE_HOST: &str =
     "DELETE FROM RouteData WHERE modid = ? AND cmdid = ? AND serverip = ? AND serverport = ?";
 pub(crate) const INSERT_CHANGE: &str =
@@ -31,6 +36,20 @@ pub(crate) const CHANGED_MODULES: &str =
 pub(crate) const DELETE_CHANGES: &str = "DELETE FROM RouteChange WHERE version <= ?";
 pub(crate) const CLEAR_CHANGES: &str = "DELETE FROM RouteChange";
 pub(crate) const COUNT_ROUTES: &str = "SELECT COUNT(*) FROM RouteData";
+
+/// Adds `RouteData.weight` to a database made before weights existed
+/// (the backends check for the column first).
+pub(crate) const ADD_WEIGHT_MYSQL: &str =
+    "ALTER TABLE RouteData ADD COLUMN weight int unsigned NOT NULL DEFAULT 1";
+/// [`ADD_WEIGHT_MYSQL`] in SQLite's dialect.
+pub(crate) const ADD_WEIGHT_SQLITE: &str =
+    "ALTER TABLE RouteData ADD COLUMN weight INTEGER NOT NULL DEFAULT 1";
+/// Whether `RouteData` has a `weight` column (MySQL / MariaDB).
+pub(crate) const HAS_WEIGHT_MYSQL: &str = "SELECT COUNT(*) FROM information_schema.COLUMNS \
+     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'RouteData' AND COLUMN_NAME = 'weight'";
+/// Whether `RouteData` has a `weight` column (SQLite).
+pub(crate) const HAS_WEIGHT_SQLITE: &str =
+    "SELECT COUNT(*) FROM pragma_table_info('RouteData') WHERE name = 'weight'";
 
 /// Rows per multi-row upsert statement: 500 rows × 9 values stays far below
 /// SQLite's bound-parameter limit (32766) and MySQL's (65535).
@@ -103,6 +122,17 @@ pub(crate) fn list_routes(modid: Option<i32>, cmdid: Option<i32>) -> (String, Ve
     let (filter, params) = module_filter(modid, cmdid);
     let sql =
         format!("{SELECT_ALL_ROUTES}{filter} ORDER BY modid, cmdid, serverip, serverport, id");
+    (sql, params)
+}
+
+/// `SELECT` of module policies with an optional module filter, in module
+/// order.
+pub(crate) fn list_policies(modid: Option<i32>, cmdid: Option<i32>) -> (String, Vec<i32>) {
+    let (filter, params) = module_filter(modid, cmdid);
+    let sql = format!(
+        "SELECT modid, cmdid, policy, panic_threshold FROM ModulePolicy{filter} \
+         ORDER BY modid, cmdid"
+    );
     (sql, params)
 }
 
@@ -183,8 +213,8 @@ mod tests {
 
     #[test]
     fn schema_files_split_into_their_statements() {
-        assert_eq!(split_statements(MYSQL_SCHEMA).len(), 7);
-        assert_eq!(split_statements(SQLITE_SCHEMA).len(), 9);
+        assert_eq!(split_statements(MYSQL_SCHEMA).len(), 8);
+        assert_eq!(split_statements(SQLITE_SCHEMA).len(), 10);
         let demo = split_statements(DEMO_ROUTES);
         assert_eq!(demo.len(), 1, "one statement inserts every demo row");
         assert!(demo.iter().all(|s| s.starts_with("INSERT INTO RouteData")));

@@ -6,16 +6,18 @@
 //! `BEGIN IMMEDIATE` transaction, which takes the write lock up front and so
 //! serialises writers from several processes.
 
+use crate::edit::{self, EditTx, Outcome, Param, RouteEdit};
 use crate::error::StoreError;
-use crate::sql::{self, Dialect};
-use crate::store::{RouteStore, StatusStore};
-use crate::types::{checked_row, group_routes, CallStatus, HostChange, RouteMap, RouteRow};
-use lars_proto::{HostAddr, ModuleId};
+use crate::sql;
+use crate::store::RouteStore;
+use crate::types::{checked_policy, checked_row, RouteRow};
+use lars_proto::{ModuleId, RoutePolicy};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, OptionalExtension, TransactionBehavior};
-use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+mod status;
 
 /// How long a statement waits for another process's write lock.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -75,6 +77,7 @@ impl SqliteStore {
             path,
             path_text,
         };
+        store.migrate()?;
         if seed_demo && created && store.route_count()? == 0 {
             let n = store.seed_demo()?;
             log::info!(
@@ -130,52 +133,77 @@ impl SqliteStore {
         format!("sqlite {}", self.path_text)
     }
 
-    /// [`RouteStore::change_host`]: one transaction that changes RouteData,
-    /// bumps the version and records the change.
-    fn apply_change(&mut self, change: HostChange) -> Result<u64, StoreError> {
-        let action = change.action();
+    /// [`RouteStore::edit_route`]: one `BEGIN IMMEDIATE` transaction
+    /// ([`edit::run`]).
+    fn apply_edit(&mut self, module: ModuleId, edit: RouteEdit) -> Result<u64, StoreError> {
+        let action = edit.action(module);
         let store = self.describe_store();
         let path = &self.path_text;
         let fail = |source| sqlite_error(path, &action, source);
-        let key = change.params();
-        let tx = self
+        let mut tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(fail)?;
-        if tx.execute(sql::BUMP_VERSION, []).map_err(fail)? == 0 {
-            return Err(no_version_row(store, action));
-        }
-        let refused = if change.add {
-            let exists = tx
-                .query_row(sql::FIND_HOST, key, |r| r.get::<_, i64>(0))
-                .optional()
-                .map_err(fail)?;
-            exists.is_some() || {
-                tx.execute(sql::INSERT_HOST, key).map_err(fail)?;
-                false
+        match edit::run(&mut EditOnSqlite(&mut tx), module, edit).map_err(fail)? {
+            Outcome::Done(version) => {
+                tx.commit().map_err(fail)?;
+                Ok(version)
             }
-        } else {
-            tx.execute(sql::DELETE_HOST, key).map_err(fail)? == 0
-        };
-        if refused {
-            return Err(change.refused(store));
+            Outcome::Refused => Err(edit.refused(module, store)),
+            Outcome::NoVersionRow => Err(no_version_row(store, action)),
         }
-        let version: i64 = tx
-            .query_row(sql::SELECT_VERSION, [], |r| r.get(0))
-            .map_err(fail)?;
-        let module = change.module;
-        tx.execute(sql::INSERT_CHANGE, (module.modid, module.cmdid, version))
-            .map_err(fail)?;
-        tx.commit().map_err(fail)?;
-        u64::try_from(version).map_err(|_| StoreError::BadData {
-            store,
-            action,
-            reason: format!("RouteVersion.version is negative ({version})"),
-        })
+    }
+
+    /// Adds the columns a database made by an older version lacks.
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let has_weight: i64 = self
+            .conn
+            .query_row(sql::HAS_WEIGHT_SQLITE, [], |r| r.get(0))
+            .map_err(|e| self.error("check for RouteData.weight", e))?;
+        if has_weight == 0 {
+            log::info!("{}: adding RouteData.weight", self.describe_store());
+            self.conn
+                .execute(sql::ADD_WEIGHT_SQLITE, [])
+                .map_err(|e| self.error("add RouteData.weight", e))?;
+        }
+        Ok(())
     }
 }
 
-fn sqlite_error(path: &str, action: &str, source: rusqlite::Error) -> StoreError {
+/// An edit transaction's statements on a SQLite transaction.
+struct EditOnSqlite<'a, 'c>(&'a mut rusqlite::Transaction<'c>);
+
+fn sqlite_params(params: &[Param]) -> Vec<Value> {
+    params
+        .iter()
+        .map(|p| match *p {
+            Param::Int(v) => Value::Integer(v),
+            Param::Text(t) => Value::Text(t.to_string()),
+        })
+        .collect()
+}
+
+impl EditTx for EditOnSqlite<'_, '_> {
+    type Error = rusqlite::Error;
+
+    fn exec(&mut self, sql: &str, params: &[Param]) -> Result<u64, rusqlite::Error> {
+        let n = self.0.execute(sql, params_from_iter(sqlite_params(params)))?;
+        Ok(n as u64)
+    }
+
+    fn exists(&mut self, sql: &str, params: &[Param]) -> Result<bool, rusqlite::Error> {
+        let mut stmt = self.0.prepare_cached(sql)?;
+        stmt.exists(params_from_iter(sqlite_params(params)))
+    }
+
+    fn value(&mut self, sql: &str, params: &[Param]) -> Result<Option<i64>, rusqlite::Error> {
+        self.0
+            .query_row(sql, params_from_iter(sqlite_params(params)), |r| r.get(0))
+            .optional()
+    }
+}
+
+pub(crate) fn sqlite_error(path: &str, action: &str, source: rusqlite::Error) -> StoreError {
     StoreError::Sqlite {
         path: path.to_string(),
         action: action.to_string(),
@@ -213,10 +241,6 @@ impl RouteStore for SqliteStore {
         u64::try_from(v).map_err(|_| self.bad_data(action, format!("version {v} is negative")))
     }
 
-    fn load_routes(&mut self) -> Result<RouteMap, StoreError> {
-        Ok(group_routes(self.list_routes(None, None)?))
-    }
-
     fn changed_modules(&mut self, up_to_version: u64) -> Result<Vec<ModuleId>, StoreError> {
         let fail = |e| self.error("read changed modules", e);
         let mut stmt = self
@@ -245,8 +269,8 @@ impl RouteStore for SqliteStore {
             .map_err(|e| self.error("clear changes", e))
     }
 
-    fn change_host(&mut self, change: HostChange) -> Result<u64, StoreError> {
-        self.apply_change(change)
+    fn edit_route(&mut self, module: ModuleId, edit: RouteEdit) -> Result<u64, StoreError> {
+        self.apply_edit(module, edit)
     }
 
     fn list_routes(
@@ -265,79 +289,39 @@ impl RouteStore for SqliteStore {
                     r.get(1)?,
                     r.get::<_, u32>(2)?,
                     r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
                 ))
             })
             .map_err(fail)?;
         let mut out = Vec::new();
         for row in rows {
-            let (m, c, ip, port) = row.map_err(fail)?;
-            out.extend(checked_row(&store, ModuleId::new(m, c), ip, port));
+            let (m, c, ip, port, weight) = row.map_err(fail)?;
+            out.extend(checked_row(&store, ModuleId::new(m, c), ip, port, weight));
+        }
+        Ok(out)
+    }
+
+    fn list_policies(
+        &mut self,
+        modid: Option<i32>,
+        cmdid: Option<i32>,
+    ) -> Result<Vec<(ModuleId, RoutePolicy)>, StoreError> {
+        let fail = |e| self.error("read policies", e);
+        let store = self.describe_store();
+        let (query, params) = sql::list_policies(modid, cmdid);
+        let mut stmt = self.conn.prepare_cached(&query).map_err(fail)?;
+        let rows = stmt
+            .query_map(params_from_iter(params), |r| {
+                let module = ModuleId::new(r.get(0)?, r.get(1)?);
+                Ok((module, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
+            })
+            .map_err(fail)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (module, policy, panic) = row.map_err(fail)?;
+            out.push(checked_policy(&store, module, &policy, panic));
         }
         Ok(out)
     }
 }
 
-impl StatusStore for SqliteStore {
-    fn describe(&self) -> String {
-        self.describe_store()
-    }
-
-    fn upsert_statuses(&mut self, rows: &[CallStatus]) -> Result<(), StoreError> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let action = format!("upsert {} call statuses", rows.len());
-        let path = &self.path_text;
-        let fail = |source| sqlite_error(path, &action, source);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(fail)?;
-        let mut values = Vec::with_capacity(sql::UPSERT_CHUNK.min(rows.len()) * 9);
-        for chunk in rows.chunks(sql::UPSERT_CHUNK) {
-            values.clear();
-            for s in chunk {
-                values.extend([
-                    Value::Integer(s.module.modid.into()),
-                    Value::Integer(s.module.cmdid.into()),
-                    Value::Integer(s.host.ip_number().into()),
-                    Value::Integer(s.host.port.into()),
-                    Value::Integer(u32::from(s.caller).into()),
-                    Value::Integer(s.succ_cnt.into()),
-                    Value::Integer(s.err_cnt.into()),
-                    Value::Integer(s.ts.into()),
-                    Value::Text(sql::overload_flag(s.overload).to_string()),
-                ]);
-            }
-            let query = sql::upsert_statuses(Dialect::Sqlite, chunk.len());
-            let mut stmt = tx.prepare_cached(&query).map_err(fail)?;
-            stmt.execute(params_from_iter(values.drain(..)))
-                .map_err(fail)?;
-        }
-        tx.commit().map_err(fail)
-    }
-
-    fn read_statuses(
-        &mut self,
-        modid: Option<i32>,
-        cmdid: Option<i32>,
-    ) -> Result<Vec<CallStatus>, StoreError> {
-        let fail = |e| self.error("read call statuses", e);
-        let (query, params) = sql::read_statuses(modid, cmdid);
-        let mut stmt = self.conn.prepare_cached(&query).map_err(fail)?;
-        let rows = stmt
-            .query_map(params_from_iter(params), |r| {
-                Ok(CallStatus {
-                    module: ModuleId::new(r.get(0)?, r.get(1)?),
-                    host: HostAddr::from_number(r.get(2)?, r.get(3)?),
-                    caller: Ipv4Addr::from(r.get::<_, u32>(4)?),
-                    succ_cnt: r.get(5)?,
-                    err_cnt: r.get(6)?,
-                    ts: r.get(7)?,
-                    overload: r.get::<_, String>(8)? == "1",
-                })
-            })
-            .map_err(fail)?;
-        rows.collect::<Result<_, _>>().map_err(fail)
-    }
-}

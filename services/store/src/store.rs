@@ -6,13 +6,14 @@
 //! self`, `Send`); a service that writes from several threads opens one
 //! handle per thread.
 
-use lars_proto::{HostAddr, ModuleId};
+use lars_proto::{HostAddr, ModuleId, RouteHost, RoutePolicy, Weight};
 
 use crate::config::StoreSettings;
+use crate::edit::RouteEdit;
 use crate::error::StoreError;
 use crate::mysql::MysqlStore;
 use crate::sqlite::SqliteStore;
-use crate::types::{CallStatus, HostChange, RouteMap, RouteRow};
+use crate::types::{CallStatus, RouteMap, RouteRow};
 
 /// The routes: `RouteData`, `RouteVersion` and `RouteChange`.
 ///
@@ -28,8 +29,13 @@ pub trait RouteStore: Send {
     /// `RouteVersion.version` of row id 1.
     fn version(&mut self) -> Result<u64, StoreError>;
 
-    /// Every route, grouped by module (hosts sorted, no duplicates).
-    fn load_routes(&mut self) -> Result<RouteMap, StoreError>;
+    /// Every route, grouped by module (hosts sorted, no duplicates), with
+    /// its policy.
+    fn load_routes(&mut self) -> Result<RouteMap, StoreError> {
+        let rows = self.list_routes(None, None)?;
+        let policies = self.list_policies(None, None)?;
+        Ok(crate::types::group_routes(rows, policies))
+    }
 
     /// The distinct modules in `RouteChange` with `version <= up_to_version`,
     /// sorted.
@@ -42,31 +48,38 @@ pub trait RouteStore: Send {
     /// Deletes every `RouteChange` row (the DNS service does at start).
     fn clear_changes(&mut self) -> Result<(), StoreError>;
 
-    /// Applies `change` to `RouteData`, bumps the version and records the
-    /// module in `RouteChange`, in one transaction; returns the new
-    /// version. A change the route already reflects is refused
+    /// Applies `edit` to `module`'s route, bumps the version and records
+    /// the module in `RouteChange`, in one transaction; returns the new
+    /// version. An edit the route does not allow (adding a host it has,
+    /// removing or weighing one it has not) is refused
     /// ([`StoreError::HostExists`], [`StoreError::HostAbsent`]) and writes
     /// nothing.
-    fn change_host(&mut self, change: HostChange) -> Result<u64, StoreError>;
+    fn edit_route(&mut self, module: ModuleId, edit: RouteEdit) -> Result<u64, StoreError>;
 
-    /// Adds `host` to `module` ([`change_host`](Self::change_host));
-    /// [`StoreError::HostExists`] if it is already there.
+    /// Adds `host` with weight 1 to `module` ([`edit_route`](Self::edit_route)).
     fn add_host(&mut self, module: ModuleId, host: HostAddr) -> Result<u64, StoreError> {
-        self.change_host(HostChange {
-            add: true,
-            module,
-            host,
-        })
+        self.edit_route(module, RouteEdit::AddHost(RouteHost::new(host)))
     }
 
-    /// Removes `host` from `module` ([`change_host`](Self::change_host));
-    /// [`StoreError::HostAbsent`] if it is not there.
+    /// Removes `host` from `module` ([`edit_route`](Self::edit_route)).
     fn del_host(&mut self, module: ModuleId, host: HostAddr) -> Result<u64, StoreError> {
-        self.change_host(HostChange {
-            add: false,
-            module,
-            host,
-        })
+        self.edit_route(module, RouteEdit::DelHost(host))
+    }
+
+    /// Sets the weight of `host` of `module` ([`edit_route`](Self::edit_route)).
+    fn set_weight(
+        &mut self,
+        module: ModuleId,
+        host: HostAddr,
+        weight: Weight,
+    ) -> Result<u64, StoreError> {
+        self.edit_route(module, RouteEdit::SetWeight(RouteHost { host, weight }))
+    }
+
+    /// Sets `module`'s policy and panic threshold
+    /// ([`edit_route`](Self::edit_route)).
+    fn set_policy(&mut self, module: ModuleId, policy: RoutePolicy) -> Result<u64, StoreError> {
+        self.edit_route(module, RouteEdit::SetPolicy(policy))
     }
 
     /// The `RouteData` rows, optionally only those of one modid and/or cmdid,
@@ -76,6 +89,15 @@ pub trait RouteStore: Send {
         modid: Option<i32>,
         cmdid: Option<i32>,
     ) -> Result<Vec<RouteRow>, StoreError>;
+
+    /// The policies set with [`set_policy`](Self::set_policy), optionally
+    /// only those of one modid and/or cmdid, sorted by module. A module not
+    /// listed uses the default policy.
+    fn list_policies(
+        &mut self,
+        modid: Option<i32>,
+        cmdid: Option<i32>,
+    ) -> Result<Vec<(ModuleId, RoutePolicy)>, StoreError>;
 }
 
 /// The call statistics: `ServerCallStatus`.

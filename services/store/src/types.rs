@@ -1,5 +1,5 @@
-//! The values stores read and write: route rows, the route map, call
-//! statuses, and the description of a route change. Pure data, no I/O.
+//! The values stores read and write: route rows, routes with their
+//! policies, call statuses. Pure data, no I/O.
 //!
 //! Modules and hosts are [`ModuleId`] and [`HostAddr`] from lars-proto; the
 //! database keeps an address as its unsigned 32-bit number
@@ -8,60 +8,118 @@
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
-use lars_proto::{HostAddr, ModuleId};
+use lars_proto::{HostAddr, ModuleId, Policy, RouteHost, RoutePolicy, Weight};
 
-use crate::error::StoreError;
-
-/// One row of `RouteData`: a host of a module.
+/// One row of `RouteData`: a host of a module and its weight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RouteRow {
     /// The module.
     pub module: ModuleId,
     /// The host.
     pub host: HostAddr,
+    /// Its weight.
+    pub weight: Weight,
 }
 
-/// Every route: module → its hosts, sorted and without duplicates. A module
-/// without hosts has no entry.
-pub type RouteMap = HashMap<ModuleId, Vec<HostAddr>>;
+/// A module's route: its hosts (sorted by address, each once) and policy.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Route {
+    /// The hosts with their weights.
+    pub hosts: Vec<RouteHost>,
+    /// The module's policy and panic threshold.
+    pub policy: RoutePolicy,
+}
 
-/// Groups route rows by module into a [`RouteMap`], sorting and
-/// deduplicating each module's hosts.
+/// Every route: module → its route. A module without hosts has no entry.
+pub type RouteMap = HashMap<ModuleId, Route>;
+
+/// Groups route rows by module into a [`RouteMap`], sorting each module's
+/// hosts and keeping one row per host, and gives each module its policy
+/// from `policies` (the default for a module not listed).
 ///
 /// ```
-/// use lars_proto::{HostAddr, ModuleId};
+/// use lars_proto::{ModuleId, Policy, RouteHost, RoutePolicy, Weight};
 /// use lars_store::{group_routes, RouteRow};
-/// let (module, host) = (ModuleId::new(1, 1), HostAddr::from_number(1, 80));
-/// let rows = [RouteRow { module, host }, RouteRow { module, host }];
-/// assert_eq!(group_routes(rows)[&module], vec![host]);
+/// let module = ModuleId::new(1, 1);
+/// let host = "10.0.0.1:80".parse().unwrap();
+/// let row = RouteRow { module, host, weight: Weight::ONE };
+/// let hash = RoutePolicy::new(Policy::Hash, 0).unwrap();
+/// let routes = group_routes([row, row], [(module, hash)]);
+/// assert_eq!(routes[&module].hosts, vec![RouteHost::new(host)]);
+/// assert_eq!(routes[&module].policy, hash);
 /// ```
-pub fn group_routes(rows: impl IntoIterator<Item = RouteRow>) -> RouteMap {
+pub fn group_routes(
+    rows: impl IntoIterator<Item = RouteRow>,
+    policies: impl IntoIterator<Item = (ModuleId, RoutePolicy)>,
+) -> RouteMap {
     let mut map = RouteMap::new();
     for row in rows {
-        map.entry(row.module).or_default().push(row.host);
+        map.entry(row.module).or_default().hosts.push(RouteHost {
+            host: row.host,
+            weight: row.weight,
+        });
     }
-    for hosts in map.values_mut() {
-        hosts.sort_unstable();
-        hosts.dedup();
+    for route in map.values_mut() {
+        route.hosts.sort_unstable();
+        route.hosts.dedup_by_key(|h| h.host);
+    }
+    for (module, policy) in policies {
+        if let Some(route) = map.get_mut(&module) {
+            route.policy = policy;
+        }
     }
     map
 }
 
-/// A route row as read from the database, whose port column is wider than a
-/// port: `None` (and a warning naming the row) when the port is not in
-/// `1..=65535`, so one bad row does not stop a whole load.
-pub(crate) fn checked_row(store: &str, module: ModuleId, ip: u32, port: i64) -> Option<RouteRow> {
-    match u16::try_from(port) {
-        Ok(port) if port != 0 => Some(RouteRow {
-            module,
-            host: HostAddr::from_number(ip, port),
-        }),
-        _ => {
-            log::warn!(
-                "{store}: RouteData row {module} {}:{port}: port not in 1..=65535, skipped",
-                Ipv4Addr::from(ip)
-            );
-            None
+/// A route row as read from the database, whose port and weight columns
+/// are wider than their values: `None` (and a warning naming the row) when
+/// the port is not in `1..=65535`, so one bad row does not stop a whole
+/// load; a weight out of range is clamped, with a warning.
+pub(crate) fn checked_row(
+    store: &str,
+    module: ModuleId,
+    ip: u32,
+    port: i64,
+    weight: i64,
+) -> Option<RouteRow> {
+    let Ok(port @ 1..=65535) = u16::try_from(port) else {
+        log::warn!(
+            "{store}: RouteData row {module} {}:{port}: port not in 1..=65535, skipped",
+            Ipv4Addr::from(ip)
+        );
+        return None;
+    };
+    let host = HostAddr::from_number(ip, port);
+    let weight = u32::try_from(weight)
+        .ok()
+        .and_then(|w| Weight::new(w).ok())
+        .unwrap_or_else(|| {
+            log::warn!("{store}: RouteData row {module} {host}: weight {weight} clamped");
+            Weight::from_wire(weight.clamp(1, i64::from(Weight::MAX)) as u32)
+        });
+    Some(RouteRow {
+        module,
+        host,
+        weight,
+    })
+}
+
+/// A `ModulePolicy` row as read from the database: an unknown policy name
+/// or a threshold out of range is logged and replaced by the default.
+pub(crate) fn checked_policy(
+    store: &str,
+    module: ModuleId,
+    policy: &str,
+    panic_threshold: i64,
+) -> (ModuleId, RoutePolicy) {
+    let parsed = policy.parse::<Policy>().and_then(|p| {
+        RoutePolicy::new(p, u32::try_from(panic_threshold).unwrap_or(u32::MAX))
+    });
+    match parsed {
+        Ok(route_policy) => (module, route_policy),
+        Err(e) => {
+            log::warn!("{store}: ModulePolicy row {module}: {e}; using rr without panic mode");
+            (module, RoutePolicy::default())
         }
     }
 }
@@ -86,55 +144,6 @@ pub struct CallStatus {
     pub overload: bool,
 }
 
-/// A change of one module's route: a host added or removed. Both backends
-/// describe and refuse it the same way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HostChange {
-    /// Add (`true`) or remove the host.
-    pub add: bool,
-    /// The module whose route changes.
-    pub module: ModuleId,
-    /// The host.
-    pub host: HostAddr,
-}
-
-impl HostChange {
-    /// What is being done, for error messages.
-    pub(crate) fn action(&self) -> String {
-        let HostChange { add, module, host } = self;
-        if *add {
-            format!("add host {host} to module {module}")
-        } else {
-            format!("delete host {host} from module {module}")
-        }
-    }
-
-    /// The error for a change the route already reflects: the host is
-    /// there (add) or is not (delete).
-    pub(crate) fn refused(&self, store: String) -> StoreError {
-        let (module, host) = (self.module, self.host);
-        if self.add {
-            StoreError::HostExists {
-                store,
-                module,
-                host,
-            }
-        } else {
-            StoreError::HostAbsent {
-                store,
-                module,
-                host,
-            }
-        }
-    }
-
-    /// The `RouteData` key columns as bound parameters.
-    pub(crate) fn params(&self) -> (i32, i32, u32, u16) {
-        let (m, h) = (self.module, self.host);
-        (m.modid, m.cmdid, h.ip_number(), h.port)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,47 +152,56 @@ mod tests {
         text.parse().unwrap()
     }
 
-    #[test]
-    fn group_routes_sorts_and_dedups_per_module() {
-        let row = |m, c, h: &str| RouteRow {
+    fn row(m: i32, c: i32, h: &str, weight: u32) -> RouteRow {
+        RouteRow {
             module: ModuleId::new(m, c),
             host: host(h),
-        };
-        let map = group_routes([
-            row(1, 1, "0.0.0.3:1"),
-            row(1, 1, "0.0.0.1:2"),
-            row(1, 2, "0.0.0.9:9"),
-            row(1, 1, "0.0.0.3:1"),
-            row(1, 1, "0.0.0.1:1"),
-        ]);
-        assert_eq!(map.len(), 2);
-        let want = vec![host("0.0.0.1:1"), host("0.0.0.1:2"), host("0.0.0.3:1")];
-        assert_eq!(map[&ModuleId::new(1, 1)], want);
-        assert_eq!(map[&ModuleId::new(1, 2)], vec![host("0.0.0.9:9")]);
+            weight: Weight::new(weight).unwrap(),
+        }
     }
 
     #[test]
-    fn rows_with_impossible_ports_are_skipped() {
-        let m = ModuleId::new(1, 1);
-        assert!(checked_row("t", m, 1, 0).is_none());
-        assert!(checked_row("t", m, 1, 70000).is_none());
-        assert_eq!(checked_row("t", m, 1, 80).unwrap().host, host("0.0.0.1:80"));
-    }
-
-    #[test]
-    fn a_change_names_its_host_and_module() {
-        let add = HostChange {
-            add: true,
-            module: ModuleId::new(1, 2),
-            host: host("127.0.0.1:9001"),
-        };
-        assert_eq!(add.action(), "add host 127.0.0.1:9001 to module 1/2");
-        assert_eq!(
-            add.refused("sqlite x.db".into()).to_string(),
-            "sqlite x.db: add host 127.0.0.1:9001 to module 1/2: already present"
+    fn group_routes_sorts_and_dedups_per_module_and_attaches_policies() {
+        let map = group_routes(
+            [
+                row(1, 1, "0.0.0.3:1", 1),
+                row(1, 1, "0.0.0.1:2", 5),
+                row(1, 2, "0.0.0.9:9", 1),
+                row(1, 1, "0.0.0.3:1", 1),
+                row(1, 1, "0.0.0.1:1", 1),
+            ],
+            [
+                (ModuleId::new(1, 2), RoutePolicy::new(Policy::Wrr, 10).unwrap()),
+                (ModuleId::new(9, 9), RoutePolicy::new(Policy::Hash, 0).unwrap()),
+            ],
         );
-        let del = HostChange { add: false, ..add };
-        assert_eq!(del.action(), "delete host 127.0.0.1:9001 from module 1/2");
-        assert_eq!(del.params(), (1, 2, 2_130_706_433, 9001));
+        assert_eq!(map.len(), 2, "a policy alone makes no route");
+        let hosts: Vec<(String, u32)> = map[&ModuleId::new(1, 1)]
+            .hosts
+            .iter()
+            .map(|h| (h.host.to_string(), h.weight.get()))
+            .collect();
+        let want = [("0.0.0.1:1", 1), ("0.0.0.1:2", 5), ("0.0.0.3:1", 1)];
+        assert_eq!(hosts, want.map(|(h, w)| (h.to_string(), w)));
+        assert_eq!(map[&ModuleId::new(1, 1)].policy, RoutePolicy::default());
+        assert_eq!(map[&ModuleId::new(1, 2)].policy.policy, Policy::Wrr);
+    }
+
+    #[test]
+    fn rows_with_impossible_ports_are_skipped_and_weights_clamped() {
+        let m = ModuleId::new(1, 1);
+        assert!(checked_row("t", m, 1, 0, 1).is_none());
+        assert!(checked_row("t", m, 1, 70000, 1).is_none());
+        assert_eq!(checked_row("t", m, 1, 80, 1).unwrap().host, host("0.0.0.1:80"));
+        assert_eq!(checked_row("t", m, 1, 80, 0).unwrap().weight, Weight::ONE);
+        assert_eq!(checked_row("t", m, 1, 80, 99_999).unwrap().weight.get(), 10_000);
+    }
+
+    #[test]
+    fn unknown_policies_fall_back_to_the_default() {
+        let m = ModuleId::new(1, 1);
+        assert_eq!(checked_policy("t", m, "ewma", 20).1.policy, Policy::Ewma);
+        assert_eq!(checked_policy("t", m, "random", 0).1, RoutePolicy::default());
+        assert_eq!(checked_policy("t", m, "wrr", 300).1, RoutePolicy::default());
     }
 }

@@ -82,3 +82,34 @@ fn database_names_must_be_plain_identifiers() {
     let err = MysqlStore::open(&settings).err().unwrap();
     assert!(matches!(err, StoreError::BadDbName { .. }), "{err:?}");
 }
+
+#[test]
+fn a_database_made_before_weights_is_migrated_on_connect() {
+    let fx = mysql_fixture();
+    let mut admin = fx.admin();
+    admin
+        .query_drop(format!("CREATE DATABASE `{}`", fx.db_name()))
+        .unwrap();
+    admin.select_db(fx.db_name()).unwrap();
+    admin
+        .query_drop(
+            "CREATE TABLE RouteData (id int unsigned NOT NULL AUTO_INCREMENT, modid int NOT NULL, \
+             cmdid int NOT NULL, serverip int unsigned NOT NULL, serverport int unsigned NOT NULL, \
+             PRIMARY KEY (id))",
+        )
+        .unwrap();
+    admin
+        .query_drop(
+            "INSERT INTO RouteData (modid, cmdid, serverip, serverport) VALUES (1, 1, 167772161, 80)",
+        )
+        .unwrap();
+    let mut store = fx.routes();
+    let rows = store.list_routes(None, None).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].weight, lars_proto::Weight::ONE, "old rows weigh 1");
+    let weight = lars_proto::Weight::new(4).unwrap();
+    store.set_weight(m(1, 1), host("10.0.0.1:80"), weight).unwrap();
+    // A second connection finds the column and leaves the data alone.
+    let mut again = fx.routes();
+    assert_eq!(again.list_routes(None, None).unwrap()[0].weight, weight);
+}

@@ -113,3 +113,27 @@ fn unusable_paths_are_named_in_the_error() {
         "{msg}"
     );
 }
+
+#[test]
+fn a_database_made_before_weights_is_migrated_on_open() {
+    let fx = sqlite_fixture();
+    std::fs::create_dir_all(fx.dir()).unwrap();
+    let old = rusqlite::Connection::open(fx.path()).unwrap();
+    old.execute_batch(
+        "CREATE TABLE RouteData (id INTEGER PRIMARY KEY AUTOINCREMENT, modid INTEGER NOT NULL, \
+         cmdid INTEGER NOT NULL, serverip INTEGER NOT NULL, serverport INTEGER NOT NULL);
+         INSERT INTO RouteData (modid, cmdid, serverip, serverport) VALUES (1, 1, 167772161, 80);",
+    )
+    .unwrap();
+    drop(old);
+    let mut store = SqliteStore::open(fx.path(), false).unwrap();
+    let rows = store.list_routes(None, None).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].weight, lars_proto::Weight::ONE, "old rows weigh 1");
+    let weight = lars_proto::Weight::new(4).unwrap();
+    store.set_weight(m(1, 1), host("10.0.0.1:80"), weight).unwrap();
+    drop(store);
+    // Opening again finds the column and leaves the data alone.
+    let mut again = SqliteStore::open(fx.path(), false).unwrap();
+    assert_eq!(again.list_routes(None, None).unwrap()[0].weight, weight);
+}

@@ -195,6 +195,7 @@ pub fn route_reply(modid: i32, cmdid: i32, hosts: &[HostAddr]) -> Vec<u8> {
         modid,
         cmdid,
         host: hosts.iter().map(|h| h.to_wire()).collect(),
+        ..GetRouteResponse::default()
     };
     frame::encode(MessageId::IdApiGetRouteResponse, &rsp).unwrap()
 }

@@ -3,13 +3,22 @@
 //! `Box<dyn RouteStore>` / `Box<dyn StatusStore>` only.
 
 use super::{host, m, sorted_by_key, status, Fixture};
-use lars_proto::HostAddr;
-use lars_store::{CallStatus, RouteMap, RouteRow, StoreError};
+use lars_proto::{HostAddr, RouteHost, Weight};
+use lars_store::{CallStatus, Route, RouteMap, RouteRow, StoreError};
 
 fn row(modid: i32, cmdid: i32, text: &str) -> RouteRow {
     RouteRow {
         module: m(modid, cmdid),
         host: host(text),
+        weight: Weight::ONE,
+    }
+}
+
+/// A route of weight-1 hosts with the default policy.
+fn plain_route(hosts: &[&str]) -> Route {
+    Route {
+        hosts: hosts.iter().map(|h| RouteHost::new(host(h))).collect(),
+        ..Route::default()
     }
 }
 
@@ -175,13 +184,9 @@ pub fn load_routes_groups_hosts_per_module(fx: &dyn Fixture) {
     let mut want = RouteMap::new();
     want.insert(
         m(1, 1),
-        vec![
-            host("10.0.0.1:80"),
-            host("10.0.0.1:81"),
-            host("10.0.0.3:80"),
-        ],
+        plain_route(&["10.0.0.1:80", "10.0.0.1:81", "10.0.0.3:80"]),
     );
-    want.insert(m(-1, 7), vec![host("10.0.0.2:80")]);
+    want.insert(m(-1, 7), plain_route(&["10.0.0.2:80"]));
     assert_eq!(store.load_routes().unwrap(), want);
 }
 
@@ -193,7 +198,10 @@ pub fn high_ips_round_trip(fx: &dyn Fixture) {
     for h in high {
         routes.add_host(m(1, 1), h).unwrap();
     }
-    assert_eq!(routes.load_routes().unwrap()[&m(1, 1)], high);
+    assert_eq!(
+        routes.load_routes().unwrap()[&m(1, 1)],
+        plain_route(&["192.168.1.177:7777", "255.255.255.255:65535"])
+    );
     routes.del_host(m(1, 1), high[1]).unwrap();
     assert_eq!(
         routes.list_routes(None, None).unwrap(),
@@ -320,15 +328,88 @@ pub fn demo_seed_is_explicit_and_idempotent(fx: &dyn Fixture) {
     assert_eq!(lars_store::seed_demo(&fx.config()).unwrap(), 0);
     let mut store = fx.routes();
     let routes = store.load_routes().unwrap();
-    let ports = |md, c| -> Vec<u16> { routes[&m(md, c)].iter().map(|h| h.port).collect() };
+    let ports = |md, c| -> Vec<u16> {
+        routes[&m(md, c)]
+            .hosts
+            .iter()
+            .map(|h| h.host.port)
+            .collect()
+    };
     assert_eq!(routes.len(), 3);
     assert_eq!(ports(1, 1), [9001, 9002, 9003]);
     assert_eq!(ports(1, 2), [9011, 9012]);
     assert_eq!(ports(2, 1), [9021]);
     assert!(routes
         .values()
-        .flatten()
-        .all(|h| h.ip_number() == 0x7f00_0001));
+        .flat_map(|r| &r.hosts)
+        .all(|h| h.host.ip_number() == 0x7f00_0001 && h.weight == Weight::ONE));
     assert_eq!(store.version().unwrap(), 0);
     assert!(store.changed_modules(u64::MAX).unwrap().is_empty());
+}
+
+/// Weights: set on add, changed in one transaction that bumps the version
+/// and records the module; a host the module lacks is refused.
+pub fn weights_are_stored_and_changed_like_hosts(fx: &dyn Fixture) {
+    let mut store = fx.routes();
+    let heavy = RouteHost {
+        host: host("10.0.0.1:80"),
+        weight: Weight::new(3).unwrap(),
+    };
+    let add = lars_store::RouteEdit::AddHost(heavy);
+    assert_eq!(store.edit_route(m(1, 1), add).unwrap(), 1);
+    store.add_host(m(1, 1), host("10.0.0.2:80")).unwrap();
+    store.clear_changes().unwrap();
+    let weight = Weight::new(10_000).unwrap();
+    assert_eq!(
+        store.set_weight(m(1, 1), host("10.0.0.2:80"), weight).unwrap(),
+        3
+    );
+    assert_eq!(store.changed_modules(3).unwrap(), [m(1, 1)]);
+    let weights: Vec<(String, u32)> = store.load_routes().unwrap()[&m(1, 1)]
+        .hosts
+        .iter()
+        .map(|h| (h.host.to_string(), h.weight.get()))
+        .collect();
+    let want = [("10.0.0.1:80", 3), ("10.0.0.2:80", 10_000)];
+    assert_eq!(weights, want.map(|(h, w)| (h.to_string(), w)));
+    // The same weight again is still a change (and still a version).
+    assert_eq!(store.set_weight(m(1, 1), host("10.0.0.2:80"), weight).unwrap(), 4);
+    let err = store
+        .set_weight(m(1, 1), host("10.0.0.9:80"), weight)
+        .unwrap_err();
+    assert!(matches!(err, StoreError::HostAbsent { .. }), "{err:?}");
+    assert!(err
+        .to_string()
+        .contains("set the weight of host 10.0.0.9:80 of module 1/1 to 10000: not present"));
+    assert_eq!(store.version().unwrap(), 4, "a refused edit writes nothing");
+    let listed: Vec<u32> = store
+        .list_routes(Some(1), Some(1))
+        .unwrap()
+        .iter()
+        .map(|r| r.weight.get())
+        .collect();
+    assert_eq!(listed, [3, 10_000]);
+}
+
+/// Policies: stored per module, replaced by a later one, bumping the
+/// version; a module without a row has the default.
+pub fn policies_are_stored_per_module(fx: &dyn Fixture) {
+    use lars_proto::{Policy, RoutePolicy};
+    let mut store = fx.routes();
+    store.add_host(m(1, 1), host("10.0.0.1:80")).unwrap();
+    store.add_host(m(2, 1), host("10.0.0.1:80")).unwrap();
+    let hash = RoutePolicy::new(Policy::Hash, 0).unwrap();
+    assert_eq!(store.set_policy(m(1, 1), hash).unwrap(), 3);
+    let ewma = RoutePolicy::new(Policy::Ewma, 40).unwrap();
+    assert_eq!(store.set_policy(m(1, 1), ewma).unwrap(), 4);
+    assert_eq!(store.changed_modules(4).unwrap(), [m(1, 1), m(2, 1)]);
+    let routes = store.load_routes().unwrap();
+    assert_eq!(routes[&m(1, 1)].policy, ewma);
+    assert_eq!(routes[&m(2, 1)].policy, RoutePolicy::default());
+    assert_eq!(store.list_policies(None, None).unwrap(), [(m(1, 1), ewma)]);
+    assert!(store.list_policies(Some(2), None).unwrap().is_empty());
+    // A policy of a module without hosts is kept, but makes no route.
+    store.set_policy(m(9, 9), hash).unwrap();
+    assert!(!store.load_routes().unwrap().contains_key(&m(9, 9)));
+    assert_eq!(store.list_policies(Some(9), None).unwrap(), [(m(9, 9), hash)]);
 }

@@ -118,6 +118,8 @@ macro_rules! all_behaviour_tests {
             upsert_many_rows_in_one_call,
             concurrent_writers_get_distinct_versions,
             demo_seed_is_explicit_and_idempotent,
+            weights_are_stored_and_changed_like_hosts,
+            policies_are_stored_per_module,
         );
     };
 }
