@@ -228,8 +228,10 @@ fn report_sends_the_host_and_code() {
     let wire = HostInfo {
         ip: -1_062_731_343,
         port: 7777,
+        weight: 0,
     };
     assert_eq!(req.host, Some(wire));
+    assert_eq!(req.latency_us, None, "a plain report carries no latency");
 }
 
 #[test]

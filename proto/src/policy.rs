@@ -233,7 +233,10 @@ mod tests {
         assert_eq!(Policy::from_wire(3), Some(Policy::Ewma));
         assert_eq!(Policy::from_wire(9), None);
         let err = "random".parse::<Policy>().unwrap_err();
-        assert_eq!(err.to_string(), "policy 'random': expected rr, wrr, hash or ewma");
+        assert_eq!(
+            err.to_string(),
+            "policy 'random': expected rr, wrr, hash or ewma"
+        );
     }
 
     #[test]
@@ -248,8 +251,14 @@ mod tests {
 
     #[test]
     fn panic_thresholds_are_percentages() {
-        assert_eq!(RoutePolicy::default(), RoutePolicy::new(Policy::Rr, 0).unwrap());
-        assert_eq!(RoutePolicy::new(Policy::Wrr, 100).unwrap().panic_threshold, 100);
+        assert_eq!(
+            RoutePolicy::default(),
+            RoutePolicy::new(Policy::Rr, 0).unwrap()
+        );
+        assert_eq!(
+            RoutePolicy::new(Policy::Wrr, 100).unwrap().panic_threshold,
+            100
+        );
         assert!(RoutePolicy::new(Policy::Wrr, 101).is_err());
     }
 
@@ -261,6 +270,10 @@ mod tests {
         };
         assert_eq!(RouteHost::from_wire(&host.to_wire()).unwrap(), host);
         let plain = RouteHost::new(host.host);
-        assert_eq!(plain.to_wire(), host.host.to_wire(), "weight 1 adds nothing");
+        assert_eq!(
+            plain.to_wire(),
+            host.host.to_wire(),
+            "weight 1 adds nothing"
+        );
     }
 }

@@ -77,6 +77,12 @@ fn an_original_peer_s_messages_decode_as_defaults_of_the_new_fields() {
         host: vec![original::HostInfo { ip: 1, port: 2 }],
     };
     let ours = GetRouteResponse::decode(&old_route.encode_to_vec()[..]).unwrap();
-    assert_eq!((ours.policy, ours.panic_threshold), (Policy::Rr.to_wire(), 0));
-    assert_eq!(RouteHost::from_wire(&ours.host[0]).unwrap().weight, Weight::ONE);
+    assert_eq!(
+        (ours.policy, ours.panic_threshold),
+        (Policy::Rr.to_wire(), 0)
+    );
+    assert_eq!(
+        RouteHost::from_wire(&ours.host[0]).unwrap().weight,
+        Weight::ONE
+    );
 }

@@ -226,7 +226,10 @@ fn defaults_of_the_added_fields_are_not_encoded() {
     // original's bytes (the golden frames above).
     let plain: HostAddr = "192.168.1.177:7777".parse().unwrap();
     let weighted_one = RouteHost::new(plain).to_wire();
-    assert_eq!(weighted_one.encode_to_vec(), plain.to_wire().encode_to_vec());
+    assert_eq!(
+        weighted_one.encode_to_vec(),
+        plain.to_wire().encode_to_vec()
+    );
     let route = GetRouteResponse {
         modid: 1,
         cmdid: 1,

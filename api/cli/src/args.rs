@@ -3,13 +3,15 @@
 //!
 //! ```text
 //! lars [--agent-ip IP] [--base-port PORT] [--timeout-ms MS] <COMMAND>
-//!   gethost MODID CMDID                      one get_host
+//!   gethost MODID CMDID [--key K]            one get_host (K: hash key)
 //!   getroute MODID CMDID                     every host of the module
 //!   report MODID CMDID IP PORT 0|1           report success (0) or overload (1)
-//!   simulator MODID CMDID [ERR_RATE] [QUERY_CNT] [--seed N]
+//!   simulator MODID CMDID [ERR_RATE] [QUERY_CNT] [--seed N] [--latency]
 //!   qps THREADS [--seconds N]                the agent benchmark
 //!   example MODID CMDID                      reg_init, get_host, report
-//!   route [--config PATH] add|del MODID CMDID IP:PORT | list [MODID [CMDID]] | version | demo
+//!   route [--config PATH] add MODID CMDID IP:PORT [--weight N] | del MODID CMDID IP:PORT
+//!         | weight MODID CMDID IP:PORT N | policy MODID CMDID rr|wrr|hash|ewma [--panic PERCENT]
+//!         | list [MODID [CMDID]] | version | demo
 //!   status [--config PATH] [MODID [CMDID]]   the statistics the reporter stored
 //! ```
 //!
@@ -67,7 +69,7 @@ impl Cli {
 pub enum Command {
     /// One get_host: prints `host is IP:PORT` or the return code.
     #[command(allow_negative_numbers = true)]
-    Gethost(ModuleArgs),
+    Gethost(GethostArgs),
     /// One get_route: prints every host of the module, one per line.
     #[command(allow_negative_numbers = true)]
     Getroute(ModuleArgs),
@@ -126,6 +128,18 @@ impl ModuleArgs {
     }
 }
 
+/// `gethost MODID CMDID [--key K]`.
+#[derive(Debug, Args)]
+pub struct GethostArgs {
+    /// The module.
+    #[command(flatten)]
+    pub module: ModuleArgs,
+    /// Hash key of the request (a module with policy `hash` maps equal
+    /// keys to the same host; other policies ignore it).
+    #[arg(long)]
+    pub key: Option<u64>,
+}
+
 /// `report MODID CMDID IP PORT 0|1`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -166,6 +180,11 @@ pub struct SimulatorArgs {
     /// Seed of the failure dice (default: from the clock), to replay a run.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Report a latency with every call: each host gets its own typical
+    /// latency (1 to 50 ms, from the dice) with ±20 % jitter, so the `ewma`
+    /// policy has something to learn.
+    #[arg(long)]
+    pub latency: bool,
 }
 
 /// `qps THREADS [--seconds N]`.
@@ -196,11 +215,19 @@ pub struct RouteArgs {
 pub enum RouteAction {
     /// Add a host to a module (bumps the route version).
     #[command(allow_negative_numbers = true)]
-    Add(RouteHostArgs),
+    Add(RouteAddArgs),
     /// Remove a host from a module (bumps the route version).
     #[command(allow_negative_numbers = true)]
     Del(RouteHostArgs),
-    /// List routes: all, one modid's, or one module's.
+    /// Set the weight of a host of a module, 1 to 10000 (bumps the route
+    /// version).
+    #[command(allow_negative_numbers = true)]
+    Weight(RouteWeightArgs),
+    /// Set a module's policy and panic threshold (bumps the route version).
+    #[command(allow_negative_numbers = true)]
+    Policy(RoutePolicyArgs),
+    /// List routes (with weights and policies): all, one modid's, or one
+    /// module's.
     #[command(allow_negative_numbers = true)]
     List(RouteListArgs),
     /// Print the route version.
@@ -220,6 +247,44 @@ pub struct RouteHostArgs {
     pub host: String,
 }
 
+/// `route add MODID CMDID IP:PORT [--weight N]`.
+#[derive(Debug, Args)]
+pub struct RouteAddArgs {
+    /// The module and host.
+    #[command(flatten)]
+    pub target: RouteHostArgs,
+    /// The host's weight, 1 to 10000.
+    #[arg(long, default_value = "1")]
+    pub weight: String,
+}
+
+/// `route weight MODID CMDID IP:PORT N`.
+#[derive(Debug, Args)]
+pub struct RouteWeightArgs {
+    /// The module and host.
+    #[command(flatten)]
+    pub target: RouteHostArgs,
+    /// The host's new weight, 1 to 10000.
+    pub weight: String,
+}
+
+/// `route policy MODID CMDID rr|wrr|hash|ewma [--panic PERCENT]`.
+#[derive(Debug, Args)]
+pub struct RoutePolicyArgs {
+    /// The module's modid.
+    pub modid: i32,
+    /// The module's cmdid.
+    pub cmdid: i32,
+    /// How idle hosts are chosen: rr (round robin, the default), wrr
+    /// (weighted round robin), hash (consistent hashing of the request's
+    /// key), ewma (lower latency wins).
+    pub policy: String,
+    /// Panic threshold: when fewer than PERCENT of the hosts are idle, pick
+    /// among all of them (0 = off, the default).
+    #[arg(long = "panic", default_value = "0")]
+    pub panic: String,
+}
+
 /// `route list [MODID [CMDID]]`.
 #[derive(Debug, Args)]
 pub struct RouteListArgs {
@@ -234,7 +299,7 @@ pub struct RouteListArgs {
 pub fn run(cli: Cli) -> ExitCode {
     let opts = cli.client_options();
     let (tool, result) = match cli.command {
-        Command::Gethost(m) => ("gethost", query::gethost(opts, &m)),
+        Command::Gethost(g) => ("gethost", query::gethost(opts, &g)),
         Command::Getroute(m) => ("getroute", query::getroute(opts, &m)),
         Command::Report(r) => ("report", query::report(opts, &r)),
         Command::Example(m) => ("example", query::example(opts, &m)),

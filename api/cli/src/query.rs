@@ -4,17 +4,22 @@
 //! Answers, including `RET_*` codes, go to stdout; exit code 0 when the
 //! call did what was asked, 1 otherwise.
 
-use crate::args::{ModuleArgs, ReportArgs};
+use crate::args::{GethostArgs, ModuleArgs, ReportArgs};
 use anyhow::Context;
 use lars_api::{ApiError, ClientOptions, HostAddr, LarsClient, RetCode};
 use std::process::ExitCode;
 
-/// `gethost MODID CMDID`: prints `host is IP:PORT` (exit 0) or the code:
-/// `RET_OVERLOAD`, `RET_NOEXIST`, `RET_SYSTEM_ERROR: <why>` (exit 1).
-pub(crate) fn gethost(opts: ClientOptions, m: &ModuleArgs) -> anyhow::Result<ExitCode> {
+/// `gethost MODID CMDID [--key K]`: prints `host is IP:PORT` (exit 0) or
+/// the code: `RET_OVERLOAD`, `RET_NOEXIST`, `RET_SYSTEM_ERROR: <why>` (exit
+/// 1).
+pub(crate) fn gethost(opts: ClientOptions, g: &GethostArgs) -> anyhow::Result<ExitCode> {
     let mut client = connect(opts)?;
-    let answer = client.get_host(m.module());
-    let (line, exit) = host_line(&client, m, &answer);
+    let module = g.module.module();
+    let answer = match g.key {
+        Some(key) => client.get_host_by_key(module, key),
+        None => client.get_host(module),
+    };
+    let (line, exit) = host_line(&client, &g.module, &answer);
     println!("{line}");
     Ok(exit)
 }

@@ -1,5 +1,5 @@
-//! `route add|del|list|version`: edit and show the routes in the store the
-//! DNS service serves from. The store is the one `[store]` of `--config`
+//! `route add|del|weight|policy|list|version|demo`: edit and show the
+//! routes in the store the DNS service serves from. The store is the one `[store]` of `--config`
 //! names (SQLite or MySQL, see [`lars_daemon::store_settings`]).
 //!
 //! Every input is checked before the store is opened, so a bad host or a
@@ -8,36 +8,116 @@
 //! route version and records the module in `RouteChange` — so the DNS
 //! service pushes it to the agents within its check interval.
 
-use crate::args::{RouteAction, RouteArgs};
+use crate::args::{RouteAction, RouteArgs, RouteHostArgs};
 use anyhow::Context;
-use lars_proto::{HostAddr, ModuleId};
+use lars_proto::{HostAddr, ModuleId, Policy, RouteHost, RoutePolicy, Weight};
 use lars_reactor::Config;
-use lars_store::{open_route_store, RouteRow, RouteStore, StoreSettings};
+use lars_store::{open_route_store, RouteEdit, RouteRow, RouteStore, StoreSettings};
 use std::process::ExitCode;
 
 pub(crate) fn run(args: &RouteArgs) -> anyhow::Result<ExitCode> {
-    // Each arm checks its input before opening the store: nothing may be
-    // written for a bad one.
+    // Every edit is checked before the store is opened: nothing may be
+    // written for a bad input.
+    if let Some((module, edit)) = parse_edit(&args.action)? {
+        let version = open(args)?.edit_route(module, edit)?;
+        println!("{} (route version {version})", describe(module, edit));
+        return Ok(ExitCode::SUCCESS);
+    }
     match &args.action {
-        RouteAction::Add(h) => {
-            let (module, host) = (ModuleId::new(h.modid, h.cmdid), h.host.parse::<HostAddr>()?);
-            let version = open(args)?.add_host(module, host)?;
-            println!("added {host} to module {module} (route version {version})");
+        RouteAction::List(l) => {
+            let mut store = open(args)?;
+            let rows = store.list_routes(l.modid, l.cmdid)?;
+            let policies = store.list_policies(l.modid, l.cmdid)?;
+            print!("{}", render(&rows, &policies));
         }
-        RouteAction::Del(h) => {
-            let (module, host) = (ModuleId::new(h.modid, h.cmdid), h.host.parse::<HostAddr>()?);
-            let version = open(args)?.del_host(module, host)?;
-            println!("deleted {host} from module {module} (route version {version})");
-        }
-        RouteAction::List(l) => print!("{}", render(&open(args)?.list_routes(l.modid, l.cmdid)?)),
         RouteAction::Version => println!("{}", open(args)?.version()?),
         RouteAction::Demo => {
             let settings = settings(args)?;
             let rows = lars_store::seed_demo(&settings)?;
             println!("{rows} demo route rows added to {settings}");
         }
+        RouteAction::Add(_)
+        | RouteAction::Del(_)
+        | RouteAction::Weight(_)
+        | RouteAction::Policy(_) => {}
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The module and edit of an editing action, its values checked; `None`
+/// for the actions that only read.
+fn parse_edit(action: &RouteAction) -> anyhow::Result<Option<(ModuleId, RouteEdit)>> {
+    Ok(Some(match action {
+        RouteAction::Add(a) => {
+            let (module, host) = target(&a.target)?;
+            let weight = parse_weight(&a.weight)?;
+            (module, RouteEdit::AddHost(RouteHost { host, weight }))
+        }
+        RouteAction::Del(d) => {
+            let (module, host) = target(d)?;
+            (module, RouteEdit::DelHost(host))
+        }
+        RouteAction::Weight(w) => {
+            let (module, host) = target(&w.target)?;
+            let weight = parse_weight(&w.weight)?;
+            (module, RouteEdit::SetWeight(RouteHost { host, weight }))
+        }
+        RouteAction::Policy(p) => {
+            let policy = p.policy.parse::<Policy>()?;
+            let panic = p.panic.parse::<u32>().map_err(|_| {
+                anyhow::anyhow!(
+                    "panic threshold '{}': must be a percentage in 0..=100",
+                    p.panic
+                )
+            })?;
+            let module = ModuleId::new(p.modid, p.cmdid);
+            (
+                module,
+                RouteEdit::SetPolicy(RoutePolicy::new(policy, panic)?),
+            )
+        }
+        RouteAction::List(_) | RouteAction::Version | RouteAction::Demo => return Ok(None),
+    }))
+}
+
+fn target(args: &RouteHostArgs) -> anyhow::Result<(ModuleId, HostAddr)> {
+    Ok((
+        ModuleId::new(args.modid, args.cmdid),
+        args.host.parse::<HostAddr>()?,
+    ))
+}
+
+/// A weight given on the command line: a number in `1..=10000`.
+fn parse_weight(text: &str) -> anyhow::Result<Weight> {
+    let refuse = || anyhow::anyhow!("weight '{text}': must be in 1..=10000");
+    let n = text.parse::<u32>().map_err(|_| refuse())?;
+    Weight::new(n).map_err(|_| refuse())
+}
+
+/// What an edit did, for the line printed after it.
+fn describe(module: ModuleId, edit: RouteEdit) -> String {
+    match edit {
+        RouteEdit::AddHost(h) if h.weight == Weight::ONE => {
+            format!("added {} to module {module}", h.host)
+        }
+        RouteEdit::AddHost(h) => {
+            format!(
+                "added {} with weight {} to module {module}",
+                h.host, h.weight
+            )
+        }
+        RouteEdit::DelHost(host) => format!("deleted {host} from module {module}"),
+        RouteEdit::SetWeight(h) => {
+            format!(
+                "set the weight of {} of module {module} to {}",
+                h.host, h.weight
+            )
+        }
+        RouteEdit::SetPolicy(p) => format!(
+            "set the policy of module {module} to {} (panic {}%)",
+            p.policy, p.panic_threshold
+        ),
+    }
 }
 
 /// The store settings of `--config`.
@@ -51,29 +131,54 @@ fn open(args: &RouteArgs) -> anyhow::Result<Box<dyn RouteStore>> {
         .with_context(|| format!("open the route store of {}", args.config.display()))
 }
 
-/// The `list` output: `MODID CMDID IP:PORT` per row, or `no routes`.
-fn render(rows: &[RouteRow]) -> String {
-    if rows.is_empty() {
+/// The `list` output: per module, `MODID CMDID policy=P panic=N` when a
+/// policy was set, then `MODID CMDID IP:PORT weight=W` per host; or `no
+/// routes`.
+fn render(rows: &[RouteRow], policies: &[(ModuleId, RoutePolicy)]) -> String {
+    if rows.is_empty() && policies.is_empty() {
         return "no routes\n".to_string();
     }
-    rows.iter()
-        .map(|r| format!("{} {} {}\n", r.module.modid, r.module.cmdid, r.host))
-        .collect()
+    let mut lines: Vec<(ModuleId, u8, String)> = policies
+        .iter()
+        .map(|(m, p)| {
+            let line = format!(
+                "{} {} policy={} panic={}\n",
+                m.modid, m.cmdid, p.policy, p.panic_threshold
+            );
+            (*m, 0, line)
+        })
+        .collect();
+    lines.extend(rows.iter().map(|r| {
+        let line = format!(
+            "{} {} {} weight={}\n",
+            r.module.modid, r.module.cmdid, r.host, r.weight
+        );
+        (r.module, 1, line)
+    }));
+    // Stable: hosts keep the store's order within their module.
+    lines.sort_by_key(|(m, kind, _)| (m.modid, m.cmdid, *kind));
+    lines.into_iter().map(|(_, _, line)| line).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::args::{RouteHostArgs, RouteListArgs};
+    use crate::args::{RouteAddArgs, RouteListArgs};
 
     #[test]
     fn rows_render_one_per_line() {
-        assert_eq!(render(&[]), "no routes\n");
-        let row = RouteRow {
-            module: ModuleId::new(1, 2),
+        assert_eq!(render(&[], &[]), "no routes\n");
+        let row = |modid, weight| RouteRow {
+            module: ModuleId::new(modid, 2),
             host: HostAddr::from_number(3_232_235_953, 7777),
+            weight: Weight::new(weight).unwrap(),
         };
-        assert_eq!(render(&[row, row]), "1 2 192.168.1.177:7777\n".repeat(2));
+        let wrr = RoutePolicy::new(Policy::Wrr, 50).unwrap();
+        let text = render(&[row(1, 1), row(3, 7)], &[(ModuleId::new(3, 2), wrr)]);
+        let want = "1 2 192.168.1.177:7777 weight=1\n\
+                    3 2 policy=wrr panic=50\n\
+                    3 2 192.168.1.177:7777 weight=7\n";
+        assert_eq!(text, want);
     }
 
     #[test]
@@ -88,10 +193,13 @@ mod tests {
         std::fs::write(&conf, text).unwrap();
         let args = RouteArgs {
             config: conf,
-            action: RouteAction::Add(RouteHostArgs {
-                modid: 1,
-                cmdid: 1,
-                host: "10.0.0.1:99999".into(),
+            action: RouteAction::Add(RouteAddArgs {
+                target: RouteHostArgs {
+                    modid: 1,
+                    cmdid: 1,
+                    host: "10.0.0.1:99999".into(),
+                },
+                weight: "1".into(),
             }),
         };
         let err = run(&args).unwrap_err().to_string();

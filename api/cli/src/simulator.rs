@@ -4,6 +4,11 @@
 //! or a success otherwise; at the end, a table of what each host got. Used
 //! to watch the agent move hosts between idle and overloaded.
 //!
+//! With `--latency` every report carries a latency: each host gets a
+//! typical latency of 1 to 50 ms from the dice when it is first returned,
+//! and each call takes that ±20 %, so a module with policy `ewma` can be
+//! watched moving its calls to the fast hosts.
+//!
 //! The dice are [`XorShift`], seeded from the clock or `--seed`, so a run
 //! can be replayed.
 
@@ -12,7 +17,7 @@ use anyhow::Context;
 use lars_api::{ClientOptions, HostAddr, LarsClient, ModuleId, RetCode};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A tiny xorshift64* generator: enough for dice, reproducible from a seed.
 ///
@@ -57,6 +62,8 @@ impl XorShift {
 struct Tally {
     /// host → (successes reported, failures reported).
     hosts: BTreeMap<HostAddr, (u64, u64)>,
+    /// host → its typical latency in ms (with `--latency` only).
+    typical_ms: BTreeMap<HostAddr, u64>,
     overload: u64,
     noexist: u64,
     errors: u64,
@@ -89,9 +96,17 @@ pub(crate) fn run(opts: ClientOptions, args: &SimulatorArgs) -> anyhow::Result<E
                 } else {
                     RetCode::Succ
                 };
-                client
-                    .report(module, host, code)
-                    .with_context(|| format!("report {module} {host}"))?;
+                let sent = if args.latency {
+                    let typical = *tally
+                        .typical_ms
+                        .entry(host)
+                        .or_insert_with(|| 1 + dice.below(50));
+                    let latency = jitter(typical, &mut dice);
+                    client.report_with_latency(module, host, code, latency)
+                } else {
+                    client.report(module, host, code)
+                };
+                sent.with_context(|| format!("report {module} {host}"))?;
                 let entry = tally.hosts.entry(host).or_default();
                 if failed {
                     entry.1 += 1;
@@ -119,12 +134,25 @@ pub(crate) fn run(opts: ClientOptions, args: &SimulatorArgs) -> anyhow::Result<E
     })
 }
 
-/// The end-of-run table: one line per host, then the totals.
+/// One call's latency: `typical_ms` ±20 %, in whole microseconds.
+fn jitter(typical_ms: u64, dice: &mut XorShift) -> Duration {
+    let percent = 80 + dice.below(41);
+    Duration::from_micros(typical_ms * percent * 10)
+}
+
+/// The end-of-run table: one line per host (with its typical latency under
+/// `--latency`), then the totals.
 fn render(tally: &Tally) -> String {
-    let mut out = format!("{:<21} {:>8} {:>8}\n", "host", "succ", "err");
+    let with_latency = !tally.typical_ms.is_empty();
+    let mut out = format!("{:<21} {:>8} {:>8}", "host", "succ", "err");
+    out += if with_latency { "   lat_ms\n" } else { "\n" };
     let (mut succ, mut err) = (0, 0);
     for (host, (s, e)) in &tally.hosts {
-        out += &format!("{:<21} {s:>8} {e:>8}\n", host.to_string());
+        out += &format!("{:<21} {s:>8} {e:>8}", host.to_string());
+        match tally.typical_ms.get(host) {
+            Some(ms) => out += &format!(" {ms:>8}\n"),
+            None => out += "\n",
+        }
         succ += s;
         err += e;
     }
@@ -188,5 +216,27 @@ mod tests {
         assert!(lines[3].starts_with("total"));
         assert!(lines[3].ends_with("       8        3"), "{}", lines[3]);
         assert_eq!(lines[4], "RET_OVERLOAD 1, RET_NOEXIST 0, errors 2");
+    }
+
+    #[test]
+    fn latencies_add_a_column_and_jitter_by_a_fifth() {
+        let host: HostAddr = "127.0.0.1:9001".parse().unwrap();
+        let mut tally = Tally::default();
+        tally.hosts.insert(host, (4, 0));
+        tally.typical_ms.insert(host, 12);
+        let text = render(&tally);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].ends_with("err   lat_ms"), "{}", lines[0]);
+        assert!(
+            lines[1].ends_with("       4        0       12"),
+            "{}",
+            lines[1]
+        );
+        let mut dice = XorShift::new(1);
+        let samples: Vec<u128> = (0..1000)
+            .map(|_| jitter(10, &mut dice).as_micros())
+            .collect();
+        assert!(samples.iter().all(|us| (8_000..=12_000).contains(us)));
+        assert!(samples.contains(&8_000) && samples.contains(&12_000));
     }
 }

@@ -100,12 +100,12 @@ fn route_add_list_del_version() {
     let out = store.route(&["list", "100"]);
     assert_eq!(
         stdout(&out),
-        "100 1 192.168.1.177:7777\n100 2 10.0.0.1:9001\n"
+        "100 1 192.168.1.177:7777 weight=1\n100 2 10.0.0.1:9001 weight=1\n"
     );
     let out = store.route(&["list", "100", "2"]);
-    assert_eq!(stdout(&out), "100 2 10.0.0.1:9001\n");
+    assert_eq!(stdout(&out), "100 2 10.0.0.1:9001 weight=1\n");
     let out = store.route(&["list"]);
-    assert!(stdout(&out).contains("100 1 192.168.1.177:7777\n"));
+    assert!(stdout(&out).contains("100 1 192.168.1.177:7777 weight=1\n"));
 
     // Present already / absent: an error, nothing written.
     let out = store.route(&["add", "100", "1", "192.168.1.177:7777"]);
@@ -120,6 +120,90 @@ fn route_add_list_del_version() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&store.route(&["list", "100", "1"])), "no routes\n");
     assert_eq!(version(&store), v0 + 3);
+}
+
+#[test]
+fn weights_and_policies_are_set_listed_and_versioned() {
+    let store = Store::new("route-weights");
+    let v0 = version(&store);
+    let out = store.route(&["add", "100", "1", "10.0.0.1:9001", "--weight", "3"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("added 10.0.0.1:9001 with weight 3 to module 100/1"));
+    let out = store.route(&["add", "100", "1", "10.0.0.2:9001"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = store.route(&["weight", "100", "1", "10.0.0.2:9001", "10000"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = store.route(&["policy", "100", "1", "hash", "--panic", "40"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("set the policy of module 100/1 to hash (panic 40%)"));
+    assert_eq!(
+        version(&store),
+        v0 + 4,
+        "each change bumps the version once"
+    );
+    assert_eq!(
+        stdout(&store.route(&["list", "100"])),
+        "100 1 policy=hash panic=40\n\
+         100 1 10.0.0.1:9001 weight=3\n\
+         100 1 10.0.0.2:9001 weight=10000\n"
+    );
+    // Back to the defaults: the policy line stays, saying rr and 0.
+    let out = store.route(&["policy", "100", "1", "rr"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&store.route(&["list", "100", "1"])).starts_with("100 1 policy=rr panic=0\n"));
+    // Weighing a host the module does not have is refused.
+    let out = store.route(&["weight", "100", "1", "10.0.0.9:9001", "2"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("not present"), "{}", stderr(&out));
+    assert_eq!(version(&store), v0 + 5);
+}
+
+#[test]
+fn bad_weights_and_policies_are_one_line_errors_that_change_nothing() {
+    let store = Store::new("route-bad-policy");
+    let out = store.route(&["add", "100", "1", "10.0.0.1:9001"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v0 = version(&store);
+    let listed = stdout(&store.route(&["list"]));
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["add", "100", "1", "10.0.0.2:9001", "--weight", "0"],
+            "weight '0'",
+        ),
+        (
+            &["add", "100", "1", "10.0.0.2:9001", "--weight", "10001"],
+            "weight '10001'",
+        ),
+        (
+            &["weight", "100", "1", "10.0.0.1:9001", "-1"],
+            "weight '-1'",
+        ),
+        (
+            &["weight", "100", "1", "10.0.0.1:9001", "heavy"],
+            "weight 'heavy'",
+        ),
+        (&["policy", "100", "1", "random"], "policy 'random'"),
+        (
+            &["policy", "100", "1", "wrr", "--panic", "101"],
+            "panic threshold '101'",
+        ),
+        (
+            &["policy", "100", "1", "wrr", "--panic", "-5"],
+            "panic threshold '-5'",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = store.route(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.starts_with(&format!("lars route: {want}")),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(version(&store), v0);
+    assert_eq!(stdout(&store.route(&["list"])), listed);
 }
 
 #[test]
@@ -273,4 +357,51 @@ fn qps_runs_and_summarises() {
     assert!(text.contains(" qps\n"), "{text}");
     assert!(text.contains("get_host latency (us): p50 "), "{text}");
     assert!(text.contains("timeouts 0, errors 0"), "{text}");
+}
+
+#[test]
+fn gethost_key_and_simulator_latency_reach_the_agent() {
+    let hosts = vec![addr("127.0.0.1:9001"), addr("127.0.0.1:9002")];
+    let agent = FakeAgent::bind().serve_routes(HashMap::from([(ModuleId::new(1, 1), hosts)]));
+    let base = agent.base_port.to_string();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--base-port", &base, "--timeout-ms", "1000"];
+        all.extend_from_slice(args);
+        lars(&all)
+    };
+    let out = run(&["gethost", "1", "1", "--key", "18446744073709551615"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(&["gethost", "1", "1", "--key", "-1"]);
+    assert_eq!(out.status.code(), Some(2), "a key is a u64");
+
+    let out = run(&["simulator", "1", "1", "0", "20", "--seed", "3", "--latency"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let header = text.lines().find(|l| l.starts_with("host")).unwrap();
+    assert!(header.ends_with("lat_ms"), "{text}");
+
+    let got = agent.wait_until(|got| {
+        got.iter()
+            .filter(|r| r.msgid() == lars_proto::msgid::REPORT_REQUEST)
+            .count()
+            >= 20
+    });
+    let keys: Vec<Option<u64>> = got
+        .iter()
+        .filter(|r| r.msgid() == lars_proto::msgid::GET_HOST_REQUEST)
+        .map(|r| r.decode::<lars_proto::GetHostRequest>().hash_key)
+        .take(1)
+        .collect();
+    assert_eq!(keys, [Some(u64::MAX)]);
+    let latencies: Vec<u32> = got
+        .iter()
+        .filter(|r| r.msgid() == lars_proto::msgid::REPORT_REQUEST)
+        .map(|r| r.decode::<lars_proto::ReportRequest>().latency_us.unwrap())
+        .collect();
+    assert_eq!(latencies.len(), 20);
+    // Typical 1..=50 ms, ±20 %.
+    assert!(
+        latencies.iter().all(|us| (800..=60_000).contains(us)),
+        "{latencies:?}"
+    );
 }

@@ -10,7 +10,11 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 /// Where the agent reads time. Shared by every agent thread.
 pub trait Clock: Send + Sync + 'static {
     /// Monotonic seconds (the `now` of the load-balancing core).
-    fn now(&self) -> u64;
+    fn now(&self) -> u64 {
+        self.now_ms() / 1000
+    }
+    /// The same monotonic clock in milliseconds (latency samples).
+    fn now_ms(&self) -> u64;
     /// Unix time in seconds, for report time stamps.
     fn wall_secs(&self) -> u32;
 }
@@ -34,6 +38,10 @@ impl Clock for SystemClock {
         self.start.elapsed().as_secs()
     }
 
+    fn now_ms(&self) -> u64 {
+        self.start.elapsed().as_millis() as u64
+    }
+
     fn wall_secs(&self) -> u32 {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -42,18 +50,20 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that moves only when told to ([`advance`](Self::advance)); both
-/// its readings move together.
+/// A clock that moves only when told to ([`advance`](Self::advance),
+/// [`advance_ms`](Self::advance_ms)); its readings move together.
 ///
 /// ```
 /// use lars_agent::{Clock, ManualClock};
 /// let clock = ManualClock::new(1_700_000_000);
 /// clock.advance(16);
-/// assert_eq!((clock.now(), clock.wall_secs()), (16, 1_700_000_016));
+/// clock.advance_ms(500);
+/// assert_eq!((clock.now(), clock.now_ms()), (16, 16_500));
+/// assert_eq!(clock.wall_secs(), 1_700_000_016);
 /// ```
 #[derive(Debug, Default)]
 pub struct ManualClock {
-    now: AtomicU64,
+    now_ms: AtomicU64,
     wall: AtomicU32,
 }
 
@@ -61,21 +71,28 @@ impl ManualClock {
     /// A clock at monotonic second 0 and Unix time `wall`.
     pub fn new(wall: u32) -> ManualClock {
         ManualClock {
-            now: AtomicU64::new(0),
+            now_ms: AtomicU64::new(0),
             wall: AtomicU32::new(wall),
         }
     }
 
-    /// Moves both readings `secs` seconds forward.
+    /// Moves every reading `secs` seconds forward.
     pub fn advance(&self, secs: u64) {
-        self.now.fetch_add(secs, Ordering::SeqCst);
-        self.wall.fetch_add(secs as u32, Ordering::SeqCst);
+        self.advance_ms(secs * 1000);
+    }
+
+    /// Moves every reading `ms` milliseconds forward (Unix time by the
+    /// whole seconds crossed).
+    pub fn advance_ms(&self, ms: u64) {
+        let before = self.now_ms.fetch_add(ms, Ordering::SeqCst);
+        let seconds = (before + ms) / 1000 - before / 1000;
+        self.wall.fetch_add(seconds as u32, Ordering::SeqCst);
     }
 }
 
 impl Clock for ManualClock {
-    fn now(&self) -> u64 {
-        self.now.load(Ordering::SeqCst)
+    fn now_ms(&self) -> u64 {
+        self.now_ms.load(Ordering::SeqCst)
     }
 
     fn wall_secs(&self) -> u32 {

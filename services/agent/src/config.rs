@@ -111,6 +111,7 @@ fn lb_config(cfg: &Config) -> Result<LbConfig, ConfigError> {
         idle_timeout: cfg.get_int(s, "idle_timeout", d.idle_timeout)?,
         overload_timeout: cfg.get_int(s, "overload_timeout", d.overload_timeout)?,
         update_timeout: cfg.get_int(s, "update_timeout", d.update_timeout)?,
+        ewma_decay: cfg.get_int(s, "ewma_decay", d.ewma_decay)?,
     };
     lb.validate()
         .map_err(|e| cfg.bad_value(s, e.key, &e.value, e.reason))?;

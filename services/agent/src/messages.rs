@@ -1,6 +1,6 @@
 //! What the agent's threads tell each other through their queues.
 
-use lars_proto::{HostAddr, ModuleId};
+use lars_proto::{ModuleId, RouteHost, RoutePolicy};
 
 use crate::lb::ModuleReport;
 
@@ -11,8 +11,10 @@ pub enum ToTable {
     Route {
         /// The module.
         module: ModuleId,
-        /// Its hosts.
-        hosts: Vec<HostAddr>,
+        /// Its hosts with their weights.
+        hosts: Vec<RouteHost>,
+        /// Its policy and panic threshold.
+        policy: RoutePolicy,
     },
     /// The DNS connection was (re)established: every module is pulled
     /// again at once ([`RouteTable::on_dns_reconnect`](crate::lb::RouteTable::on_dns_reconnect)).

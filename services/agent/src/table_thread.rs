@@ -9,6 +9,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use crate::lb::Latency;
 use lars_proto::{msgid, GetHostRequest, GetHostResponse, GetRouteRequest, GetRouteResponse};
 use lars_proto::{HostAddr, ModuleId, ReportRequest};
 use lars_reactor::{LoopThread, MsgRouter, QueueReceiver, ThreadQueue, UdpCtx, UdpServer};
@@ -59,7 +60,9 @@ impl TableThread {
         let name = format!("agent table {index}");
         let service = TableService {
             name: name.clone(),
-            table: RouteTable::with_max_modules(config.lb.clone(), config.max_modules),
+            // Each table (and agent) draws its own `ewma` choices.
+            table: RouteTable::with_max_modules(config.lb.clone(), config.max_modules)
+                .with_seed(clock.now_ms() ^ (u64::from(std::process::id()) << 20) ^ index as u64),
             clock,
             links,
         };
@@ -136,7 +139,7 @@ fn router() -> MsgRouter<UdpCtx<TableService>> {
 impl TableService {
     fn get_host(&mut self, req: &GetHostRequest) -> GetHostResponse {
         let module = ModuleId::new(req.modid, req.cmdid);
-        let pick = self.table.get_host(module, self.clock.now());
+        let pick = self.table.get_host(module, req.hash_key, self.clock.now());
         GetHostResponse {
             seq: req.seq,
             modid: req.modid,
@@ -153,7 +156,12 @@ impl TableService {
         };
         let module = ModuleId::new(req.modid, req.cmdid);
         let outcome = CallOutcome::of_retcode(req.retcode);
-        self.table.report(module, host, outcome, self.clock.now());
+        let latency = req.latency_us.map(|micros| Latency {
+            micros,
+            at_ms: self.clock.now_ms(),
+        });
+        self.table
+            .report(module, host, outcome, latency, self.clock.now());
     }
 
     fn get_route(&mut self, req: &GetRouteRequest) -> GetRouteResponse {
@@ -163,6 +171,7 @@ impl TableService {
             modid: req.modid,
             cmdid: req.cmdid,
             host: hosts.into_iter().map(HostAddr::to_wire).collect(),
+            ..GetRouteResponse::default()
         }
     }
 
@@ -181,8 +190,12 @@ impl TableService {
         let now = self.clock.now();
         for update in updates {
             match update {
-                ToTable::Route { module, hosts } => {
-                    if self.table.apply_route(module, &hosts, now) == RouteApply::Deleted {
+                ToTable::Route {
+                    module,
+                    hosts,
+                    policy,
+                } => {
+                    if self.table.apply_route(module, &hosts, policy, now) == RouteApply::Deleted {
                         log::info!(
                             "{}: module {module} has no hosts left in DNS; deleted",
                             self.name

@@ -61,7 +61,7 @@ fn main() {
     let start = Instant::now();
     let routes = store.load_routes().unwrap();
     let took = start.elapsed();
-    let rows: usize = routes.values().map(Vec::len).sum();
+    let rows: usize = routes.values().map(|route| route.hosts.len()).sum();
     println!(
         "reload: {rows} rows in {} modules loaded in {:.1} ms; RSS {} KiB -> {} KiB (peak during the load {} KiB)",
         routes.len(),

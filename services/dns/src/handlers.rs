@@ -40,7 +40,7 @@ fn get_route(state: &DnsState, conn: &mut TcpConn, req: GetRouteRequest) {
     let module = ModuleId::new(req.modid, req.cmdid);
     subscribe(state, conn, module);
     let snapshot = state.snapshot.load();
-    let response = route_response(module, snapshot.hosts(module));
+    let response = route_response(module, snapshot.route(module));
     if let Err(e) = conn.send_message(msgid::GET_ROUTE_RESPONSE, &response) {
         log::error!(
             "{}: route of module {module} not sent: {e}",

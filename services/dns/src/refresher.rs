@@ -121,7 +121,7 @@ impl Worker {
             if subscribers.is_empty() {
                 continue;
             }
-            let response = route_response(module, snapshot.hosts(module));
+            let response = route_response(module, snapshot.route(module));
             let bytes: Arc<[u8]> = match frame::encode(MessageId::IdGetRouteResponse, &response) {
                 Ok(b) => b.into(),
                 Err(e) => {

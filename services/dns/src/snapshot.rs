@@ -7,8 +7,8 @@
 
 use std::sync::Arc;
 
-use lars_proto::{GetRouteResponse, HostAddr, ModuleId};
-use lars_store::RouteMap;
+use lars_proto::{GetRouteResponse, ModuleId, RouteHost};
+use lars_store::{Route, RouteMap};
 use parking_lot::RwLock;
 
 /// One consistent view of every route.
@@ -21,9 +21,9 @@ pub struct RouteSnapshot {
 }
 
 impl RouteSnapshot {
-    /// The hosts of `module` (empty when unknown).
-    pub fn hosts(&self, module: ModuleId) -> &[HostAddr] {
-        self.routes.get(&module).map_or(&[], Vec::as_slice)
+    /// The route of `module`, if it has hosts.
+    pub fn route(&self, module: ModuleId) -> Option<&Route> {
+        self.routes.get(&module)
     }
 }
 
@@ -52,8 +52,8 @@ impl SharedSnapshot {
     }
 }
 
-/// The modules whose host lists differ between `old` and `new` (present in
-/// one only, or with different hosts), sorted.
+/// The modules whose routes differ between `old` and `new` (present in one
+/// only, or with different hosts, weights or policy), sorted.
 pub fn diff_routes(old: &RouteMap, new: &RouteMap) -> Vec<ModuleId> {
     let mut changed: Vec<ModuleId> = new
         .iter()
@@ -65,48 +65,71 @@ pub fn diff_routes(old: &RouteMap, new: &RouteMap) -> Vec<ModuleId> {
     changed
 }
 
-/// The `GetRouteResponse` for a module.
-pub fn route_response(module: ModuleId, hosts: &[HostAddr]) -> GetRouteResponse {
+/// The `GetRouteResponse` for a module: its hosts and policy, or no hosts
+/// (`None`: the module is unknown or has none). Weight 1, `rr` and no panic
+/// threshold are left out, so a route that uses none of them is the
+/// original's bytes.
+pub fn route_response(module: ModuleId, route: Option<&Route>) -> GetRouteResponse {
+    let (hosts, policy) = match route {
+        Some(route) => (route.hosts.as_slice(), route.policy),
+        None => (&[][..], Default::default()),
+    };
     GetRouteResponse {
         modid: module.modid,
         cmdid: module.cmdid,
-        host: hosts.iter().map(|h| h.to_wire()).collect(),
+        host: hosts.iter().map(|h: &RouteHost| h.to_wire()).collect(),
+        policy: policy.policy.to_wire(),
+        panic_threshold: u32::from(policy.panic_threshold),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lars_proto::{Policy, RoutePolicy, Weight};
 
     fn m(modid: i32) -> ModuleId {
         ModuleId::new(modid, 1)
     }
 
-    fn map(entries: &[(i32, &[&str])]) -> RouteMap {
+    fn route(hosts: &[&str]) -> Route {
+        Route {
+            hosts: hosts
+                .iter()
+                .map(|h| RouteHost::new(h.parse().unwrap()))
+                .collect(),
+            ..Route::default()
+        }
+    }
+
+    fn map(entries: &[(i32, Route)]) -> RouteMap {
         entries
             .iter()
-            .map(|(modid, hosts)| {
-                (
-                    m(*modid),
-                    hosts.iter().map(|h| h.parse().unwrap()).collect(),
-                )
-            })
+            .map(|(modid, r)| (m(*modid), r.clone()))
             .collect()
     }
 
     #[test]
     fn diff_finds_added_removed_and_changed_modules() {
+        let mut reweighed = route(&["0.0.0.5:5"]);
         let old = map(&[
-            (1, &["0.0.0.1:1"]),
-            (2, &["0.0.0.2:2"]),
-            (3, &["0.0.0.3:3"]),
+            (1, route(&["0.0.0.1:1"])),
+            (2, route(&["0.0.0.2:2"])),
+            (3, route(&["0.0.0.3:3"])),
+            (5, reweighed.clone()),
+            (6, route(&["0.0.0.6:6"])),
         ]);
+        reweighed.hosts[0].weight = Weight::new(2).unwrap();
+        let mut repolicied = route(&["0.0.0.6:6"]);
+        repolicied.policy = RoutePolicy::new(Policy::Wrr, 0).unwrap();
         let new = map(&[
-            (1, &["0.0.0.1:1"]),
-            (2, &["0.0.0.2:2", "0.0.0.2:3"]),
-            (4, &["0.0.0.4:4"]),
+            (1, route(&["0.0.0.1:1"])),
+            (2, route(&["0.0.0.2:2", "0.0.0.2:3"])),
+            (4, route(&["0.0.0.4:4"])),
+            (5, reweighed),
+            (6, repolicied),
         ]);
-        assert_eq!(diff_routes(&old, &new), vec![m(2), m(3), m(4)]);
+        assert_eq!(diff_routes(&old, &new), vec![m(2), m(3), m(4), m(5), m(6)]);
         assert!(diff_routes(&new, &new).is_empty());
     }
 
@@ -114,7 +137,7 @@ mod tests {
     fn swap_replaces_whole_snapshot_and_old_readers_keep_theirs() {
         let shared = SharedSnapshot::new(RouteSnapshot {
             version: 1,
-            routes: map(&[(1, &["0.0.0.10:1"])]),
+            routes: map(&[(1, route(&["0.0.0.10:1"]))]),
         });
         let before = shared.load();
         let old = shared.swap(Arc::new(RouteSnapshot {
@@ -122,17 +145,31 @@ mod tests {
             routes: RouteMap::new(),
         }));
         assert_eq!(old.version, 1);
-        assert_eq!(before.hosts(m(1)).len(), 1);
+        assert!(before.route(m(1)).is_some());
         assert_eq!(shared.load().version, 2);
-        assert!(shared.load().hosts(m(1)).is_empty());
+        assert!(shared.load().route(m(1)).is_none());
     }
 
     #[test]
-    fn response_carries_negative_wire_ips() {
-        let host = "192.168.1.177:7777".parse().unwrap();
-        let resp = route_response(ModuleId::new(1, 2), &[host]);
+    fn a_plain_route_is_the_original_response() {
+        let plain = route(&["192.168.1.177:7777"]);
+        let resp = route_response(ModuleId::new(1, 2), Some(&plain));
         assert_eq!((resp.modid, resp.cmdid), (1, 2));
-        assert_eq!(resp.host[0].ip, -1_062_731_343);
-        assert_eq!(resp.host[0].port, 7777);
+        assert_eq!(
+            (resp.host[0].ip, resp.host[0].port, resp.host[0].weight),
+            (-1_062_731_343, 7777, 0)
+        );
+        assert_eq!((resp.policy, resp.panic_threshold), (0, 0));
+        assert!(route_response(ModuleId::new(1, 2), None).host.is_empty());
+    }
+
+    #[test]
+    fn weights_and_policy_travel_with_the_route() {
+        let mut weighted = route(&["10.0.0.1:80"]);
+        weighted.hosts[0].weight = Weight::new(7).unwrap();
+        weighted.policy = RoutePolicy::new(Policy::Hash, 30).unwrap();
+        let resp = route_response(ModuleId::new(1, 2), Some(&weighted));
+        assert_eq!(resp.host[0].weight, 7);
+        assert_eq!((resp.policy, resp.panic_threshold), (2, 30));
     }
 }

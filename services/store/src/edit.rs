@@ -30,11 +30,17 @@ impl RouteEdit {
                 format!("add host {} to module {module}", h.host)
             }
             RouteEdit::AddHost(h) => {
-                format!("add host {} (weight {}) to module {module}", h.host, h.weight)
+                format!(
+                    "add host {} (weight {}) to module {module}",
+                    h.host, h.weight
+                )
             }
             RouteEdit::DelHost(host) => format!("delete host {host} from module {module}"),
             RouteEdit::SetWeight(h) => {
-                format!("set the weight of host {} of module {module} to {}", h.host, h.weight)
+                format!(
+                    "set the weight of host {} of module {module} to {}",
+                    h.host, h.weight
+                )
             }
             RouteEdit::SetPolicy(p) => format!(
                 "set the policy of module {module} to {} (panic threshold {}%)",
@@ -110,7 +116,10 @@ pub(crate) fn run<T: EditTx>(
     if tx.exec(sql::BUMP_VERSION, &[])? == 0 {
         return Ok(Outcome::NoVersionRow);
     }
-    let ids = [Param::Int(module.modid.into()), Param::Int(module.cmdid.into())];
+    let ids = [
+        Param::Int(module.modid.into()),
+        Param::Int(module.cmdid.into()),
+    ];
     let key = |host: HostAddr| {
         [
             ids[0],
@@ -156,7 +165,10 @@ pub(crate) fn run<T: EditTx>(
     let Ok(version) = u64::try_from(version) else {
         return Ok(Outcome::NoVersionRow);
     };
-    tx.exec(sql::INSERT_CHANGE, &[ids[0], ids[1], Param::Int(version as i64)])?;
+    tx.exec(
+        sql::INSERT_CHANGE,
+        &[ids[0], ids[1], Param::Int(version as i64)],
+    )?;
     Ok(Outcome::Done(version))
 }
 
@@ -174,9 +186,18 @@ mod tests {
             weight: Weight::new(3).unwrap(),
         };
         let cases = [
-            (RouteEdit::AddHost(RouteHost::new(host)), "add host 127.0.0.1:9001 to module 1/2"),
-            (RouteEdit::AddHost(heavy), "add host 127.0.0.1:9001 (weight 3) to module 1/2"),
-            (RouteEdit::DelHost(host), "delete host 127.0.0.1:9001 from module 1/2"),
+            (
+                RouteEdit::AddHost(RouteHost::new(host)),
+                "add host 127.0.0.1:9001 to module 1/2",
+            ),
+            (
+                RouteEdit::AddHost(heavy),
+                "add host 127.0.0.1:9001 (weight 3) to module 1/2",
+            ),
+            (
+                RouteEdit::DelHost(host),
+                "delete host 127.0.0.1:9001 from module 1/2",
+            ),
             (
                 RouteEdit::SetWeight(heavy),
                 "set the weight of host 127.0.0.1:9001 of module 1/2 to 3",
@@ -190,7 +211,9 @@ mod tests {
             assert_eq!(edit.action(module), want);
         }
         assert_eq!(
-            RouteEdit::SetWeight(heavy).refused(module, "sqlite x.db".into()).to_string(),
+            RouteEdit::SetWeight(heavy)
+                .refused(module, "sqlite x.db".into())
+                .to_string(),
             "sqlite x.db: set the weight of host 127.0.0.1:9001 of module 1/2 to 3: not present"
         );
     }

@@ -205,4 +205,3 @@ fn positional(values: Vec<impl Into<Value>>) -> Params {
         Params::Positional(values.into_iter().map(Into::into).collect())
     }
 }
-

@@ -187,7 +187,9 @@ impl EditTx for EditOnSqlite<'_, '_> {
     type Error = rusqlite::Error;
 
     fn exec(&mut self, sql: &str, params: &[Param]) -> Result<u64, rusqlite::Error> {
-        let n = self.0.execute(sql, params_from_iter(sqlite_params(params)))?;
+        let n = self
+            .0
+            .execute(sql, params_from_iter(sqlite_params(params)))?;
         Ok(n as u64)
     }
 
@@ -324,4 +326,3 @@ impl RouteStore for SqliteStore {
         Ok(out)
     }
 }
-

@@ -112,9 +112,9 @@ pub(crate) fn checked_policy(
     policy: &str,
     panic_threshold: i64,
 ) -> (ModuleId, RoutePolicy) {
-    let parsed = policy.parse::<Policy>().and_then(|p| {
-        RoutePolicy::new(p, u32::try_from(panic_threshold).unwrap_or(u32::MAX))
-    });
+    let parsed = policy
+        .parse::<Policy>()
+        .and_then(|p| RoutePolicy::new(p, u32::try_from(panic_threshold).unwrap_or(u32::MAX)));
     match parsed {
         Ok(route_policy) => (module, route_policy),
         Err(e) => {
@@ -171,8 +171,14 @@ mod tests {
                 row(1, 1, "0.0.0.1:1", 1),
             ],
             [
-                (ModuleId::new(1, 2), RoutePolicy::new(Policy::Wrr, 10).unwrap()),
-                (ModuleId::new(9, 9), RoutePolicy::new(Policy::Hash, 0).unwrap()),
+                (
+                    ModuleId::new(1, 2),
+                    RoutePolicy::new(Policy::Wrr, 10).unwrap(),
+                ),
+                (
+                    ModuleId::new(9, 9),
+                    RoutePolicy::new(Policy::Hash, 0).unwrap(),
+                ),
             ],
         );
         assert_eq!(map.len(), 2, "a policy alone makes no route");
@@ -192,16 +198,25 @@ mod tests {
         let m = ModuleId::new(1, 1);
         assert!(checked_row("t", m, 1, 0, 1).is_none());
         assert!(checked_row("t", m, 1, 70000, 1).is_none());
-        assert_eq!(checked_row("t", m, 1, 80, 1).unwrap().host, host("0.0.0.1:80"));
+        assert_eq!(
+            checked_row("t", m, 1, 80, 1).unwrap().host,
+            host("0.0.0.1:80")
+        );
         assert_eq!(checked_row("t", m, 1, 80, 0).unwrap().weight, Weight::ONE);
-        assert_eq!(checked_row("t", m, 1, 80, 99_999).unwrap().weight.get(), 10_000);
+        assert_eq!(
+            checked_row("t", m, 1, 80, 99_999).unwrap().weight.get(),
+            10_000
+        );
     }
 
     #[test]
     fn unknown_policies_fall_back_to_the_default() {
         let m = ModuleId::new(1, 1);
         assert_eq!(checked_policy("t", m, "ewma", 20).1.policy, Policy::Ewma);
-        assert_eq!(checked_policy("t", m, "random", 0).1, RoutePolicy::default());
+        assert_eq!(
+            checked_policy("t", m, "random", 0).1,
+            RoutePolicy::default()
+        );
         assert_eq!(checked_policy("t", m, "wrr", 300).1, RoutePolicy::default());
     }
 }

@@ -108,7 +108,9 @@ fn a_database_made_before_weights_is_migrated_on_connect() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].weight, lars_proto::Weight::ONE, "old rows weigh 1");
     let weight = lars_proto::Weight::new(4).unwrap();
-    store.set_weight(m(1, 1), host("10.0.0.1:80"), weight).unwrap();
+    store
+        .set_weight(m(1, 1), host("10.0.0.1:80"), weight)
+        .unwrap();
     // A second connection finds the column and leaves the data alone.
     let mut again = fx.routes();
     assert_eq!(again.list_routes(None, None).unwrap()[0].weight, weight);

@@ -36,6 +36,8 @@ pub struct LbConfig {
     pub overload_timeout: u64,
     /// Seconds after which a module's route is re-pulled from DNS.
     pub update_timeout: u64,
+    /// Seconds: the decay time of the `ewma` policy's latency estimates.
+    pub ewma_decay: u64,
 }
 
 impl Default for LbConfig {
@@ -52,6 +54,7 @@ impl Default for LbConfig {
             idle_timeout: 15,
             overload_timeout: 15,
             update_timeout: 15,
+            ewma_decay: 10,
         }
     }
 }
@@ -72,8 +75,8 @@ impl LbConfig {
     /// Checks that the values make sense for the algorithm.
     ///
     /// Rates must lie in `[0, 1]` (and not be NaN); `probe_num`,
-    /// `init_succ_cnt`, both consecutive limits and all three timeouts must
-    /// be greater than 0. The error names the offending key as it appears
+    /// `init_succ_cnt`, both consecutive limits, all three timeouts and
+    /// `ewma_decay` must be greater than 0. The error names the offending key as it appears
     /// in the `[loadbalance]` section, with its value.
     ///
     /// ```
@@ -105,6 +108,7 @@ impl LbConfig {
             ("idle_timeout", self.idle_timeout),
             ("overload_timeout", self.overload_timeout),
             ("update_timeout", self.update_timeout),
+            ("ewma_decay", self.ewma_decay),
         ];
         for (key, value) in counts {
             if value == 0 {

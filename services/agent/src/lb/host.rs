@@ -5,6 +5,7 @@
 //! judge its own rates, but the list it sits on (idle or overload) belongs to
 //! [`ModuleLb`](super::ModuleLb), which is the only code that changes state.
 
+use super::latency::PeakEwma;
 use super::{CallOutcome, LbConfig};
 
 /// Counters of one host of a module (its address is the key it is kept
@@ -13,8 +14,15 @@ use super::{CallOutcome, LbConfig};
 /// The *virtual* counts (`vsucc`, `verr`) drive state changes and start from
 /// the configured seeds; the *real* counts (`rsucc`, `rerr`) are the calls
 /// seen in the current window and are what the reporter receives.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HostStats {
+    /// The host's weight in the route (1 unless configured).
+    pub weight: u32,
+    /// Smooth weighted round robin's current weight (`wrr`, `hash` without
+    /// a key).
+    pub current: i64,
+    /// The latency estimate (`ewma`).
+    pub latency: PeakEwma,
     /// Virtual successes: seeded with `init_succ_cnt` when idle.
     pub vsucc: u32,
     /// Virtual errors: seeded with `init_err_cnt` when overloaded.
@@ -41,6 +49,9 @@ impl HostStats {
     /// it at time 0, so a fresh host's first failure overloads it).
     pub fn new(now: u64, cfg: &LbConfig) -> Self {
         let mut host = HostStats {
+            weight: 1,
+            current: 0,
+            latency: PeakEwma::default(),
             vsucc: 0,
             verr: 0,
             rsucc: 0,

@@ -15,7 +15,12 @@
 //! * [`host`] — [`HostStats`], one host's counters and its idle/overload
 //!   resets.
 //! * [`module`] — [`ModuleLb`], one module's hosts, idle and overload lists,
-//!   the pick, the report rules and route updates.
+//!   the report rules and route updates.
+//! * [`select`] — the pick: probes, overload, panic mode, around a policy.
+//! * [`pick`] — the policies' choices: smooth weighted round robin, power
+//!   of two choices; the seeded random source.
+//! * [`ring`] — [`HashRing`], the consistent-hash ring of the `hash` policy.
+//! * [`latency`] — [`PeakEwma`], a host's latency estimate (`ewma`).
 //! * [`report`] — [`ModuleReport`] / [`HostReport`], the statistics handed to
 //!   the reporter.
 //! * [`table`] — [`RouteTable`], all modules of one agent thread with their
@@ -25,24 +30,28 @@
 //!
 //! ```
 //! use lars_agent::lb::{CallOutcome, LbConfig, Pick, RouteTable};
-//! use lars_proto::{HostAddr, ModuleId};
+//! use lars_proto::{HostAddr, ModuleId, RouteHost, RoutePolicy};
 //!
 //! let mut table = RouteTable::new(LbConfig::default());
 //! let module = ModuleId::new(1, 1);
 //! // First request for a module: unknown, so it is pulled from DNS.
-//! assert_eq!(table.get_host(module, 100), Pick::NoExist);
+//! assert_eq!(table.get_host(module, None, 100), Pick::NoExist);
 //! assert_eq!(table.take_pull_requests(), vec![module]);
 //! // The DNS answer arrives; now hosts are picked round-robin.
 //! let host: HostAddr = "127.0.0.1:9000".parse().unwrap();
-//! table.apply_route(module, &[host], 100);
-//! assert_eq!(table.get_host(module, 101), Pick::Host(host));
-//! assert!(table.report(module, host, CallOutcome::Success, 101));
+//! table.apply_route(module, &[RouteHost::new(host)], RoutePolicy::default(), 100);
+//! assert_eq!(table.get_host(module, None, 101), Pick::Host(host));
+//! assert!(table.report(module, host, CallOutcome::Success, None, 101));
 //! ```
 
 pub mod config;
 pub mod host;
+pub mod latency;
 pub mod module;
+pub mod pick;
 pub mod report;
+pub mod ring;
+pub mod select;
 pub mod table;
 
 #[cfg(test)]
@@ -50,8 +59,12 @@ mod tests;
 
 pub use config::{LbConfig, LbConfigError};
 pub use host::HostStats;
-pub use module::{ModuleLb, Pick, RouteStatus, RouteUpdate};
+pub use latency::{Latency, PeakEwma};
+pub use module::{ModuleLb, RouteStatus, RouteUpdate};
+pub use pick::XorShift64;
 pub use report::{HostReport, ModuleReport};
+pub use ring::{key_position, mix64, HashRing};
+pub use select::Pick;
 pub use table::{RouteApply, RouteTable};
 
 /// How a reported call went: what the agent's rules distinguish. On the

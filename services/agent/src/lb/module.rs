@@ -10,9 +10,13 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use lars_proto::{HostAddr, ModuleId, RetCode};
+use lars_proto::{HostAddr, ModuleId, Policy, RouteHost, RoutePolicy};
 
+use super::latency::Latency;
+use super::pick::XorShift64;
 use super::report::{HostReport, ModuleReport};
+use super::ring::{mix64, HashRing};
+use super::select::Pick;
 use super::{CallOutcome, HostStats, LbConfig};
 
 /// Whether a module's route is being fetched from the DNS service.
@@ -22,36 +26,6 @@ pub enum RouteStatus {
     Pulling,
     /// The route is known (or, after a DNS reconnect, must be asked again).
     New,
-}
-
-/// The answer of a `get_host`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pick {
-    /// Call this host. `RET_SUCC`.
-    Host(HostAddr),
-    /// Every host is overloaded and this call is not a probe. `RET_OVERLOAD`.
-    Overload,
-    /// The module has no hosts (yet), or is not in the table. `RET_NOEXIST`.
-    NoExist,
-}
-
-impl Pick {
-    /// The return code of this answer.
-    pub fn retcode(self) -> RetCode {
-        match self {
-            Pick::Host(_) => RetCode::Succ,
-            Pick::Overload => RetCode::Overload,
-            Pick::NoExist => RetCode::NoExist,
-        }
-    }
-
-    /// The host to call, if one was picked.
-    pub fn host(self) -> Option<HostAddr> {
-        match self {
-            Pick::Host(host) => Some(host),
-            _ => None,
-        }
-    }
 }
 
 /// What [`ModuleLb::apply_route`] did.
@@ -68,10 +42,11 @@ pub enum RouteUpdate {
 ///
 /// Invariant: every host of the map is on exactly one list — the overload
 /// list if its `overload` flag is set, the idle list otherwise — and the
-/// lists hold nothing else.
+/// lists hold nothing else. With the `hash` policy the ring holds exactly
+/// the hosts of the map.
 #[derive(Debug, Clone)]
 pub struct ModuleLb {
-    module: ModuleId,
+    pub(super) module: ModuleId,
     status: RouteStatus,
     /// `None` until a route has been applied (the module is `Pulling` until
     /// then).
@@ -82,19 +57,38 @@ pub struct ModuleLb {
     /// forever.
     pulled_at: u64,
     /// Keyed by [`HostAddr::key`], as are the lists.
-    hosts: HashMap<u64, HostStats>,
-    idle: VecDeque<u64>,
-    overload: VecDeque<u64>,
+    pub(super) hosts: HashMap<u64, HostStats>,
+    pub(super) idle: VecDeque<u64>,
+    pub(super) overload: VecDeque<u64>,
     /// Picks since the last probe of the overload list.
-    access_cnt: u32,
+    pub(super) access_cnt: u32,
     /// Whether a report arrived since the last [`take_report`](Self::take_report).
     dirty: bool,
+    /// The policy and panic threshold of the last route.
+    pub(super) policy: RoutePolicy,
+    /// The consistent-hash ring (`hash` policy only) and the hosts and
+    /// weights it was built from, to rebuild it only when they change.
+    pub(super) ring: Option<(HashRing, Vec<(HostAddr, u32)>)>,
+    /// The module's own random source (`ewma`).
+    pub(super) rng: XorShift64,
+    /// Next host of a round robin over all hosts (panic mode of `rr`).
+    pub(super) panic_cursor: usize,
+    /// Picks that probed an overloaded host, since the module was created.
+    pub(super) probes: u64,
+    /// Picks made in panic mode, since the module was created.
+    pub(super) panic_picks: u64,
 }
 
 impl ModuleLb {
     /// A module just seen for the first time: no hosts, status `Pulling`
     /// (the caller sends the route request).
     pub fn new_pulling(module: ModuleId) -> Self {
+        ModuleLb::with_seed(module, 0)
+    }
+
+    /// Like [`new_pulling`](Self::new_pulling), its random source seeded
+    /// from `seed` and the module.
+    pub fn with_seed(module: ModuleId, seed: u64) -> Self {
         ModuleLb {
             module,
             status: RouteStatus::Pulling,
@@ -105,28 +99,12 @@ impl ModuleLb {
             overload: VecDeque::new(),
             access_cnt: 0,
             dirty: false,
-        }
-    }
-
-    /// Picks a host. Idle hosts are served round-robin; while
-    /// some hosts are overloaded, every `probe_num + 1`-th pick probes the
-    /// head of the overload list instead.
-    pub fn get_host(&mut self, cfg: &LbConfig) -> Pick {
-        if self.hosts.is_empty() {
-            return Pick::NoExist;
-        }
-        if self.overload.is_empty() {
-            return take_head(&mut self.idle);
-        }
-        if self.access_cnt >= cfg.probe_num {
-            self.access_cnt = 0;
-            return take_head(&mut self.overload);
-        }
-        self.access_cnt += 1;
-        if self.idle.is_empty() {
-            Pick::Overload
-        } else {
-            take_head(&mut self.idle)
+            policy: RoutePolicy::default(),
+            ring: None,
+            rng: XorShift64::new(seed ^ mix64(module.key())),
+            panic_cursor: 0,
+            probes: 0,
+            panic_picks: 0,
         }
     }
 
@@ -135,10 +113,12 @@ impl ModuleLb {
     ///
     /// Returns `false` (and changes nothing) when the host is not in the
     /// module's route.
+    /// A `latency`, if given, feeds the host's estimate for `ewma`.
     pub fn report(
         &mut self,
         host: HostAddr,
         outcome: CallOutcome,
+        latency: Option<Latency>,
         now: u64,
         cfg: &LbConfig,
     ) -> bool {
@@ -149,6 +129,10 @@ impl ModuleLb {
         let success = outcome == CallOutcome::Success;
         self.dirty = true;
         host.record(outcome);
+        if let Some(sample) = latency {
+            host.latency
+                .record(sample, cfg.ewma_decay.saturating_mul(1000));
+        }
         if !host.overload {
             // Step 2, then the idle window of step 4.
             if !success && host.should_overload(cfg) {
@@ -172,27 +156,76 @@ impl ModuleLb {
 
     /// Applies a route from DNS: unknown hosts join idle at the
     /// tail, in the route's order; hosts no longer listed leave the map and
-    /// their list; survivors keep their counters and list positions. The
-    /// module becomes `New` with `last_update_time = now`.
+    /// their list; survivors keep their counters and list positions and
+    /// take their new weights; the policy replaces the old one. The module
+    /// becomes `New` with `last_update_time = now`.
     ///
     /// An empty route changes nothing and returns [`RouteUpdate::Empty`].
-    pub fn apply_route(&mut self, hosts: &[HostAddr], now: u64, cfg: &LbConfig) -> RouteUpdate {
+    pub fn apply_route(
+        &mut self,
+        hosts: &[RouteHost],
+        policy: RoutePolicy,
+        now: u64,
+        cfg: &LbConfig,
+    ) -> RouteUpdate {
         if hosts.is_empty() {
             return RouteUpdate::Empty;
         }
-        let wanted: HashSet<u64> = hosts.iter().map(|host| host.key()).collect();
+        let wanted: HashSet<u64> = hosts.iter().map(|h| h.host.key()).collect();
         self.hosts.retain(|key, _| wanted.contains(key));
         self.idle.retain(|key| wanted.contains(key));
         self.overload.retain(|key| wanted.contains(key));
-        for host in hosts {
-            if let Entry::Vacant(slot) = self.hosts.entry(host.key()) {
-                slot.insert(HostStats::new(now, cfg));
-                self.idle.push_back(host.key());
+        for h in hosts {
+            let stats = match self.hosts.entry(h.host.key()) {
+                Entry::Occupied(slot) => slot.into_mut(),
+                Entry::Vacant(slot) => {
+                    self.idle.push_back(h.host.key());
+                    slot.insert(HostStats::new(now, cfg))
+                }
+            };
+            if stats.weight != h.weight.get() {
+                stats.weight = h.weight.get();
+                stats.current = 0;
             }
         }
+        self.policy = policy;
+        self.update_ring();
         self.last_update_time = Some(now);
         self.status = RouteStatus::New;
         RouteUpdate::Applied
+    }
+
+    /// Builds the ring of the `hash` policy when its hosts or weights
+    /// changed; drops it under any other policy.
+    fn update_ring(&mut self) {
+        if self.policy.policy != Policy::Hash {
+            self.ring = None;
+            return;
+        }
+        let mut source: Vec<(HostAddr, u32)> = self
+            .hosts
+            .iter()
+            .map(|(&key, h)| (HostAddr::from_key(key), h.weight))
+            .collect();
+        source.sort_unstable();
+        if self.ring.as_ref().is_none_or(|(_, built)| *built != source) {
+            self.ring = Some((HashRing::new(&source), source));
+        }
+    }
+
+    /// The policy and panic threshold of the last route.
+    pub fn policy(&self) -> RoutePolicy {
+        self.policy
+    }
+
+    /// Picks that probed an overloaded host since the module was created.
+    pub fn probes(&self) -> u64 {
+        self.probes
+    }
+
+    /// Picks made in panic mode since the module was created.
+    pub fn panic_picks(&self) -> u64 {
+        self.panic_picks
     }
 
     /// Every host of the module, idle ones first, each list in its current
@@ -324,12 +357,18 @@ impl ModuleLb {
                 return Err(format!("host {key:#x} not on the list its flag names"));
             }
         }
+        if let Some((_, built)) = &self.ring {
+            let on_ring: HashSet<u64> = built.iter().map(|(h, _)| h.key()).collect();
+            if on_ring != self.hosts.keys().copied().collect() {
+                return Err("the ring's hosts are not the map's".to_string());
+            }
+        }
         Ok(())
     }
 }
 
 /// Moves the head of `list` to its tail and answers it.
-fn take_head(list: &mut VecDeque<u64>) -> Pick {
+pub(super) fn take_head(list: &mut VecDeque<u64>) -> Pick {
     match list.pop_front() {
         Some(key) => {
             list.push_back(key);

@@ -5,10 +5,12 @@
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
-use lars_proto::{HostAddr, ModuleId};
+use lars_proto::{HostAddr, ModuleId, RouteHost, RoutePolicy};
 
-use super::module::{ModuleLb, Pick, RouteUpdate};
+use super::latency::Latency;
+use super::module::{ModuleLb, RouteUpdate};
 use super::report::ModuleReport;
+use super::select::Pick;
 use super::{CallOutcome, LbConfig};
 
 /// What [`RouteTable::apply_route`] did with a route from DNS.
@@ -39,6 +41,12 @@ pub struct RouteTable {
     max_modules: usize,
     /// Requests refused because the table was full (for logs).
     refused: u64,
+    /// Seeds the random source of each new module.
+    seed: u64,
+    /// Picks that probed an overloaded host.
+    probes: u64,
+    /// Picks made in panic mode.
+    panic_picks: u64,
 }
 
 impl RouteTable {
@@ -56,7 +64,17 @@ impl RouteTable {
             pulls: Vec::new(),
             max_modules,
             refused: 0,
+            seed: 0,
+            probes: 0,
+            panic_picks: 0,
         }
+    }
+
+    /// Seeds the random source of every module created from now on (the
+    /// `ewma` policy's choices): the same seed, the same choices.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
     }
 
     /// The tunables the table follows.
@@ -83,6 +101,8 @@ impl RouteTable {
             pulls,
             max_modules,
             refused,
+            seed,
+            ..
         } = self;
         let full = modules.len() >= *max_modules;
         match modules.entry(module) {
@@ -92,38 +112,46 @@ impl RouteTable {
                 None
             }
             Entry::Vacant(slot) => {
-                slot.insert(ModuleLb::new_pulling(module)).mark_pulling(now);
+                slot.insert(ModuleLb::with_seed(module, *seed))
+                    .mark_pulling(now);
                 pulls.push(module);
                 None
             }
         }
     }
 
-    /// Answers an API `get_host` (docs/LOAD_BALANCING.md §4).
+    /// Answers an API `get_host` (docs/LOAD_BALANCING.md §4) with hash key
+    /// `key` (`hash` policy).
     ///
     /// An unknown module is created `Pulling`, a route request is queued and
     /// the answer is [`Pick::NoExist`]. After a known module answers, its
     /// route is re-pulled if it is older than `update_timeout`.
-    pub fn get_host(&mut self, module: ModuleId, now: u64) -> Pick {
+    pub fn get_host(&mut self, module: ModuleId, key: Option<u64>, now: u64) -> Pick {
         let Some((lb, cfg, pulls)) = self.lookup(module, now) else {
             return Pick::NoExist;
         };
-        let pick = lb.get_host(cfg);
+        let (probes, panics) = (lb.probes(), lb.panic_picks());
+        let pick = lb.get_host(cfg, key, now);
+        let (probed, panicked) = (lb.probes() - probes, lb.panic_picks() - panics);
         repull_if_stale(lb, pulls, now, cfg);
+        self.probes += probed;
+        self.panic_picks += panicked;
         pick
     }
 
-    /// Applies an API `report` (docs/LOAD_BALANCING.md §5). Unknown modules
-    /// and hosts are ignored (`false`); a report never creates a module.
+    /// Applies an API `report` (docs/LOAD_BALANCING.md §5); a `latency`
+    /// feeds the `ewma` policy. Unknown modules and hosts are ignored
+    /// (`false`); a report never creates a module.
     pub fn report(
         &mut self,
         module: ModuleId,
         host: HostAddr,
         outcome: CallOutcome,
+        latency: Option<Latency>,
         now: u64,
     ) -> bool {
         match self.modules.get_mut(&module) {
-            Some(lb) => lb.report(host, outcome, now, &self.cfg),
+            Some(lb) => lb.report(host, outcome, latency, now, &self.cfg),
             None => false,
         }
     }
@@ -140,12 +168,19 @@ impl RouteTable {
         hosts
     }
 
-    /// Applies a route answer or push from DNS (docs/LOAD_BALANCING.md §6).
-    pub fn apply_route(&mut self, module: ModuleId, hosts: &[HostAddr], now: u64) -> RouteApply {
+    /// Applies a route answer or push from DNS (docs/LOAD_BALANCING.md §6):
+    /// its hosts with their weights, and the module's policy.
+    pub fn apply_route(
+        &mut self,
+        module: ModuleId,
+        hosts: &[RouteHost],
+        policy: RoutePolicy,
+        now: u64,
+    ) -> RouteApply {
         let Some(lb) = self.modules.get_mut(&module) else {
             return RouteApply::Ignored;
         };
-        match lb.apply_route(hosts, now, &self.cfg) {
+        match lb.apply_route(hosts, policy, now, &self.cfg) {
             RouteUpdate::Applied => RouteApply::Updated,
             RouteUpdate::Empty => {
                 self.modules.remove(&module);
@@ -181,6 +216,16 @@ impl RouteTable {
     /// report since the last call (in no particular order), stamped `ts`.
     pub fn take_reports(&mut self, ts: u32, out: &mut Vec<ModuleReport>) {
         out.extend(self.modules.values_mut().filter_map(|m| m.take_report(ts)));
+    }
+
+    /// Picks that probed an overloaded host, since the table was made.
+    pub fn probes(&self) -> u64 {
+        self.probes
+    }
+
+    /// Picks made in panic mode, since the table was made.
+    pub fn panic_picks(&self) -> u64 {
+        self.panic_picks
     }
 
     /// The state of one module, if it is in the table.

@@ -123,11 +123,22 @@ impl Api {
     }
 
     pub fn get_host(&mut self, modid: i32, cmdid: i32) -> (RetCode, Option<String>) {
+        self.get_host_keyed(modid, cmdid, None)
+    }
+
+    /// get_host with an optional `hash_key` for the hash policy.
+    pub fn get_host_keyed(
+        &mut self,
+        modid: i32,
+        cmdid: i32,
+        hash_key: Option<u64>,
+    ) -> (RetCode, Option<String>) {
         self.seq += 1;
         let req = GetHostRequest {
             seq: self.seq,
             modid,
             cmdid,
+            hash_key,
         };
         let resp: GetHostResponse = self
             .socket(modid, cmdid)
@@ -167,11 +178,24 @@ impl Api {
     }
 
     pub fn report(&self, modid: i32, cmdid: i32, host: &str, code: RetCode) {
+        self.report_latency(modid, cmdid, host, code, None);
+    }
+
+    /// report with an optional measured latency in microseconds.
+    pub fn report_latency(
+        &self,
+        modid: i32,
+        cmdid: i32,
+        host: &str,
+        code: RetCode,
+        latency_us: Option<u32>,
+    ) {
         let req = ReportRequest {
             modid,
             cmdid,
             host: Some(host.parse::<HostAddr>().unwrap().to_wire()),
             retcode: code.to_wire(),
+            latency_us,
         };
         self.socket(modid, cmdid)
             .send(msgid::REPORT_REQUEST, &req)

@@ -140,9 +140,7 @@ impl RouteStore for MysqlStore {
         let rows = self.run("read policies", |conn| {
             let rows: Vec<Row> = conn.exec(query, positional(params))?;
             rows.into_iter()
-                .map(|row| {
-                    from_row_opt::<(i32, i32, String, i64)>(row).map_err(mysql::Error::from)
-                })
+                .map(|row| from_row_opt::<(i32, i32, String, i64)>(row).map_err(mysql::Error::from))
                 .collect::<mysql::Result<Vec<_>>>()
         })?;
         Ok(rows

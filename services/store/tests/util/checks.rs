@@ -361,7 +361,9 @@ pub fn weights_are_stored_and_changed_like_hosts(fx: &dyn Fixture) {
     store.clear_changes().unwrap();
     let weight = Weight::new(10_000).unwrap();
     assert_eq!(
-        store.set_weight(m(1, 1), host("10.0.0.2:80"), weight).unwrap(),
+        store
+            .set_weight(m(1, 1), host("10.0.0.2:80"), weight)
+            .unwrap(),
         3
     );
     assert_eq!(store.changed_modules(3).unwrap(), [m(1, 1)]);
@@ -373,7 +375,12 @@ pub fn weights_are_stored_and_changed_like_hosts(fx: &dyn Fixture) {
     let want = [("10.0.0.1:80", 3), ("10.0.0.2:80", 10_000)];
     assert_eq!(weights, want.map(|(h, w)| (h.to_string(), w)));
     // The same weight again is still a change (and still a version).
-    assert_eq!(store.set_weight(m(1, 1), host("10.0.0.2:80"), weight).unwrap(), 4);
+    assert_eq!(
+        store
+            .set_weight(m(1, 1), host("10.0.0.2:80"), weight)
+            .unwrap(),
+        4
+    );
     let err = store
         .set_weight(m(1, 1), host("10.0.0.9:80"), weight)
         .unwrap_err();
@@ -411,5 +418,8 @@ pub fn policies_are_stored_per_module(fx: &dyn Fixture) {
     // A policy of a module without hosts is kept, but makes no route.
     store.set_policy(m(9, 9), hash).unwrap();
     assert!(!store.load_routes().unwrap().contains_key(&m(9, 9)));
-    assert_eq!(store.list_policies(Some(9), None).unwrap(), [(m(9, 9), hash)]);
+    assert_eq!(
+        store.list_policies(Some(9), None).unwrap(),
+        [(m(9, 9), hash)]
+    );
 }

@@ -6,14 +6,20 @@
 //! default [`LbConfig`] unless a test says otherwise.
 
 mod pick;
+mod policy;
 mod prop;
 mod report;
 mod route;
 mod table;
 
-use lars_proto::{HostAddr, ModuleId};
+use lars_proto::{HostAddr, ModuleId, RouteHost, RoutePolicy};
 
 use super::{CallOutcome, LbConfig, ModuleLb, Pick};
+
+/// `hosts` with weight 1.
+pub(super) fn plain(hosts: &[HostAddr]) -> Vec<RouteHost> {
+    hosts.iter().copied().map(RouteHost::new).collect()
+}
 
 /// Address of test host `i`: 10.0.0.i, port 8000 + i.
 pub(super) fn addr(i: u8) -> HostAddr {
@@ -43,7 +49,7 @@ pub(super) fn outcome(success: bool) -> CallOutcome {
 pub(super) fn module_with(ids: &[u8], now: u64, cfg: &LbConfig) -> ModuleLb {
     let mut m = ModuleLb::new_pulling(ModuleId::new(1, 1));
     let route: Vec<_> = ids.iter().map(|&i| addr(i)).collect();
-    m.apply_route(&route, now, cfg);
+    m.apply_route(&plain(&route), RoutePolicy::default(), now, cfg);
     m.check_invariants().unwrap();
     m
 }
@@ -51,7 +57,7 @@ pub(super) fn module_with(ids: &[u8], now: u64, cfg: &LbConfig) -> ModuleLb {
 /// Reports one call of host `i`.
 pub(super) fn call(m: &mut ModuleLb, i: u8, success: bool, now: u64, cfg: &LbConfig) {
     assert!(
-        m.report(addr(i), outcome(success), now, cfg),
+        m.report(addr(i), outcome(success), None, now, cfg),
         "host {i} unknown"
     );
     m.check_invariants().unwrap();

@@ -4,8 +4,9 @@
 
 use proptest::prelude::*;
 
-use super::{addr, m as module, outcome};
+use super::{addr, m as module, outcome, plain};
 use crate::lb::{LbConfig, ModuleLb, Pick, RouteTable, RouteUpdate};
+use lars_proto::RoutePolicy;
 
 /// Hosts are drawn from a universe of this many.
 const UNIVERSE: u8 = 6;
@@ -58,17 +59,17 @@ proptest! {
         for op in ops {
             match op {
                 Op::GetHost => {
-                    if let Pick::Host(host) = m.get_host(&cfg) {
+                    if let Pick::Host(host) = m.get_host(&cfg, None, 0) {
                         prop_assert!(m.host(host).is_some(), "picked a host not in the map");
                     }
                 }
                 Op::Report(i, ok) => {
                     let known = m.host(addr(i)).is_some();
-                    prop_assert_eq!(m.report(addr(i), outcome(ok), now, &cfg), known);
+                    prop_assert_eq!(m.report(addr(i), outcome(ok), None, now, &cfg), known);
                 }
                 Op::Route(ids) => {
                     let route: Vec<_> = ids.iter().map(|&i| addr(i)).collect();
-                    let update = m.apply_route(&route, now, &cfg);
+                    let update = m.apply_route(&plain(&route), RoutePolicy::default(), now, &cfg);
                     prop_assert_eq!(update == RouteUpdate::Empty, route.is_empty());
                     if !route.is_empty() {
                         let mut want = route.clone();
@@ -105,17 +106,17 @@ proptest! {
             match op {
                 Op::GetHost => {
                     asked.insert(modid);
-                    if let Pick::Host(host) = t.get_host(module(modid, 0), now) {
+                    if let Pick::Host(host) = t.get_host(module(modid, 0), None, now) {
                         let m = t.module(module(modid, 0)).unwrap();
                         prop_assert!(m.host(host).is_some());
                     }
                 }
                 Op::Report(i, ok) => {
-                    t.report(module(modid, 0), addr(i), outcome(ok), now);
+                    t.report(module(modid, 0), addr(i), outcome(ok), None, now);
                 }
                 Op::Route(ids) => {
                     let route: Vec<_> = ids.iter().map(|&i| addr(i)).collect();
-                    t.apply_route(module(modid, 0), &route, now);
+                    t.apply_route(module(modid, 0), &plain(&route), RoutePolicy::default(), now);
                 }
                 Op::Advance(secs) => now += secs,
                 Op::Reconnect => t.on_dns_reconnect(now),

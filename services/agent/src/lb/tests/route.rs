@@ -2,20 +2,24 @@
 
 use super::*;
 use crate::lb::{RouteStatus, RouteUpdate};
+use lars_proto::RoutePolicy;
 
 #[test]
 fn route_update_keeps_survivors_adds_new_at_tail_and_removes_vanished() {
     let cfg = LbConfig::default();
     let mut m = module_with(&[1, 2, 3, 4], 0, &cfg);
     overload(&mut m, 3, 1, &cfg);
-    assert_eq!(m.get_host(&cfg), host(1)); // idle: 2 4 1
+    assert_eq!(m.get_host(&cfg, None, 0), host(1)); // idle: 2 4 1
     call(&mut m, 2, true, 2, &cfg);
     call(&mut m, 2, true, 2, &cfg);
 
     // Host 1 vanishes, 5 is new; the order of the route does not matter
     // for survivors.
     let route = [addr(4), addr(2), addr(5), addr(3)];
-    assert_eq!(m.apply_route(&route, 30, &cfg), RouteUpdate::Applied);
+    assert_eq!(
+        m.apply_route(&plain(&route), RoutePolicy::default(), 30, &cfg),
+        RouteUpdate::Applied
+    );
     m.check_invariants().unwrap();
 
     assert_eq!(ids(m.idle_hosts()), vec![2, 4, 5]);
@@ -35,7 +39,7 @@ fn route_update_keeps_survivors_adds_new_at_tail_and_removes_vanished() {
         (RouteStatus::New, Some(30))
     );
 
-    let picks: Vec<Pick> = (0..3).map(|_| m.get_host(&cfg)).collect();
+    let picks: Vec<Pick> = (0..3).map(|_| m.get_host(&cfg, None, 0)).collect();
     assert_eq!(picks, [2, 4, 5].map(host));
 }
 
@@ -44,8 +48,8 @@ fn a_host_that_returns_after_vanishing_starts_fresh() {
     let cfg = LbConfig::default();
     let mut m = module_with(&[1, 2], 0, &cfg);
     overload(&mut m, 1, 1, &cfg);
-    m.apply_route(&[addr(2)], 2, &cfg);
-    m.apply_route(&[addr(2), addr(1)], 3, &cfg);
+    m.apply_route(&plain(&[addr(2)]), RoutePolicy::default(), 2, &cfg);
+    m.apply_route(&plain(&[addr(2), addr(1)]), RoutePolicy::default(), 3, &cfg);
     m.check_invariants().unwrap();
     assert!(!overloaded(&m, 1));
     assert_eq!(ids(m.idle_hosts()), vec![2, 1]);
@@ -62,7 +66,10 @@ fn duplicate_hosts_in_a_route_are_listed_once() {
 fn empty_route_is_signalled_and_leaves_the_module_alone() {
     let cfg = LbConfig::default();
     let mut m = module_with(&[1], 0, &cfg);
-    assert_eq!(m.apply_route(&[], 5, &cfg), RouteUpdate::Empty);
+    assert_eq!(
+        m.apply_route(&plain(&[]), RoutePolicy::default(), 5, &cfg),
+        RouteUpdate::Empty
+    );
     assert_eq!(m.all_hosts(), vec![addr(1)]);
 }
 

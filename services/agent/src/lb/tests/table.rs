@@ -1,15 +1,16 @@
 //! docs/LOAD_BALANCING.md §4, §6–8 at table level: pulls, re-pulls,
 //! deletion, reports.
 
-use super::{addr, host, m};
+use super::{addr, host, m, plain};
 use crate::lb::{CallOutcome, LbConfig, ModuleReport, Pick, RouteApply, RouteStatus, RouteTable};
 use lars_proto::RetCode;
+use lars_proto::RoutePolicy;
 
 #[test]
 fn unknown_module_is_created_pulling_and_pulled_once() {
     let mut t = RouteTable::new(LbConfig::default());
-    assert_eq!(t.get_host(m(7, 8), 100), Pick::NoExist);
-    assert_eq!(t.get_host(m(7, 8), 101), Pick::NoExist);
+    assert_eq!(t.get_host(m(7, 8), None, 100), Pick::NoExist);
+    assert_eq!(t.get_host(m(7, 8), None, 101), Pick::NoExist);
     assert_eq!(t.take_pull_requests(), vec![m(7, 8)]);
     assert!(!t.has_pull_requests());
     assert_eq!(t.module(m(7, 8)).unwrap().status(), RouteStatus::Pulling);
@@ -18,36 +19,42 @@ fn unknown_module_is_created_pulling_and_pulled_once() {
 #[test]
 fn route_for_a_module_not_in_the_table_is_ignored() {
     let mut t = RouteTable::new(LbConfig::default());
-    assert_eq!(t.apply_route(m(1, 1), &[addr(1)], 0), RouteApply::Ignored);
+    assert_eq!(
+        t.apply_route(m(1, 1), &plain(&[addr(1)]), RoutePolicy::default(), 0),
+        RouteApply::Ignored
+    );
     assert!(t.is_empty());
 }
 
 #[test]
 fn empty_route_deletes_the_module_and_the_next_request_pulls_again() {
     let mut t = RouteTable::new(LbConfig::default());
-    t.get_host(m(1, 1), 0);
-    t.apply_route(m(1, 1), &[addr(1)], 0);
-    assert_eq!(t.apply_route(m(1, 1), &[], 5), RouteApply::Deleted);
+    t.get_host(m(1, 1), None, 0);
+    t.apply_route(m(1, 1), &plain(&[addr(1)]), RoutePolicy::default(), 0);
+    assert_eq!(
+        t.apply_route(m(1, 1), &plain(&[]), RoutePolicy::default(), 5),
+        RouteApply::Deleted
+    );
     assert!(t.module(m(1, 1)).is_none());
-    assert_eq!(t.get_host(m(1, 1), 6), Pick::NoExist);
+    assert_eq!(t.get_host(m(1, 1), None, 6), Pick::NoExist);
     assert_eq!(t.take_pull_requests(), vec![m(1, 1), m(1, 1)]);
 }
 
 #[test]
 fn answers_carry_their_return_codes() {
     let mut t = RouteTable::new(LbConfig::default());
-    t.get_host(m(1, 2), 0);
-    t.apply_route(m(1, 2), &[addr(1)], 0);
-    assert_eq!(t.get_host(m(1, 2), 1), host(1));
+    t.get_host(m(1, 2), None, 0);
+    t.apply_route(m(1, 2), &plain(&[addr(1)]), RoutePolicy::default(), 0);
+    assert_eq!(t.get_host(m(1, 2), None, 1), host(1));
     for _ in 0..15 {
         assert!(
-            t.report(m(1, 2), addr(1), CallOutcome::Failure, 1),
+            t.report(m(1, 2), addr(1), CallOutcome::Failure, None, 1),
             "nonzero = failure"
         );
     }
-    assert_eq!(t.get_host(m(1, 2), 1), Pick::Overload);
+    assert_eq!(t.get_host(m(1, 2), None, 1), Pick::Overload);
     assert!(
-        !t.report(m(9, 9), addr(1), CallOutcome::Success, 1),
+        !t.report(m(9, 9), addr(1), CallOutcome::Success, None, 1),
         "unknown module"
     );
     assert!(
@@ -59,33 +66,33 @@ fn answers_carry_their_return_codes() {
 #[test]
 fn update_timeout_repulls_a_new_module_and_a_pulling_one_waits() {
     let mut t = RouteTable::new(LbConfig::default());
-    t.get_host(m(1, 1), 90);
+    t.get_host(m(1, 1), None, 90);
     t.take_pull_requests();
-    t.apply_route(m(1, 1), &[addr(1)], 100);
-    assert_eq!(t.get_host(m(1, 1), 115).retcode(), RetCode::Succ);
+    t.apply_route(m(1, 1), &plain(&[addr(1)]), RoutePolicy::default(), 100);
+    assert_eq!(t.get_host(m(1, 1), None, 115).retcode(), RetCode::Succ);
     assert!(
         !t.has_pull_requests(),
         "15 s is not more than update_timeout"
     );
     // Past the timeout: still answered from the old route, then re-pulled.
-    assert_eq!(t.get_host(m(1, 1), 116), host(1));
+    assert_eq!(t.get_host(m(1, 1), None, 116), host(1));
     assert_eq!(t.take_pull_requests(), vec![m(1, 1)]);
     assert_eq!(t.module(m(1, 1)).unwrap().status(), RouteStatus::Pulling);
     // Pulling: no second request while the first may still be answered.
-    t.get_host(m(1, 1), 131);
+    t.get_host(m(1, 1), None, 131);
     t.get_route(m(1, 1), 131);
     assert!(!t.has_pull_requests());
-    t.apply_route(m(1, 1), &[addr(1)], 131);
+    t.apply_route(m(1, 1), &plain(&[addr(1)]), RoutePolicy::default(), 131);
     assert_eq!(t.module(m(1, 1)).unwrap().status(), RouteStatus::New);
 }
 
 #[test]
 fn dns_reconnect_pulls_every_module_again_at_once() {
     let mut t = RouteTable::new(LbConfig::default());
-    t.get_host(m(1, 1), 100); // never answered
-    t.get_host(m(2, 2), 100);
-    t.apply_route(m(2, 2), &[addr(1)], 100);
-    t.get_host(m(2, 2), 120); // stale: re-pulled, answer lost
+    t.get_host(m(1, 1), None, 100); // never answered
+    t.get_host(m(2, 2), None, 100);
+    t.apply_route(m(2, 2), &plain(&[addr(1)]), RoutePolicy::default(), 100);
+    t.get_host(m(2, 2), None, 120); // stale: re-pulled, answer lost
     assert_eq!(t.take_pull_requests(), vec![m(1, 1), m(2, 2), m(2, 2)]);
 
     t.on_dns_reconnect(130);
@@ -98,13 +105,13 @@ fn dns_reconnect_pulls_every_module_again_at_once() {
     );
     assert_eq!(t.module(m(1, 1)).unwrap().status(), RouteStatus::Pulling);
     assert_eq!(t.module(m(2, 2)).unwrap().status(), RouteStatus::Pulling);
-    assert_eq!(t.get_host(m(1, 1), 101), Pick::NoExist);
-    assert_eq!(t.get_host(m(2, 2), 121), host(1), "still answers");
+    assert_eq!(t.get_host(m(1, 1), None, 101), Pick::NoExist);
+    assert_eq!(t.get_host(m(2, 2), None, 121), host(1), "still answers");
     assert!(
         t.take_pull_requests().is_empty(),
         "no duplicate pulls while pulling"
     );
-    t.apply_route(m(2, 2), &[addr(1)], 122);
+    t.apply_route(m(2, 2), &plain(&[addr(1)]), RoutePolicy::default(), 122);
     assert_eq!(t.module(m(2, 2)).unwrap().status(), RouteStatus::New);
 }
 
@@ -113,9 +120,14 @@ fn get_route_creates_and_pulls_then_lists_every_host() {
     let mut t = RouteTable::new(LbConfig::default());
     assert!(t.get_route(m(3, 4), 0).is_empty());
     assert_eq!(t.take_pull_requests(), vec![m(3, 4)]);
-    t.apply_route(m(3, 4), &[addr(1), addr(2)], 0);
+    t.apply_route(
+        m(3, 4),
+        &plain(&[addr(1), addr(2)]),
+        RoutePolicy::default(),
+        0,
+    );
     for _ in 0..15 {
-        t.report(m(3, 4), addr(1), CallOutcome::Failure, 0);
+        t.report(m(3, 4), addr(1), CallOutcome::Failure, None, 0);
     }
     assert_eq!(t.get_route(m(3, 4), 10), vec![addr(2), addr(1)]);
     assert!(!t.has_pull_requests());
@@ -128,12 +140,12 @@ fn take_reports_lists_only_modules_that_had_reports() {
     let mut t = RouteTable::new(LbConfig::default());
     let mut out: Vec<ModuleReport> = Vec::new();
     for modid in [1, 2] {
-        t.get_host(m(modid, 0), 0);
-        t.apply_route(m(modid, 0), &[addr(1)], 0);
+        t.get_host(m(modid, 0), None, 0);
+        t.apply_route(m(modid, 0), &plain(&[addr(1)]), RoutePolicy::default(), 0);
     }
     t.take_reports(1, &mut out);
     assert!(out.is_empty());
-    t.report(m(2, 0), addr(1), CallOutcome::Success, 1);
+    t.report(m(2, 0), addr(1), CallOutcome::Success, None, 1);
     t.take_reports(2, &mut out);
     assert_eq!(out.len(), 1);
     assert_eq!((out[0].module, out[0].ts), (m(2, 0), 2));
@@ -146,25 +158,25 @@ fn take_reports_lists_only_modules_that_had_reports() {
 #[test]
 fn negative_ids_are_distinct_modules() {
     let mut t = RouteTable::new(LbConfig::default());
-    t.get_host(m(-1, 1), 0);
-    t.get_host(m(1, -1), 0);
-    t.get_host(m(-1, -1), 0);
+    t.get_host(m(-1, 1), None, 0);
+    t.get_host(m(1, -1), None, 0);
+    t.get_host(m(-1, -1), None, 0);
     assert_eq!(t.len(), 3);
 }
 
 #[test]
 fn an_unanswered_pull_is_sent_again_after_update_timeout() {
     let mut t = RouteTable::new(LbConfig::default());
-    assert_eq!(t.get_host(m(4, 4), 100), Pick::NoExist);
+    assert_eq!(t.get_host(m(4, 4), None, 100), Pick::NoExist);
     assert_eq!(t.take_pull_requests(), vec![m(4, 4)]);
     // The answer is lost: no duplicate request within update_timeout...
     assert_eq!(
-        t.get_host(m(4, 4), 115), // 100 + update_timeout
+        t.get_host(m(4, 4), None, 115), // 100 + update_timeout
         Pick::NoExist
     );
     assert!(t.take_pull_requests().is_empty());
     // ...and one more request after it.
-    assert_eq!(t.get_host(m(4, 4), 116), Pick::NoExist);
+    assert_eq!(t.get_host(m(4, 4), None, 116), Pick::NoExist);
     assert_eq!(t.take_pull_requests(), vec![m(4, 4)]);
     assert_eq!(t.module(m(4, 4)).unwrap().status(), RouteStatus::Pulling);
 }
@@ -172,11 +184,11 @@ fn an_unanswered_pull_is_sent_again_after_update_timeout() {
 #[test]
 fn a_full_table_refuses_new_modules_but_serves_known_ones() {
     let mut t = RouteTable::with_max_modules(LbConfig::default(), 2);
-    t.get_host(m(1, 1), 0);
-    t.get_host(m(2, 2), 0);
-    t.apply_route(m(1, 1), &[addr(1)], 0);
+    t.get_host(m(1, 1), None, 0);
+    t.get_host(m(2, 2), None, 0);
+    t.apply_route(m(1, 1), &plain(&[addr(1)]), RoutePolicy::default(), 0);
     assert_eq!(t.take_pull_requests(), vec![m(1, 1), m(2, 2)]);
-    assert_eq!(t.get_host(m(3, 3), 0), Pick::NoExist);
+    assert_eq!(t.get_host(m(3, 3), None, 0), Pick::NoExist);
     assert!(t.get_route(m(4, 4), 0).is_empty());
     assert!(t.module(m(3, 3)).is_none() && t.module(m(4, 4)).is_none());
     assert!(
@@ -184,6 +196,6 @@ fn a_full_table_refuses_new_modules_but_serves_known_ones() {
         "no request for refused modules"
     );
     assert_eq!(t.take_refused(), 2);
-    assert_eq!(t.get_host(m(1, 1), 0), host(1));
+    assert_eq!(t.get_host(m(1, 1), None, 0), host(1));
     assert_eq!(t.len(), 2);
 }
