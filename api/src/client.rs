@@ -8,7 +8,7 @@
 use crate::transport::Transport;
 use crate::types::{ApiError, ClientOptions};
 use lars_proto::{msgid, GetHostRequest, GetHostResponse, GetRouteRequest, GetRouteResponse};
-use lars_proto::{HostAddr, ModuleId, ReportRequest, RetCode};
+use lars_proto::{HostAddr, ModuleId, ReportRequest, RetCode, Route, RouteWireError};
 use prost::Message;
 use std::net::SocketAddrV4;
 use std::time::{Duration, Instant};
@@ -226,6 +226,30 @@ impl LarsClient {
     /// starts pulling the route). Answers about other modules (late answers
     /// to earlier calls) are skipped until the timeout.
     pub fn get_route(&mut self, module: ModuleId) -> Result<Vec<HostAddr>, ApiError> {
+        Ok(self
+            .get_route_detail(module)?
+            .hosts
+            .into_iter()
+            .map(|h| h.host)
+            .collect())
+    }
+
+    /// Like [`get_route`](Self::get_route), with each host's weight and
+    /// the module's policy and panic threshold as the agent holds them (an
+    /// agent that does not send them — the original — gives weight 1 and
+    /// `rr`).
+    ///
+    /// ```no_run
+    /// use lars_api::{LarsClient, ModuleId};
+    /// let mut client = LarsClient::new()?;
+    /// let route = client.get_route_detail(ModuleId::new(1, 1))?;
+    /// println!("policy {}", route.policy.policy);
+    /// for h in &route.hosts {
+    ///     println!("{} weight {}", h.host, h.weight);
+    /// }
+    /// # Ok::<(), lars_api::ApiError>(())
+    /// ```
+    pub fn get_route_detail(&mut self, module: ModuleId) -> Result<Route, ApiError> {
         let deadline = Instant::now() + self.options.timeout;
         let idx = module.agent_port_index();
         let ModuleId { modid, cmdid } = module;
@@ -246,12 +270,18 @@ impl LarsClient {
             if (rsp.modid, rsp.cmdid) != (modid, cmdid) {
                 continue;
             }
-            return rsp
-                .host
-                .iter()
-                .map(HostAddr::from_wire)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| ApiError::BadReply(format!("{}: {e}", what())));
+            // A bad host makes the answer bad (as in the original's
+            // client); a policy this build does not know reads as `rr`.
+            let (route, problems) = Route::from_response(&rsp);
+            for problem in problems {
+                match problem {
+                    RouteWireError::Host(e) => {
+                        return Err(ApiError::BadReply(format!("{}: {e}", what())))
+                    }
+                    other => log::debug!("{}: {other}", what()),
+                }
+            }
+            return Ok(route);
         }
     }
 

@@ -43,5 +43,8 @@ mod transport;
 mod types;
 
 pub use client::{LarsClient, REG_INIT_ATTEMPTS, REG_INIT_INTERVAL};
-pub use lars_proto::{hash_key, HostAddr, ModuleId, RetCode, AGENT_PORTS};
+pub use lars_proto::{
+    hash_key, HostAddr, ModuleId, Policy, RetCode, Route, RouteHost, RoutePolicy, Weight,
+    AGENT_PORTS,
+};
 pub use types::{ApiError, ClientOptions, OptionsError};

@@ -1,10 +1,11 @@
 //! The fields `LarsClient` adds to the original's messages: the `hash_key`
 //! of `get_host_by_key` and the `latency_us` of `report_with_latency`, as
-//! bytes on the wire; plain calls leave both out so the original agent
-//! sees its own bytes.
+//! bytes on the wire (plain calls leave both out so the original agent
+//! sees its own bytes), and the weights and policy `get_route_detail`
+//! reads.
 
-use lars_api::{hash_key, ClientOptions, HostAddr, LarsClient, ModuleId, RetCode};
-use lars_proto::{msgid, GetHostRequest, ReportRequest};
+use lars_api::{hash_key, ClientOptions, HostAddr, LarsClient, ModuleId, Policy, RetCode};
+use lars_proto::{msgid, GetHostRequest, GetRouteRequest, ReportRequest};
 use lars_testkit::fake_agent::{host_reply, FakeAgent};
 use prost::Message;
 use std::time::Duration;
@@ -67,4 +68,51 @@ fn report_with_latency_sends_microseconds_as_field_5() {
     // Two hours do not fit in u32 microseconds: the most that does is sent.
     assert_eq!(latencies, [Some(1500), Some(u32::MAX), None]);
     assert_eq!(received[2].msgid(), msgid::REPORT_REQUEST);
+}
+
+/// A fake agent answering every get_route of module 1/1 with one host
+/// (0.0.0.1:80, weight 3) and `policy` / `panic`, hand-encoded.
+fn agent_with_route_policy(policy: u8, panic: u8) -> lars_testkit::fake_agent::RunningAgent {
+    FakeAgent::bind().serve(move |_, id, body| {
+        assert_eq!(id, msgid::API_GET_ROUTE_REQUEST);
+        let req = GetRouteRequest::decode(body).unwrap();
+        assert_eq!((req.modid, req.cmdid), (1, 1));
+        // modid 1, cmdid 1, host {ip 1, port 80, weight 3}, policy, panic.
+        let mut body = vec![0x08, 0x01, 0x10, 0x01];
+        body.extend([0x1a, 0x06, 0x08, 0x01, 0x10, 0x50, 0x18, 0x03]);
+        body.extend([0x20, policy, 0x28, panic]);
+        let mut frame = Vec::new();
+        lars_proto::frame::encode_raw_frame(msgid::API_GET_ROUTE_RESPONSE, &body, &mut frame)
+            .unwrap();
+        vec![frame]
+    })
+}
+
+#[test]
+fn get_route_detail_reads_weights_and_the_policy() {
+    let agent = agent_with_route_policy(2, 40);
+    let mut c = client(agent.base_port);
+    let route = c.get_route_detail(ModuleId::new(1, 1)).unwrap();
+    assert_eq!(route.hosts.len(), 1);
+    assert_eq!(route.hosts[0].host, addr("0.0.0.1:80"));
+    assert_eq!(route.hosts[0].weight.get(), 3);
+    assert_eq!(route.policy.policy, Policy::Hash);
+    assert_eq!(route.policy.panic_threshold, 40);
+    // get_route still gives the bare hosts.
+    assert_eq!(
+        c.get_route(ModuleId::new(1, 1)).unwrap(),
+        [addr("0.0.0.1:80")]
+    );
+}
+
+#[test]
+fn a_policy_from_a_newer_agent_reads_as_rr() {
+    let agent = agent_with_route_policy(9, 40);
+    let mut c = client(agent.base_port);
+    let route = c.get_route_detail(ModuleId::new(1, 1)).unwrap();
+    assert_eq!(
+        (route.policy.policy, route.policy.panic_threshold),
+        (Policy::Rr, 0)
+    );
+    assert_eq!(route.hosts[0].weight.get(), 3);
 }

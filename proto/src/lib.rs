@@ -31,6 +31,7 @@
 //! | `src/module.rs` | [`ModuleId`], its key, [`AGENT_PORTS`] and the port choice |
 //! | `src/host.rs` | [`HostAddr`], its key and the IPv4 wire encoding |
 //! | `src/policy.rs` | [`Policy`], [`Weight`], [`RoutePolicy`], [`RouteHost`] |
+//! | `src/route.rs` | [`Route`] and its `GetRouteResponse` form |
 //! | `src/key.rs` | [`hash_key`]: the key of a string for consistent hashing |
 //! | `src/retcode.rs` | [`RetCode`] |
 #![warn(missing_docs)]
@@ -48,6 +49,7 @@ mod message;
 mod module;
 mod policy;
 mod retcode;
+mod route;
 
 pub use frame::{FrameError, HEADER_LEN, MAX_BODY_LEN};
 pub use host::{ip_from_wire, ip_to_wire, HostAddr, HostAddrError};
@@ -60,6 +62,7 @@ pub use pb::{
 };
 pub use policy::{Policy, PolicyError, RouteHost, RoutePolicy, Weight};
 pub use retcode::{RetCode, RetCodeError};
+pub use route::{Route, RouteWireError};
 
 /// `MessageId` values as plain `i32`, the type the frame header carries.
 pub mod msgid {

@@ -6,7 +6,9 @@
 
 use crate::args::{GethostArgs, ModuleArgs, ReportArgs};
 use anyhow::Context;
-use lars_api::{ApiError, ClientOptions, HostAddr, LarsClient, RetCode};
+use lars_api::{
+    ApiError, ClientOptions, HostAddr, LarsClient, RetCode, Route, RoutePolicy, Weight,
+};
 use std::process::ExitCode;
 
 /// `gethost MODID CMDID [--key K]`: prints `host is IP:PORT` (exit 0) or
@@ -25,22 +27,42 @@ pub(crate) fn gethost(opts: ClientOptions, g: &GethostArgs) -> anyhow::Result<Ex
 }
 
 /// `getroute MODID CMDID`: one `IP:PORT` per line, or `no hosts` (exit 0
-/// either way); `RET_SYSTEM_ERROR: <why>` and exit 1 without an answer.
+/// either way); `RET_SYSTEM_ERROR: <why>` and exit 1 without an answer. A
+/// weight other than 1 follows its host (`IP:PORT weight=N`), and a policy
+/// other than plain `rr` comes first (`policy=P panic=N`), so a route that
+/// uses neither prints as it always did.
 pub(crate) fn getroute(opts: ClientOptions, m: &ModuleArgs) -> anyhow::Result<ExitCode> {
     let mut client = connect(opts)?;
-    match client.get_route(m.module()) {
-        Ok(hosts) if hosts.is_empty() => println!("no hosts"),
-        Ok(hosts) => {
-            for host in hosts {
-                println!("{host}");
-            }
-        }
+    match client.get_route_detail(m.module()) {
+        Ok(route) => print!("{}", render_route(&route)),
         Err(e) => {
             println!("{}", system_error("get_route", &client, m, &e));
             return Ok(ExitCode::FAILURE);
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The `getroute` lines of a route.
+fn render_route(route: &Route) -> String {
+    if route.hosts.is_empty() {
+        return "no hosts\n".to_string();
+    }
+    let mut out = String::new();
+    if route.policy != RoutePolicy::default() {
+        let RoutePolicy {
+            policy,
+            panic_threshold,
+        } = route.policy;
+        out += &format!("policy={policy} panic={panic_threshold}\n");
+    }
+    for h in &route.hosts {
+        out += &match h.weight {
+            Weight::ONE => format!("{}\n", h.host),
+            weight => format!("{} weight={weight}\n", h.host),
+        };
+    }
+    out
 }
 
 /// `report MODID CMDID IP PORT 0|1`: sends one report and says so.
@@ -126,6 +148,28 @@ fn system_error(call: &str, client: &LarsClient, m: &ModuleArgs, e: &ApiError) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn routes_print_weights_and_policies_only_when_set() {
+        let host = |text: &str, weight| lars_api::RouteHost {
+            host: text.parse().unwrap(),
+            weight: Weight::new(weight).unwrap(),
+        };
+        let plain = Route {
+            hosts: vec![host("10.0.0.1:80", 1), host("10.0.0.2:80", 1)],
+            policy: RoutePolicy::default(),
+        };
+        assert_eq!(render_route(&plain), "10.0.0.1:80\n10.0.0.2:80\n");
+        let weighted = Route {
+            hosts: vec![host("10.0.0.1:80", 1), host("10.0.0.2:80", 4)],
+            policy: RoutePolicy::new(lars_api::Policy::Wrr, 0).unwrap(),
+        };
+        assert_eq!(
+            render_route(&weighted),
+            "policy=wrr panic=0\n10.0.0.1:80\n10.0.0.2:80 weight=4\n"
+        );
+        assert_eq!(render_route(&Route::default()), "no hosts\n");
+    }
 
     #[test]
     fn host_lines_name_the_code() {

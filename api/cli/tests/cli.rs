@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use lars_proto::{HostAddr, ModuleId};
-use lars_testkit::fake_agent::{FakeAgent, Received};
+use lars_testkit::fake_agent::{FakeAgent, Received, RunningAgent};
 use lars_testkit::ScratchDir;
 
 /// The host `a.b.c.d:port`.
@@ -270,16 +270,24 @@ fn gethost_without_an_agent_fails_quickly() {
     );
 }
 
+/// A fake agent serving module 1/1 with `hosts`.
+fn agent_of_1_1(hosts: &[&str]) -> RunningAgent {
+    let hosts = hosts.iter().map(|h| addr(h)).collect();
+    FakeAgent::bind().serve_routes(HashMap::from([(ModuleId::new(1, 1), hosts)]))
+}
+
+/// `lars` with `args`, talking to `agent` with a 1 s timeout.
+fn lars_at(agent: &RunningAgent, args: &[&str]) -> Output {
+    let base = agent.base_port.to_string();
+    let mut all = vec!["--base-port", &base, "--timeout-ms", "1000"];
+    all.extend_from_slice(args);
+    lars(&all)
+}
+
 #[test]
 fn the_agent_tools_against_a_fake_agent() {
-    let hosts = vec![addr("127.0.0.1:9001"), addr("192.168.1.177:7777")];
-    let agent = FakeAgent::bind().serve_routes(HashMap::from([(ModuleId::new(1, 1), hosts)]));
-    let base = agent.base_port.to_string();
-    let run = |args: &[&str]| {
-        let mut all = vec!["--base-port", &base, "--timeout-ms", "1000"];
-        all.extend_from_slice(args);
-        lars(&all)
-    };
+    let agent = agent_of_1_1(&["127.0.0.1:9001", "192.168.1.177:7777"]);
+    let run = |args: &[&str]| lars_at(&agent, args);
 
     let out = run(&["gethost", "1", "1"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -361,14 +369,8 @@ fn qps_runs_and_summarises() {
 
 #[test]
 fn gethost_key_and_simulator_latency_reach_the_agent() {
-    let hosts = vec![addr("127.0.0.1:9001"), addr("127.0.0.1:9002")];
-    let agent = FakeAgent::bind().serve_routes(HashMap::from([(ModuleId::new(1, 1), hosts)]));
-    let base = agent.base_port.to_string();
-    let run = |args: &[&str]| {
-        let mut all = vec!["--base-port", &base, "--timeout-ms", "1000"];
-        all.extend_from_slice(args);
-        lars(&all)
-    };
+    let agent = agent_of_1_1(&["127.0.0.1:9001", "127.0.0.1:9002"]);
+    let run = |args: &[&str]| lars_at(&agent, args);
     let out = run(&["gethost", "1", "1", "--key", "18446744073709551615"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let out = run(&["gethost", "1", "1", "--key", "-1"]);

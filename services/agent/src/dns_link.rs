@@ -10,8 +10,8 @@
 use std::io;
 use std::rc::Rc;
 
+use lars_proto::Route;
 use lars_proto::{msgid, GetRouteRequest, GetRouteResponse, ModuleId, AGENT_PORTS};
-use lars_proto::{Policy, RouteHost, RoutePolicy};
 use lars_reactor::{
     ClientConfig, ClientRef, EventLoop, Handlers, LoopThread, MsgRouter, TcpClient, TcpConn,
     ThreadQueue,
@@ -87,40 +87,14 @@ fn handlers(tables: Rc<[ThreadQueue<ToTable>]>) -> Handlers {
 
 fn deliver_route(tables: &[ThreadQueue<ToTable>], resp: GetRouteResponse) {
     let module = ModuleId::new(resp.modid, resp.cmdid);
-    let hosts = resp
-        .host
-        .iter()
-        .filter_map(|h| match RouteHost::from_wire(h) {
-            Ok(host) => Some(host),
-            Err(e) => {
-                log::warn!("module {module}: {e}; host ignored");
-                None
-            }
-        })
-        .collect();
-    let policy = route_policy(module, &resp);
+    // Bad hosts are left out; an unknown policy (from a newer DNS service)
+    // or a threshold above 100 becomes rr without panic mode.
+    let (route, problems) = Route::from_response(&resp);
+    for problem in problems {
+        log::warn!("route of module {module}: {problem}");
+    }
     let table = &tables[module.agent_port_index()];
-    if table
-        .push(ToTable::Route {
-            module,
-            hosts,
-            policy,
-        })
-        .is_err()
-    {
+    if table.push(ToTable::Route { module, route }).is_err() {
         log::error!("table thread for module {module} is gone");
     }
-}
-
-/// The policy a route carries; one this agent does not know (from a newer
-/// DNS service), or a threshold above 100, is logged and replaced by `rr`
-/// without panic mode, the original's behaviour.
-fn route_policy(module: ModuleId, resp: &GetRouteResponse) -> RoutePolicy {
-    let policy = Policy::from_wire(resp.policy)
-        .ok_or_else(|| format!("unknown policy {}", resp.policy))
-        .and_then(|p| RoutePolicy::new(p, resp.panic_threshold).map_err(|e| e.to_string()));
-    policy.unwrap_or_else(|e| {
-        log::warn!("module {module}: {e}; using rr without panic mode");
-        RoutePolicy::default()
-    })
 }

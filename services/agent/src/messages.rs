@@ -1,6 +1,6 @@
 //! What the agent's threads tell each other through their queues.
 
-use lars_proto::{ModuleId, RouteHost, RoutePolicy};
+use lars_proto::{ModuleId, Route};
 
 use crate::lb::ModuleReport;
 
@@ -11,10 +11,8 @@ pub enum ToTable {
     Route {
         /// The module.
         module: ModuleId,
-        /// Its hosts with their weights.
-        hosts: Vec<RouteHost>,
-        /// Its policy and panic threshold.
-        policy: RoutePolicy,
+        /// Its hosts with their weights, and its policy.
+        route: Route,
     },
     /// The DNS connection was (re)established: every module is pulled
     /// again at once ([`RouteTable::on_dns_reconnect`](crate::lb::RouteTable::on_dns_reconnect)).

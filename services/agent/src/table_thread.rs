@@ -166,13 +166,10 @@ impl TableService {
 
     fn get_route(&mut self, req: &GetRouteRequest) -> GetRouteResponse {
         let module = ModuleId::new(req.modid, req.cmdid);
-        let hosts = self.table.get_route(module, self.clock.now());
-        GetRouteResponse {
-            modid: req.modid,
-            cmdid: req.cmdid,
-            host: hosts.into_iter().map(HostAddr::to_wire).collect(),
-            ..GetRouteResponse::default()
-        }
+        // Weights and the policy go along; the original's client skips them.
+        self.table
+            .get_route(module, self.clock.now())
+            .to_response(module)
     }
 
     fn send_pulls(&mut self) {
@@ -190,12 +187,12 @@ impl TableService {
         let now = self.clock.now();
         for update in updates {
             match update {
-                ToTable::Route {
-                    module,
-                    hosts,
-                    policy,
-                } => {
-                    if self.table.apply_route(module, &hosts, policy, now) == RouteApply::Deleted {
+                ToTable::Route { module, route } => {
+                    if self
+                        .table
+                        .apply_route(module, &route.hosts, route.policy, now)
+                        == RouteApply::Deleted
+                    {
                         log::info!(
                             "{}: module {module} has no hosts left in DNS; deleted",
                             self.name

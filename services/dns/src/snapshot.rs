@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use lars_proto::{GetRouteResponse, ModuleId, RouteHost};
+use lars_proto::{GetRouteResponse, ModuleId};
 use lars_store::{Route, RouteMap};
 use parking_lot::RwLock;
 
@@ -65,28 +65,21 @@ pub fn diff_routes(old: &RouteMap, new: &RouteMap) -> Vec<ModuleId> {
     changed
 }
 
-/// The `GetRouteResponse` for a module: its hosts and policy, or no hosts
-/// (`None`: the module is unknown or has none). Weight 1, `rr` and no panic
-/// threshold are left out, so a route that uses none of them is the
-/// original's bytes.
+/// The `GetRouteResponse` for a module: its route
+/// ([`Route::to_response`]: defaults left out, so a route that uses no
+/// weight and no policy is the original's bytes), or no hosts (`None`: the
+/// module is unknown or has none).
 pub fn route_response(module: ModuleId, route: Option<&Route>) -> GetRouteResponse {
-    let (hosts, policy) = match route {
-        Some(route) => (route.hosts.as_slice(), route.policy),
-        None => (&[][..], Default::default()),
-    };
-    GetRouteResponse {
-        modid: module.modid,
-        cmdid: module.cmdid,
-        host: hosts.iter().map(|h: &RouteHost| h.to_wire()).collect(),
-        policy: policy.policy.to_wire(),
-        panic_threshold: u32::from(policy.panic_threshold),
+    match route {
+        Some(route) => route.to_response(module),
+        None => Route::default().to_response(module),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lars_proto::{Policy, RoutePolicy, Weight};
+    use lars_proto::{Policy, RouteHost, RoutePolicy, Weight};
 
     fn m(modid: i32) -> ModuleId {
         ModuleId::new(modid, 1)

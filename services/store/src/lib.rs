@@ -46,4 +46,5 @@ pub use crate::mysql::{MysqlStore, CONNECT_TIMEOUT, IDLE_PING, IO_TIMEOUT};
 pub use crate::sql::{DEMO_ROUTES, MYSQL_SCHEMA, SQLITE_SCHEMA};
 pub use crate::sqlite::{SqliteStore, BUSY_TIMEOUT};
 pub use crate::store::{open_route_store, open_status_store, seed_demo, RouteStore, StatusStore};
-pub use crate::types::{group_routes, CallStatus, Route, RouteMap, RouteRow};
+pub use crate::types::{group_routes, CallStatus, RouteMap, RouteRow};
+pub use lars_proto::Route;

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
-use lars_proto::{HostAddr, ModuleId, Policy, RouteHost, RoutePolicy, Weight};
+use lars_proto::{HostAddr, ModuleId, Policy, Route, RouteHost, RoutePolicy, Weight};
 
 /// One row of `RouteData`: a host of a module and its weight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -21,16 +21,8 @@ pub struct RouteRow {
     pub weight: Weight,
 }
 
-/// A module's route: its hosts (sorted by address, each once) and policy.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Route {
-    /// The hosts with their weights.
-    pub hosts: Vec<RouteHost>,
-    /// The module's policy and panic threshold.
-    pub policy: RoutePolicy,
-}
-
-/// Every route: module → its route. A module without hosts has no entry.
+/// Every route: module → its route (hosts sorted by address, each once). A
+/// module without hosts has no entry.
 pub type RouteMap = HashMap<ModuleId, Route>;
 
 /// Groups route rows by module into a [`RouteMap`], sorting each module's

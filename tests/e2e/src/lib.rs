@@ -76,6 +76,7 @@ pub struct Stack {
     dns: Option<Child>,
     reporter: Option<Child>,
     agent: Option<Child>,
+    extra_agents: Vec<Child>,
 }
 
 impl Stack {
@@ -105,20 +106,21 @@ impl Stack {
             dns: None,
             reporter: None,
             agent: None,
+            extra_agents: Vec::new(),
         };
         if let Store::Mysql(_) = stack.store {
             // Demo routes for MariaDB (SQLite files get them on creation).
             stack.route_ok(&["demo"]);
         }
         stack.start_dns();
-        stack.reporter = Some(stack.spawn("lars-reporter", "reporter.conf"));
+        stack.reporter = Some(stack.spawn("lars-reporter", "lars-reporter", "reporter.conf"));
         stack.start_agent();
         stack.wait_tcp(reporter_port);
         stack
     }
 
-    fn spawn(&self, name: &str, conf: &str) -> Child {
-        let log = std::fs::File::create(self.dir.join(format!("{name}.log"))).unwrap();
+    fn spawn(&self, log_name: &str, name: &str, conf: &str) -> Child {
+        let log = std::fs::File::create(self.dir.join(format!("{log_name}.log"))).unwrap();
         Command::new(binary(name))
             .args(["-c", conf])
             .current_dir(&self.dir)
@@ -143,7 +145,7 @@ impl Stack {
 
     /// Starts (or restarts) lars-dns.
     pub fn start_dns(&mut self) {
-        self.dns = Some(self.spawn("lars-dns", "dns.conf"));
+        self.dns = Some(self.spawn("lars-dns", "lars-dns", "dns.conf"));
         self.wait_tcp(self.dns_port);
     }
 
@@ -154,7 +156,25 @@ impl Stack {
 
     /// Starts the agent.
     pub fn start_agent(&mut self) {
-        self.agent = Some(self.spawn("lars-agent", "agent.conf"));
+        self.agent = Some(self.spawn("lars-agent", "lars-agent", "agent.conf"));
+    }
+
+    /// Starts another agent on a free base port, fed by the same DNS
+    /// service and reporter; returns its base port. It is killed with the
+    /// stack.
+    pub fn start_extra_agent(&mut self) -> u16 {
+        let base = free_udp_base();
+        let main = std::fs::read_to_string(self.dir.join("agent.conf")).unwrap();
+        let conf = format!("agent-{base}.conf");
+        let text = main.replacen(
+            &format!("base_port = {}", self.agent_base),
+            &format!("base_port = {base}"),
+            1,
+        );
+        write(&self.dir, &conf, &text);
+        let child = self.spawn(&format!("lars-agent-{base}"), "lars-agent", &conf);
+        self.extra_agents.push(child);
+        base
     }
 
     /// Stops the agent (SIGTERM) and waits for it.
@@ -194,18 +214,26 @@ impl Stack {
 
     /// A client of this stack's agent with the given timeout.
     pub fn client(&self, timeout: Duration) -> lars_api::LarsClient {
-        lars_api::LarsClient::with_options(lars_api::ClientOptions {
-            agent_ip: std::net::Ipv4Addr::LOCALHOST,
-            base_port: self.agent_base,
-            timeout,
-            spin: None,
-        })
-        .unwrap()
+        client_at(self.agent_base, timeout)
     }
+}
+
+/// A client of the agent on 127.0.0.1 at `base_port`.
+pub fn client_at(base_port: u16, timeout: Duration) -> lars_api::LarsClient {
+    lars_api::LarsClient::with_options(lars_api::ClientOptions {
+        agent_ip: std::net::Ipv4Addr::LOCALHOST,
+        base_port,
+        timeout,
+        spin: None,
+    })
+    .unwrap()
 }
 
 impl Drop for Stack {
     fn drop(&mut self) {
+        for child in self.extra_agents.drain(..) {
+            kill(Some(child));
+        }
         kill(self.agent.take());
         kill(self.reporter.take());
         kill(self.dns.take());

@@ -10,7 +10,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use lars_proto::{HostAddr, ModuleId, Policy, RouteHost, RoutePolicy};
+use lars_proto::{HostAddr, ModuleId, Policy, Route, RouteHost, RoutePolicy, Weight};
 
 use super::latency::Latency;
 use super::pick::XorShift64;
@@ -172,19 +172,29 @@ impl ModuleLb {
             return RouteUpdate::Empty;
         }
         let wanted: HashSet<u64> = hosts.iter().map(|h| h.host.key()).collect();
+        let before = self.hosts.len();
         self.hosts.retain(|key, _| wanted.contains(key));
         self.idle.retain(|key| wanted.contains(key));
         self.overload.retain(|key| wanted.contains(key));
+        let mut reweighed = self.hosts.len() != before;
         for h in hosts {
             let stats = match self.hosts.entry(h.host.key()) {
                 Entry::Occupied(slot) => slot.into_mut(),
                 Entry::Vacant(slot) => {
                     self.idle.push_back(h.host.key());
+                    reweighed = true;
                     slot.insert(HostStats::new(now, cfg))
                 }
             };
             if stats.weight != h.weight.get() {
                 stats.weight = h.weight.get();
+                reweighed = true;
+            }
+        }
+        if reweighed {
+            // Smooth WRR starts a fresh cycle: from here on every
+            // `sum(weights)` picks give each host exactly its weight.
+            for stats in self.hosts.values_mut() {
                 stats.current = 0;
             }
         }
@@ -236,6 +246,27 @@ impl ModuleLb {
             .chain(self.overload.iter())
             .map(|&key| HostAddr::from_key(key))
             .collect()
+    }
+
+    /// The module's route as this agent holds it: every host with its
+    /// weight, idle ones first (as [`all_hosts`](Self::all_hosts)), and the
+    /// policy.
+    pub fn route(&self) -> Route {
+        let hosts = self
+            .idle
+            .iter()
+            .chain(self.overload.iter())
+            .map(|key| RouteHost {
+                host: HostAddr::from_key(*key),
+                weight: self.hosts.get(key).map_or(Weight::ONE, |h| {
+                    Weight::new(h.weight).unwrap_or(Weight::ONE)
+                }),
+            })
+            .collect();
+        Route {
+            hosts,
+            policy: self.policy,
+        }
     }
 
     /// Whether the route must be asked again: the status is `New` and
@@ -328,42 +359,6 @@ impl ModuleLb {
     /// The overloaded hosts in round-robin order (next probe first).
     pub fn overloaded_hosts(&self) -> impl Iterator<Item = HostAddr> + '_ {
         self.overload.iter().map(|&key| HostAddr::from_key(key))
-    }
-
-    /// Checks the invariant stated on the type; used by tests.
-    #[cfg(test)]
-    pub(crate) fn check_invariants(&self) -> Result<(), String> {
-        let idle: HashSet<u64> = self.idle.iter().copied().collect();
-        let over: HashSet<u64> = self.overload.iter().copied().collect();
-        if idle.len() != self.idle.len() || over.len() != self.overload.len() {
-            return Err(format!(
-                "duplicate keys: {:?} {:?}",
-                self.idle, self.overload
-            ));
-        }
-        if let Some(k) = idle.intersection(&over).next() {
-            return Err(format!("host {k:#x} on both lists"));
-        }
-        if idle.len() + over.len() != self.hosts.len() {
-            return Err(format!(
-                "lists hold {} keys, map {}",
-                idle.len() + over.len(),
-                self.hosts.len()
-            ));
-        }
-        for (key, host) in &self.hosts {
-            let listed = if host.overload { &over } else { &idle };
-            if !listed.contains(key) {
-                return Err(format!("host {key:#x} not on the list its flag names"));
-            }
-        }
-        if let Some((_, built)) = &self.ring {
-            let on_ring: HashSet<u64> = built.iter().map(|(h, _)| h.key()).collect();
-            if on_ring != self.hosts.keys().copied().collect() {
-                return Err("the ring's hosts are not the map's".to_string());
-            }
-        }
-        Ok(())
     }
 }
 

@@ -5,7 +5,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
-use lars_proto::{HostAddr, ModuleId, RouteHost, RoutePolicy};
+use lars_proto::{HostAddr, ModuleId, Route, RouteHost, RoutePolicy};
 
 use super::latency::Latency;
 use super::module::{ModuleLb, RouteUpdate};
@@ -157,15 +157,16 @@ impl RouteTable {
     }
 
     /// Answers an API `get_route` (docs/LOAD_BALANCING.md §8): every host,
-    /// idle and overloaded. An unknown module is created and pulled (no
-    /// hosts); the same `update_timeout` re-pull applies.
-    pub fn get_route(&mut self, module: ModuleId, now: u64) -> Vec<HostAddr> {
+    /// idle and overloaded, with its weight, and the module's policy. An
+    /// unknown module is created and pulled (no hosts); the same
+    /// `update_timeout` re-pull applies.
+    pub fn get_route(&mut self, module: ModuleId, now: u64) -> Route {
         let Some((lb, cfg, pulls)) = self.lookup(module, now) else {
-            return Vec::new();
+            return Route::default();
         };
-        let hosts = lb.all_hosts();
+        let route = lb.route();
         repull_if_stale(lb, pulls, now, cfg);
-        hosts
+        route
     }
 
     /// Applies a route answer or push from DNS (docs/LOAD_BALANCING.md §6):

@@ -5,6 +5,7 @@
 //! Every expected number is worked out by hand from those rules with the
 //! default [`LbConfig`] unless a test says otherwise.
 
+mod invariants;
 mod pick;
 mod policy;
 mod prop;

@@ -52,6 +52,24 @@ fn wrr_gives_exactly_the_weights_over_6000_reported_picks() {
 }
 
 #[test]
+fn a_weight_change_starts_a_fresh_wrr_cycle() {
+    let cfg = LbConfig::default();
+    let mut lb = module(&weighted(&[1, 2, 3], &[1, 2, 3]), Policy::Wrr, 0, 1);
+    // Stop mid-cycle, then reweigh to 1/3/1: the next 5 picks are 1/3/1
+    // (carrying the old cycle's state over would give 0/3/2).
+    for _ in 0..3 {
+        lb.get_host(&cfg, None, 0);
+    }
+    lb.apply_route(&weighted(&[1, 2, 3], &[1, 3, 1]), lb.policy(), 1, &cfg);
+    let counts = tally(
+        (0..5)
+            .map(|_| lb.get_host(&cfg, None, 1))
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(counts, [0, 1, 3, 1]);
+}
+
+#[test]
 fn wrr_leaves_overloaded_hosts_to_the_probes() {
     let cfg = LbConfig::default();
     let mut lb = module(&weighted(&[1, 2, 3], &[1, 2, 3]), Policy::Wrr, 0, 1);

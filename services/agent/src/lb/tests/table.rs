@@ -118,7 +118,7 @@ fn dns_reconnect_pulls_every_module_again_at_once() {
 #[test]
 fn get_route_creates_and_pulls_then_lists_every_host() {
     let mut t = RouteTable::new(LbConfig::default());
-    assert!(t.get_route(m(3, 4), 0).is_empty());
+    assert!(t.get_route(m(3, 4), 0).hosts.is_empty());
     assert_eq!(t.take_pull_requests(), vec![m(3, 4)]);
     t.apply_route(
         m(3, 4),
@@ -129,9 +129,9 @@ fn get_route_creates_and_pulls_then_lists_every_host() {
     for _ in 0..15 {
         t.report(m(3, 4), addr(1), CallOutcome::Failure, None, 0);
     }
-    assert_eq!(t.get_route(m(3, 4), 10), vec![addr(2), addr(1)]);
+    assert_eq!(t.get_route(m(3, 4), 10).hosts, plain(&[addr(2), addr(1)]));
     assert!(!t.has_pull_requests());
-    assert_eq!(t.get_route(m(3, 4), 16).len(), 2);
+    assert_eq!(t.get_route(m(3, 4), 16).hosts.len(), 2);
     assert_eq!(t.take_pull_requests(), vec![m(3, 4)], "same re-pull rule");
 }
 
@@ -189,7 +189,7 @@ fn a_full_table_refuses_new_modules_but_serves_known_ones() {
     t.apply_route(m(1, 1), &plain(&[addr(1)]), RoutePolicy::default(), 0);
     assert_eq!(t.take_pull_requests(), vec![m(1, 1), m(2, 2)]);
     assert_eq!(t.get_host(m(3, 3), None, 0), Pick::NoExist);
-    assert!(t.get_route(m(4, 4), 0).is_empty());
+    assert!(t.get_route(m(4, 4), 0).hosts.is_empty());
     assert!(t.module(m(3, 3)).is_none() && t.module(m(4, 4)).is_none());
     assert!(
         t.take_pull_requests().is_empty(),
