@@ -49,8 +49,9 @@ fn policy(policy: Policy) -> RoutePolicy {
 }
 
 /// One pick and one report per iteration on a module of `hosts` under
-/// `policy`; a latency goes with every report (it only matters to `ewma`).
-fn bench_policy(c: &mut Criterion, name: &str, hosts: &[RouteHost], chosen: Policy) {
+/// `policy`; with `timed`, a latency goes with every report (as a client
+/// calling `report_with_latency` sends; the original's client sends none).
+fn bench_policy(c: &mut Criterion, name: &str, hosts: &[RouteHost], chosen: Policy, timed: bool) {
     let cfg = LbConfig::default();
     let mut m = ModuleLb::with_seed(ModuleId::new(1, 1), 7);
     m.apply_route(hosts, policy(chosen), 0, &cfg);
@@ -60,13 +61,14 @@ fn bench_policy(c: &mut Criterion, name: &str, hosts: &[RouteHost], chosen: Poli
             n += 1;
             // Time advances every 1024 calls so windows close now and then.
             let now = n >> 10;
-            let key = mix(n);
-            if let Pick::Host(host) = m.get_host(&cfg, Some(key), now) {
-                let latency = Latency {
-                    micros: 1_000 + (key % 4_000) as u32,
+            // Only `hash` requests carry a key, as callers would send them.
+            let key = (chosen == Policy::Hash).then(|| mix(n));
+            if let Pick::Host(host) = m.get_host(&cfg, key, now) {
+                let latency = timed.then(|| Latency {
+                    micros: 1_000 + (mix(n) >> 52) as u32,
                     at_ms: n,
-                };
-                m.report(host, outcome(n), Some(latency), now, &cfg);
+                });
+                m.report(host, outcome(n), latency, now, &cfg);
             }
             black_box(&m);
         })
@@ -79,30 +81,31 @@ fn mix(n: u64) -> u64 {
 }
 
 fn bench_policies(c: &mut Criterion) {
-    bench_policy(
-        c,
-        "module get_host+report rr (10 hosts)",
-        &route(),
-        Policy::Rr,
-    );
-    bench_policy(
-        c,
-        "module get_host+report wrr (10 hosts)",
-        &route(),
-        Policy::Wrr,
-    );
-    bench_policy(
-        c,
-        "module get_host+report ewma (10 hosts)",
-        &route(),
-        Policy::Ewma,
-    );
+    let plain = route();
+    let cases = [
+        ("module get_host+report rr (10 hosts)", Policy::Rr, false),
+        (
+            "module get_host+report rr, timed reports (10 hosts)",
+            Policy::Rr,
+            true,
+        ),
+        ("module get_host+report wrr (10 hosts)", Policy::Wrr, false),
+        (
+            "module get_host+report ewma, timed reports (10 hosts)",
+            Policy::Ewma,
+            true,
+        ),
+    ];
+    for (name, chosen, timed) in cases {
+        bench_policy(c, name, &plain, chosen, timed);
+    }
     let weighted = weighted_route();
     bench_policy(
         c,
         "module get_host+report hash (100 hosts, weights 1-10)",
         &weighted,
         Policy::Hash,
+        false,
     );
     let ring_hosts: Vec<(HostAddr, u32)> =
         weighted.iter().map(|h| (h.host, h.weight.get())).collect();

@@ -86,30 +86,49 @@ pub fn p2c(
     if second >= first {
         second += 1;
     }
-    let estimate = |host: &HostStats| host.latency.estimate(now_ms, decay_ms);
-    let (mut sum, mut known) = (0.0, 0u32);
     let mut picked = [None, None];
     for (i, (&key, host)) in hosts.iter().filter(|(_, h)| candidate(h)).enumerate() {
-        if let Some(e) = estimate(host) {
-            sum += e;
-            known += 1;
-        }
         if i == first {
             picked[0] = Some((key, host));
         } else if i == second {
             picked[1] = Some((key, host));
         }
     }
-    let average = if known > 0 {
+    let estimate = |host: &HostStats| host.latency.estimate(now_ms, decay_ms);
+    match picked {
+        [Some((a, ha)), Some((b, hb))] => {
+            let (ea, eb) = match (estimate(ha), estimate(hb)) {
+                (Some(ea), Some(eb)) => (ea, eb),
+                // Only when a host has no samples: the average of the
+                // candidates that have some stands in for it.
+                (ea, eb) => {
+                    let average = average_estimate(hosts, &candidate, now_ms, decay_ms);
+                    (ea.unwrap_or(average), eb.unwrap_or(average))
+                }
+            };
+            Some(if eb < ea { b } else { a })
+        }
+        [Some((a, _)), None] | [None, Some((a, _))] => Some(a),
+        [None, None] => None,
+    }
+}
+
+/// The mean latency estimate of the candidates that have one; 0 if none.
+fn average_estimate(
+    hosts: &HashMap<u64, HostStats>,
+    candidate: impl Fn(&HostStats) -> bool,
+    now_ms: u64,
+    decay_ms: u64,
+) -> f64 {
+    let (sum, known) = hosts
+        .values()
+        .filter(|h| candidate(h))
+        .filter_map(|h| h.latency.estimate(now_ms, decay_ms))
+        .fold((0.0, 0u32), |(sum, n), e| (sum + e, n + 1));
+    if known > 0 {
         sum / f64::from(known)
     } else {
         0.0
-    };
-    let score = |host: &HostStats| estimate(host).unwrap_or(average);
-    match picked {
-        [Some((a, ha)), Some((b, hb))] => Some(if score(hb) < score(ha) { b } else { a }),
-        [Some((a, _)), None] | [None, Some((a, _))] => Some(a),
-        [None, None] => None,
     }
 }
 
