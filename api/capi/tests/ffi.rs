@@ -243,7 +243,7 @@ fn bad_options_make_no_client() {
         },
     ];
     for opts in cases {
-        let mut out = 1usize as *mut LarsClient;
+        let mut out = std::ptr::dangling_mut::<LarsClient>();
         // SAFETY: valid options and out pointer.
         let code = unsafe { lars_client_new(&opts, &mut out) };
         assert_eq!((code, out), (LARS_ERR_BAD_ARGUMENT, null_mut()), "{opts:?}");
