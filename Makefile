@@ -1,5 +1,6 @@
 # Lars in Rust — build, test and run.
-#   make all    release binaries into bin/
+#   make all    release binaries into bin/, and `make cpp`
+#   make cpp    liblars (C ABI) into bin/lib/, the C++ example tools into bin/cpp/
 #   make test   every test of the workspace (starts MariaDB if needed)
 #   make run    the whole stack on the embedded SQLite store, with a demo
 #   make bench  the QPS and micro benchmarks (scripts/bench-agent.sh: agent QPS)
@@ -8,9 +9,9 @@
 CARGO ?= cargo
 BINS := lars-dns lars-reporter lars-agent lars
 
-.PHONY: all build test lint fmt bench run clean
+.PHONY: all build cpp test lint fmt bench run clean
 
-all: build
+all: build cpp
 	@mkdir -p bin
 	@for b in $(BINS); do \
 	  if [ -f target/release/$$b ]; then cp target/release/$$b bin/; fi; \
@@ -19,6 +20,14 @@ all: build
 
 build:
 	$(CARGO) build --release --workspace
+
+# liblars.a / liblars.so (header: api/capi/include/lars.h, C++ wrapper:
+# api/cpp/lars_client.hpp) and the C++ tools, linked with liblars.a.
+cpp:
+	$(CARGO) build --release -p lars-capi
+	@mkdir -p bin/lib
+	cp target/release/liblars.a target/release/liblars.so bin/lib/
+	$(MAKE) -C api/cpp/example LIBDIR=$(CURDIR)/target/release OUT=$(CURDIR)/bin/cpp
 
 test:
 	./scripts/ensure-mariadb.sh
