@@ -1,15 +1,18 @@
 # Lars in Rust — build, test and run.
 #   make all    release binaries into bin/, and `make cpp`
 #   make cpp    liblars (C ABI) into bin/lib/, the C++ example tools into bin/cpp/
-#   make test   every test of the workspace (starts MariaDB if needed)
+#   make test   every test of the workspace (starts MariaDB if needed), then
+#               the Python client's tests in a venv (target/venv)
 #   make run    the whole stack on the embedded SQLite store, with a demo
 #   make bench  the QPS and micro benchmarks (scripts/bench-agent.sh: agent QPS)
 #   make lint   clippy, and the crate layering and rust-version checks
 
 CARGO ?= cargo
+PYTHON ?= python3
+VENV := target/venv
 BINS := lars-dns lars-reporter lars-agent lars
 
-.PHONY: all build cpp test lint fmt bench run clean
+.PHONY: all build cpp test test-python lint fmt bench run clean
 
 all: build cpp
 	@mkdir -p bin
@@ -33,6 +36,13 @@ test:
 	./scripts/ensure-mariadb.sh
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
+	$(MAKE) test-python
+
+# api/python against the daemons of target/debug (built by `make test`).
+test-python:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -e 'api/python[test]'
+	cd api/python && timeout 600 $(CURDIR)/$(VENV)/bin/python -m pytest
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
