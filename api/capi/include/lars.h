@@ -217,8 +217,9 @@ int lars_reg_init(struct LarsClient *client,
  * Outputs: the address as NUL-terminated dotted text into `ip_buf` (of
  * `ip_buf_len` bytes, at least `LARS_IP_STR_LEN`), and/or as a number
  * into `*ip_out`; the port into `*port_out`. Either `ip_buf` or `ip_out`
- * may be NULL, not both. On any return but `LARS_RET_SUCC` the outputs
- * are cleared (`""`, 0, 0).
+ * may be NULL, not both. When the request was sent but no host came
+ * back, the outputs are cleared (`""`, 0, 0); `LARS_ERR_NULL_POINTER` and
+ * `LARS_ERR_BAD_ARGUMENT` leave them untouched.
  *
  * Returns `LARS_RET_SUCC` with a host; `LARS_RET_OVERLOAD`,
  * `LARS_RET_NOEXIST` or `LARS_RET_SYSTEM_ERROR` as the agent answered;

@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use lars_api::{ClientOptions, HostAddr, ModuleId, RetCode};
 
-use crate::codes::{error_code, LARS_ERR_BAD_ARGUMENT, LARS_ERR_BUFFER_TOO_SMALL, LARS_RET_SUCC};
+use crate::codes::{
+    error_code, LARS_ERR_BAD_ARGUMENT, LARS_ERR_BUFFER_TOO_SMALL, LARS_ERR_NULL_POINTER,
+    LARS_RET_SUCC,
+};
 use crate::guard::{guard, non_null, Failed};
 use crate::ip::{read_ip, write_ip, LarsHost};
 
@@ -155,8 +158,9 @@ pub unsafe extern "C" fn lars_reg_init(client: *mut LarsClient, modid: i32, cmdi
 /// Outputs: the address as NUL-terminated dotted text into `ip_buf` (of
 /// `ip_buf_len` bytes, at least `LARS_IP_STR_LEN`), and/or as a number
 /// into `*ip_out`; the port into `*port_out`. Either `ip_buf` or `ip_out`
-/// may be NULL, not both. On any return but `LARS_RET_SUCC` the outputs
-/// are cleared (`""`, 0, 0).
+/// may be NULL, not both. When the request was sent but no host came
+/// back, the outputs are cleared (`""`, 0, 0); `LARS_ERR_NULL_POINTER` and
+/// `LARS_ERR_BAD_ARGUMENT` leave them untouched.
 ///
 /// Returns `LARS_RET_SUCC` with a host; `LARS_RET_OVERLOAD`,
 /// `LARS_RET_NOEXIST` or `LARS_RET_SYSTEM_ERROR` as the agent answered;
@@ -186,7 +190,7 @@ pub unsafe extern "C" fn lars_get_host(
         let client = unsafe { handle(client)? };
         let port_out = non_null(port_out)?;
         if ip_buf.is_null() && ip_out.is_null() {
-            non_null(ip_out)?;
+            return Err(Failed(LARS_ERR_NULL_POINTER));
         }
         if !ip_buf.is_null() && ip_buf_len < crate::LARS_IP_STR_LEN {
             return Err(Failed(LARS_ERR_BAD_ARGUMENT));

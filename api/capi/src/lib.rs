@@ -39,6 +39,8 @@
 //! | `src/ip.rs` | [`LarsHost`], IPv4 number ↔ text |
 //! | `src/client.rs` | [`LarsOptions`], [`LarsClient`] and the API calls |
 #![warn(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 mod client;
 mod codes;
