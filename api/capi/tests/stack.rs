@@ -11,7 +11,7 @@ use lars_api::{ModuleId, RetCode};
 use lars_e2e::{Stack, Store};
 use lars_testkit::stores::TempSqlite;
 use lars_testkit::ScratchDir;
-use util::{compile, run_ok, Lang};
+use util::{compile, compile_shared, run_ok, Lang};
 
 /// A fresh stack whose agent answers on all three ports. (Modules 1000/0,
 /// 1001/0 and 1002/0, one per port, are not in the demo routes.)
@@ -64,6 +64,17 @@ fn the_c_abi_against_the_stack() {
         true,
     );
     stack_test_passes(&program);
+}
+
+#[test]
+fn the_shared_library_serves_the_same_program() {
+    let dir = ScratchDir::new("capi_so");
+    let program = compile_shared(Lang::C, "api/capi/tests/c/stack_test.c", &dir, "stack_test");
+    let lib_dir = util::liblars().display().to_string();
+    // No agent listens on a port triple that was free a moment ago.
+    let base = lars_testkit::free_udp_base().to_string();
+    let text = run_ok(&program, &["down", &base], &[("LD_LIBRARY_PATH", lib_dir)]);
+    assert!(text.ends_with("all checks passed\n"), "{text}");
 }
 
 #[test]

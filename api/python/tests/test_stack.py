@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -93,6 +94,11 @@ def test_the_command_line(stack: Stack) -> None:
     assert (out.returncode, out.stdout) == (1, "RET_NOEXIST\n"), out
     out = cli("report", "1", "1", "127.0.0.1", "9001", "1")
     assert out.stdout == "reported RET_OVERLOAD for 127.0.0.1:9001 of module 1/1\n", out
+    out = cli("qps", "--seconds", "1")
+    lines = out.stdout.splitlines()
+    assert out.returncode == 0 and len(lines) == 2, out
+    assert re.fullmatch(r"thread:\[0\] --> qps = \[[1-9][0-9]*\], average = \[[1-9][0-9]*\]", lines[0]), out
+    assert re.fullmatch(r"total: [1-9][0-9]* get_host in 1\.[0-9]{2} s by 1 threads = [1-9][0-9]* qps", lines[1]), out
     stack.stop("lars-agent")
     out = cli("--timeout-ms", "100", "gethost", "1", "1")
     assert out.returncode == 1 and out.stdout.startswith("RET_SYSTEM_ERROR: "), out

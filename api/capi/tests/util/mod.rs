@@ -50,6 +50,23 @@ pub enum Lang {
 /// Compiles `source` (relative to the workspace root) into `dir/name`,
 /// statically linked with liblars; warnings are errors when `strict`.
 pub fn compile(lang: Lang, source: &str, dir: &ScratchDir, name: &str, strict: bool) -> PathBuf {
+    compile_with(lang, source, dir, name, strict, false)
+}
+
+/// Like [`compile`], linked with `liblars.so` instead (`-llars`): the
+/// program needs the library's directory on `LD_LIBRARY_PATH`.
+pub fn compile_shared(lang: Lang, source: &str, dir: &ScratchDir, name: &str) -> PathBuf {
+    compile_with(lang, source, dir, name, true, true)
+}
+
+fn compile_with(
+    lang: Lang,
+    source: &str,
+    dir: &ScratchDir,
+    name: &str,
+    strict: bool,
+    shared: bool,
+) -> PathBuf {
     let root = root();
     let out = dir.join(name);
     let mut cc = match lang {
@@ -74,9 +91,13 @@ pub fn compile(lang: Lang, source: &str, dir: &ScratchDir, name: &str, strict: b
         .arg(root.join("api/cpp"))
         .arg("-o")
         .arg(&out)
-        .arg(root.join(source))
-        .arg(liblars().join("liblars.a"))
-        .args(["-lpthread", "-ldl", "-lm"]);
+        .arg(root.join(source));
+    if shared {
+        cc.arg("-L").arg(liblars()).arg("-llars");
+    } else {
+        cc.arg(liblars().join("liblars.a"))
+            .args(["-lpthread", "-ldl", "-lm"]);
+    }
     let output = cc
         .output()
         .expect("run the compiler (gcc/g++ must be installed)");
