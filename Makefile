@@ -1,16 +1,20 @@
 # Lars in Rust — build, test and run.
-#   make all    release binaries into bin/
-#   make test   every test of the workspace (starts MariaDB if needed)
+#   make all    release binaries into bin/, and `make cpp`
+#   make cpp    liblars (C ABI) into bin/lib/, the C++ example tools into bin/cpp/
+#   make test   every test of the workspace (starts MariaDB if needed), then
+#               the Python client's tests in a venv (target/venv)
 #   make run    the whole stack on the embedded SQLite store, with a demo
 #   make bench  the QPS and micro benchmarks (scripts/bench-agent.sh: agent QPS)
 #   make lint   clippy, and the crate layering and rust-version checks
 
 CARGO ?= cargo
+PYTHON ?= python3
+VENV := target/venv
 BINS := lars-dns lars-reporter lars-agent lars
 
-.PHONY: all build test lint fmt bench run clean
+.PHONY: all build cpp test test-python lint fmt bench run clean
 
-all: build
+all: build cpp
 	@mkdir -p bin
 	@for b in $(BINS); do \
 	  if [ -f target/release/$$b ]; then cp target/release/$$b bin/; fi; \
@@ -20,10 +24,25 @@ all: build
 build:
 	$(CARGO) build --release --workspace
 
+# liblars.a / liblars.so (header: api/capi/include/lars.h, C++ wrapper:
+# api/cpp/lars_client.hpp) and the C++ tools, linked with liblars.a.
+cpp:
+	$(CARGO) build --release -p lars-capi
+	@mkdir -p bin/lib
+	cp target/release/liblars.a target/release/liblars.so bin/lib/
+	$(MAKE) -C api/cpp/example LIBDIR=$(CURDIR)/target/release OUT=$(CURDIR)/bin/cpp
+
 test:
 	./scripts/ensure-mariadb.sh
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
+	$(MAKE) test-python
+
+# api/python against the daemons of target/debug (built by `make test`).
+test-python:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -e 'api/python[test]'
+	cd api/python && timeout 600 $(CURDIR)/$(VENV)/bin/python -m pytest
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
