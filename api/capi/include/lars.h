@@ -13,7 +13,8 @@
  *  - No call blocks past the client's timeout (50 ms by default), and no
  *    panic crosses into C: an internal bug returns LARS_ERR_PANIC.
  *  - NULL pointers and out-of-range lengths are refused with
- *    LARS_ERR_NULL_POINTER / LARS_ERR_BAD_ARGUMENT before anything is sent.
+ *    LARS_ERR_NULL_POINTER / LARS_ERR_BAD_ARGUMENT before anything is sent
+ *    (lars_hash_key, which returns a key rather than a code, returns 0).
  *  - Ownership: every pointer argument stays the caller's and is not kept
  *    after the call. A LarsClient belongs to the caller from
  *    lars_client_new until lars_client_free (exactly once). Texts returned
@@ -212,58 +213,6 @@ int lars_reg_init(struct LarsClient *client,
                   int32_t cmdid);
 
 /**
- * Asks the agent for one host of module (modid, cmdid).
- *
- * Outputs: the address as NUL-terminated dotted text into `ip_buf` (of
- * `ip_buf_len` bytes, at least `LARS_IP_STR_LEN`), and/or as a number
- * into `*ip_out`; the port into `*port_out`. Either `ip_buf` or `ip_out`
- * may be NULL, not both. When the request was sent but no host came
- * back, the outputs are cleared (`""`, 0, 0); `LARS_ERR_NULL_POINTER` and
- * `LARS_ERR_BAD_ARGUMENT` leave them untouched.
- *
- * Returns `LARS_RET_SUCC` with a host; `LARS_RET_OVERLOAD`,
- * `LARS_RET_NOEXIST` or `LARS_RET_SYSTEM_ERROR` as the agent answered;
- * `LARS_ERR_TIMEOUT`, `LARS_ERR_IO` or `LARS_ERR_BAD_REPLY` without a
- * usable answer; `LARS_ERR_NULL_POINTER` / `LARS_ERR_BAD_ARGUMENT` (too
- * short `ip_buf`) before anything is sent.
- *
- * Ownership: every pointer stays the caller's; outputs are written
- * during the call, nothing is kept.
- *
- * # Safety
- * `client` must be NULL or a live handle used by no other thread now;
- * `ip_buf` NULL or valid for `ip_buf_len` bytes; `ip_out` and `port_out`
- * NULL or valid for one write.
- */
-int lars_get_host(struct LarsClient *client,
-                  int32_t modid,
-                  int32_t cmdid,
-                  char *ip_buf,
-                  size_t ip_buf_len,
-                  uint32_t *ip_out,
-                  uint16_t *port_out);
-
-/**
- * Tells the agent how a call to host `ip`:`port` of module (modid, cmdid)
- * went: `retcode` 0 (`LARS_RET_SUCC`) for a success, anything else for a
- * failure. `ip` is the address number (`lars_ip_from_str` makes it from
- * text). Sent and forgotten: the agent does not answer.
- *
- * Returns 0 once sent; `LARS_ERR_NULL_POINTER` when `client` is NULL;
- * `LARS_ERR_BAD_ARGUMENT` for port 0; `LARS_ERR_IO` when the datagram
- * could not be sent.
- *
- * # Safety
- * `client` must be NULL or a live handle used by no other thread now.
- */
-int lars_report(struct LarsClient *client,
-                int32_t modid,
-                int32_t cmdid,
-                uint32_t ip,
-                uint16_t port,
-                int retcode);
-
-/**
  * Every host of module (modid, cmdid), idle and overloaded alike, into
  * the caller's array `hosts` of `capacity` elements; their number into
  * `*count`.
@@ -333,6 +282,120 @@ int lars_ip_to_str(uint32_t ip,
  */
 int lars_ip_from_str(const char *text,
                      uint32_t *ip_out);
+
+/**
+ * Asks the agent for one host of module (modid, cmdid).
+ *
+ * Outputs: the address as NUL-terminated dotted text into `ip_buf` (of
+ * `ip_buf_len` bytes, at least `LARS_IP_STR_LEN`), and/or as a number
+ * into `*ip_out`; the port into `*port_out`. Either `ip_buf` or `ip_out`
+ * may be NULL, not both. When the request was sent but no host came
+ * back, the outputs are cleared (`""`, 0, 0); `LARS_ERR_NULL_POINTER` and
+ * `LARS_ERR_BAD_ARGUMENT` leave them untouched.
+ *
+ * Returns `LARS_RET_SUCC` with a host; `LARS_RET_OVERLOAD`,
+ * `LARS_RET_NOEXIST` or `LARS_RET_SYSTEM_ERROR` as the agent answered;
+ * `LARS_ERR_TIMEOUT`, `LARS_ERR_IO` or `LARS_ERR_BAD_REPLY` without a
+ * usable answer; `LARS_ERR_NULL_POINTER` / `LARS_ERR_BAD_ARGUMENT` (too
+ * short `ip_buf`) before anything is sent.
+ *
+ * Ownership: every pointer stays the caller's; outputs are written
+ * during the call, nothing is kept.
+ *
+ * # Safety
+ * `client` must be NULL or a live handle used by no other thread now;
+ * `ip_buf` NULL or valid for `ip_buf_len` bytes; `ip_out` and `port_out`
+ * NULL or valid for one write.
+ */
+int lars_get_host(struct LarsClient *client,
+                  int32_t modid,
+                  int32_t cmdid,
+                  char *ip_buf,
+                  size_t ip_buf_len,
+                  uint32_t *ip_out,
+                  uint16_t *port_out);
+
+/**
+ * Like `lars_get_host`, for a module whose policy is `hash`: requests
+ * with the same `key` get the same host while it is idle, on every agent
+ * that has the same route (other policies ignore the key). Make the key
+ * of a text with `lars_hash_key`, so that callers in every language
+ * agree on it.
+ *
+ * Outputs, return codes, ownership and refusals are those of
+ * `lars_get_host`; every `key`, 0 to UINT64_MAX, is sent as it is.
+ *
+ * # Safety
+ * As `lars_get_host`: `client` must be NULL or a live handle used by no
+ * other thread now; `ip_buf` NULL or valid for `ip_buf_len` bytes;
+ * `ip_out` and `port_out` NULL or valid for one write.
+ */
+int lars_get_host_by_key(struct LarsClient *client,
+                         int32_t modid,
+                         int32_t cmdid,
+                         uint64_t key,
+                         char *ip_buf,
+                         size_t ip_buf_len,
+                         uint32_t *ip_out,
+                         uint16_t *port_out);
+
+/**
+ * The key `lars_get_host_by_key` takes for the `len` bytes at `data`:
+ * their 64-bit FNV-1a hash, which every Lars client computes the same
+ * way (Rust `lars_api::hash_key`, Python `lars_client.hash_key`, C++
+ * `lars_client::hash_key`), so a key hashed in any language lands on the
+ * same host. Hash a text without its NUL: `lars_hash_key(s, strlen(s))`.
+ * For example, `""` is 0xcbf29ce484222325 and `"a"` 0xaf63dc4c8601ec8c.
+ *
+ * `data` may be NULL when `len` is 0 (the empty key). NULL with a `len`
+ * above 0, or a `len` above PTRDIFF_MAX, is refused: the result is 0 and
+ * nothing is read. Ownership: `data` stays the caller's and is only read
+ * during the call. Safe from any thread.
+ *
+ * # Safety
+ * `data` must be NULL or valid for reads of `len` bytes.
+ */
+uint64_t lars_hash_key(const char *data,
+                       size_t len);
+
+/**
+ * Tells the agent how a call to host `ip`:`port` of module (modid, cmdid)
+ * went: `retcode` 0 (`LARS_RET_SUCC`) for a success, anything else for a
+ * failure. `ip` is the address number (`lars_ip_from_str` makes it from
+ * text). Sent and forgotten: the agent does not answer.
+ *
+ * Returns 0 once sent; `LARS_ERR_NULL_POINTER` when `client` is NULL;
+ * `LARS_ERR_BAD_ARGUMENT` for port 0; `LARS_ERR_IO` when the datagram
+ * could not be sent.
+ *
+ * # Safety
+ * `client` must be NULL or a live handle used by no other thread now.
+ */
+int lars_report(struct LarsClient *client,
+                int32_t modid,
+                int32_t cmdid,
+                uint32_t ip,
+                uint16_t port,
+                int retcode);
+
+/**
+ * Like `lars_report`, with how long the call took, in microseconds: the
+ * `ewma` policy sends more traffic to faster hosts (other policies ignore
+ * it). `latency_us` is sent as it is; UINT32_MAX (about 71 minutes) is
+ * the most the wire holds, so clamp a longer call's duration to it.
+ *
+ * Returns and refusals are those of `lars_report`.
+ *
+ * # Safety
+ * `client` must be NULL or a live handle used by no other thread now.
+ */
+int lars_report_with_latency(struct LarsClient *client,
+                             int32_t modid,
+                             int32_t cmdid,
+                             uint32_t ip,
+                             uint16_t port,
+                             int retcode,
+                             uint32_t latency_us);
 
 #ifdef __cplusplus
 }  // extern "C"

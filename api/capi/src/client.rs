@@ -1,21 +1,19 @@
-//! The client handle and its calls: [`LarsOptions`], [`lars_client_new`],
-//! [`lars_client_free`], [`lars_reg_init`], [`lars_get_host`],
-//! [`lars_report`], [`lars_get_route`] — each a thin shell over
+//! The client handle and the calls about a module's route:
+//! [`LarsOptions`], [`lars_client_new`], [`lars_client_free`],
+//! [`lars_reg_init`], [`lars_get_route`] — each a thin shell over
 //! [`lars_api::LarsClient`] that checks its pointers and lengths first.
+//! Picking a host and reporting on it are in `pick.rs`.
 
 use std::ffi::{c_char, c_int};
 use std::net::Ipv4Addr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
-use lars_api::{ClientOptions, HostAddr, ModuleId, RetCode};
+use lars_api::{ClientOptions, ModuleId};
 
-use crate::codes::{
-    error_code, LARS_ERR_BAD_ARGUMENT, LARS_ERR_BUFFER_TOO_SMALL, LARS_ERR_NULL_POINTER,
-    LARS_RET_SUCC,
-};
+use crate::codes::{LARS_ERR_BAD_ARGUMENT, LARS_ERR_BUFFER_TOO_SMALL, LARS_RET_SUCC};
 use crate::guard::{guard, non_null, Failed};
-use crate::ip::{read_ip, write_ip, LarsHost};
+use crate::ip::{read_ip, LarsHost};
 
 /// Where the agent is and how long to wait for it. Start from
 /// `lars_options_default()` and change what differs.
@@ -128,7 +126,9 @@ pub unsafe extern "C" fn lars_client_free(client: *mut LarsClient) {
 ///
 /// # Safety
 /// `client` must be NULL or a live handle used by no other thread now.
-unsafe fn handle<'a>(client: *mut LarsClient) -> Result<&'a mut lars_api::LarsClient, Failed> {
+pub(crate) unsafe fn handle<'a>(
+    client: *mut LarsClient,
+) -> Result<&'a mut lars_api::LarsClient, Failed> {
     let client = non_null(client)?;
     // SAFETY: not NULL; the caller guarantees a live handle that no other
     // thread uses during this call, so this is the only reference.
@@ -150,111 +150,6 @@ pub unsafe extern "C" fn lars_reg_init(client: *mut LarsClient, modid: i32, cmdi
         // SAFETY: the caller's guarantee, passed on.
         let client = unsafe { handle(client)? };
         Ok(client.reg_init(ModuleId::new(modid, cmdid)).to_wire())
-    })
-}
-
-/// Asks the agent for one host of module (modid, cmdid).
-///
-/// Outputs: the address as NUL-terminated dotted text into `ip_buf` (of
-/// `ip_buf_len` bytes, at least `LARS_IP_STR_LEN`), and/or as a number
-/// into `*ip_out`; the port into `*port_out`. Either `ip_buf` or `ip_out`
-/// may be NULL, not both. When the request was sent but no host came
-/// back, the outputs are cleared (`""`, 0, 0); `LARS_ERR_NULL_POINTER` and
-/// `LARS_ERR_BAD_ARGUMENT` leave them untouched.
-///
-/// Returns `LARS_RET_SUCC` with a host; `LARS_RET_OVERLOAD`,
-/// `LARS_RET_NOEXIST` or `LARS_RET_SYSTEM_ERROR` as the agent answered;
-/// `LARS_ERR_TIMEOUT`, `LARS_ERR_IO` or `LARS_ERR_BAD_REPLY` without a
-/// usable answer; `LARS_ERR_NULL_POINTER` / `LARS_ERR_BAD_ARGUMENT` (too
-/// short `ip_buf`) before anything is sent.
-///
-/// Ownership: every pointer stays the caller's; outputs are written
-/// during the call, nothing is kept.
-///
-/// # Safety
-/// `client` must be NULL or a live handle used by no other thread now;
-/// `ip_buf` NULL or valid for `ip_buf_len` bytes; `ip_out` and `port_out`
-/// NULL or valid for one write.
-#[no_mangle]
-pub unsafe extern "C" fn lars_get_host(
-    client: *mut LarsClient,
-    modid: i32,
-    cmdid: i32,
-    ip_buf: *mut c_char,
-    ip_buf_len: usize,
-    ip_out: *mut u32,
-    port_out: *mut u16,
-) -> c_int {
-    guard(|| {
-        // SAFETY: the caller's guarantee, passed on.
-        let client = unsafe { handle(client)? };
-        let port_out = non_null(port_out)?;
-        if ip_buf.is_null() && ip_out.is_null() {
-            return Err(Failed(LARS_ERR_NULL_POINTER));
-        }
-        if !ip_buf.is_null() && ip_buf_len < crate::LARS_IP_STR_LEN {
-            return Err(Failed(LARS_ERR_BAD_ARGUMENT));
-        }
-        let answer = client.get_host(ModuleId::new(modid, cmdid));
-        let (code, host) = match &answer {
-            Ok((RetCode::Succ, Some(host))) => (LARS_RET_SUCC, *host),
-            Ok((code, _)) => (code.to_wire(), HostAddr::new(Ipv4Addr::UNSPECIFIED, 0)),
-            Err(e) => (error_code(e), HostAddr::new(Ipv4Addr::UNSPECIFIED, 0)),
-        };
-        if !ip_buf.is_null() {
-            let shown = if code == LARS_RET_SUCC {
-                Some(host.ip)
-            } else {
-                None
-            };
-            match shown {
-                // SAFETY: checked above: not NULL, `ip_buf_len` >= 16 bytes
-                // the caller guarantees writable.
-                Some(ip) => unsafe { write_ip(ip, ip_buf, ip_buf_len)? },
-                // SAFETY: as above; one byte is enough for "".
-                None => unsafe { ip_buf.write(0) },
-            }
-        }
-        if !ip_out.is_null() {
-            // SAFETY: not NULL; the caller guarantees one write.
-            unsafe { ip_out.write(u32::from(host.ip)) };
-        }
-        // SAFETY: not NULL; the caller guarantees one write.
-        unsafe { port_out.write(host.port) };
-        Ok(code)
-    })
-}
-
-/// Tells the agent how a call to host `ip`:`port` of module (modid, cmdid)
-/// went: `retcode` 0 (`LARS_RET_SUCC`) for a success, anything else for a
-/// failure. `ip` is the address number (`lars_ip_from_str` makes it from
-/// text). Sent and forgotten: the agent does not answer.
-///
-/// Returns 0 once sent; `LARS_ERR_NULL_POINTER` when `client` is NULL;
-/// `LARS_ERR_BAD_ARGUMENT` for port 0; `LARS_ERR_IO` when the datagram
-/// could not be sent.
-///
-/// # Safety
-/// `client` must be NULL or a live handle used by no other thread now.
-#[no_mangle]
-pub unsafe extern "C" fn lars_report(
-    client: *mut LarsClient,
-    modid: i32,
-    cmdid: i32,
-    ip: u32,
-    port: u16,
-    retcode: c_int,
-) -> c_int {
-    guard(|| {
-        // SAFETY: the caller's guarantee, passed on.
-        let client = unsafe { handle(client)? };
-        if port == 0 {
-            return Err(Failed(LARS_ERR_BAD_ARGUMENT));
-        }
-        let host = HostAddr::new(Ipv4Addr::from(ip), port);
-        let code = RetCode::from_wire(retcode);
-        client.report(ModuleId::new(modid, cmdid), host, code)?;
-        Ok(LARS_RET_SUCC)
     })
 }
 

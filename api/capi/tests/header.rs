@@ -44,6 +44,9 @@ fn the_header_states_the_rules_of_the_boundary() {
         "one thread at a time",
         "Ownership",
         "int lars_get_route(",
+        "int lars_get_host_by_key(",
+        "int lars_report_with_latency(",
+        "uint64_t lars_hash_key(const char *data,",
         "const char *lars_code_str(int code);",
     ] {
         assert!(header.contains(needle), "lars.h lacks {needle:?}");
