@@ -8,6 +8,10 @@
 // original's header, this one brings in <stdio.h>, <stdlib.h>, <unistd.h>,
 // <time.h>, <string> and <vector>, which such programs use unnamed.
 //
+// Additions to the original's API: get_host_by_key and hash_key for modules
+// whose policy is hash (the same key, the same host), report_with_latency
+// for modules whose policy is ewma (faster hosts get more calls).
+//
 // Differences from the original, all on failure paths:
 //  - no call waits forever: get_host / get_route give up after the
 //    client's timeout (50 ms by default) and return RET_SYSTEM_ERROR (2);
@@ -97,23 +101,49 @@ public:
     int get_host(int modid, int cmdid, std::string &ip, int &port) {
         char text[LARS_IP_STR_LEN];
         uint16_t p = 0;
-        int rc = code(lars_get_host(_client, modid, cmdid, text, sizeof text, NULL, &p));
-        if (rc == LARS_RET_SUCC) {
-            ip.assign(text);
-            port = p;
-        }
-        return rc;
+        int rc = lars_get_host(_client, modid, cmdid, text, sizeof text, NULL, &p);
+        return take_host(rc, text, p, ip, port);
+    }
+
+    // Like get_host, for a module whose policy is hash: calls with the same
+    // key get the same host while it is idle, from every agent with the
+    // same route (other policies ignore the key). hash_key makes the key of
+    // a text the way every Lars client does.
+    int get_host_by_key(int modid, int cmdid, uint64_t key, std::string &ip, int &port) {
+        char text[LARS_IP_STR_LEN];
+        uint16_t p = 0;
+        int rc = lars_get_host_by_key(_client, modid, cmdid, key, text, sizeof text, NULL, &p);
+        return take_host(rc, text, p, ip, port);
+    }
+
+    // The key of a text for get_host_by_key: its 64-bit FNV-1a hash, the
+    // same in every Lars client (lars_hash_key), so a key hashed in C++,
+    // Python or Rust lands on the same host.
+    static uint64_t hash_key(const std::string &text) {
+        return lars_hash_key(text.data(), text.size());
     }
 
     // Tells the agent how a call to ip:port went: retcode 0 for a success,
     // anything else (e.g. 1, RET_OVERLOAD) for a failure. Fire and forget.
     void report(int modid, int cmdid, const std::string &ip, int port, int retcode) {
         uint32_t num = 0;
-        int rc = lars_ip_from_str(ip.c_str(), &num);
+        int rc = host_number(ip, port, num);
+        if (rc == LARS_RET_SUCC) rc = lars_report(_client, modid, cmdid, num, (uint16_t)port, retcode);
+        _last_error = rc;
+    }
+
+    // Like report, with how long the call took in microseconds, for a module
+    // whose policy is ewma (faster hosts get more calls; other policies
+    // ignore it). A duration above UINT32_MAX (about 71 minutes) is sent as
+    // UINT32_MAX; a negative one sends nothing (last_error() is
+    // LARS_ERR_BAD_ARGUMENT).
+    void report_with_latency(int modid, int cmdid, const std::string &ip, int port, int retcode,
+                             long long latency_us) {
+        uint32_t num = 0;
+        int rc = latency_us < 0 ? LARS_ERR_BAD_ARGUMENT : host_number(ip, port, num);
         if (rc == LARS_RET_SUCC) {
-            rc = (port > 0 && port <= 65535)
-                     ? lars_report(_client, modid, cmdid, num, (uint16_t)port, retcode)
-                     : LARS_ERR_BAD_ARGUMENT;
+            uint32_t us = latency_us > (long long)UINT32_MAX ? UINT32_MAX : (uint32_t)latency_us;
+            rc = lars_report_with_latency(_client, modid, cmdid, num, (uint16_t)port, retcode, us);
         }
         _last_error = rc;
     }
@@ -160,6 +190,24 @@ private:
         if (rc != LARS_RET_SUCC) {
             throw std::runtime_error(std::string("lars_client: ") + lars_code_str(rc));
         }
+    }
+
+    // The number of IPv4 text ip into num: LARS_RET_SUCC, or
+    // LARS_ERR_BAD_ARGUMENT when ip is no IPv4 text or port is outside
+    // 1..65535.
+    static int host_number(const std::string &ip, int port, uint32_t &num) {
+        if (port <= 0 || port > 65535) return LARS_ERR_BAD_ARGUMENT;
+        return lars_ip_from_str(ip.c_str(), &num);
+    }
+
+    // A get_host's code; on success its host into ip and port.
+    int take_host(int rc, const char *text, uint16_t p, std::string &ip, int &port) {
+        rc = code(rc);
+        if (rc == LARS_RET_SUCC) {
+            ip.assign(text);
+            port = p;
+        }
+        return rc;
     }
 
     // Keeps a call's code and maps the library's own errors to the

@@ -40,13 +40,22 @@ fn route_known(stack: &Stack, modid: i32) {
     }
 }
 
-/// Runs a `stack_test` program in both modes: against the fresh stack,
-/// then with the agent stopped.
+/// Runs a `stack_test` program in both modes: against the fresh stack
+/// with module 600/1 added (hosts 10.9.0.1-3:80, policy hash), then with
+/// the agent stopped.
 fn stack_test_passes(program: &std::path::Path) {
     let mut stack = stack();
+    for host in ["10.9.0.1:80", "10.9.0.2:80", "10.9.0.3:80"] {
+        stack.route_ok(&["add", "600", "1", host]);
+    }
+    stack.route_ok(&["policy", "600", "1", "hash"]);
     let base = stack.agent_base.to_string();
     let text = run_ok(program, &["stack", &base], &[]);
     assert!(text.contains("ok: 15 failures overload a host"), "{text}");
+    assert!(
+        text.contains("ok: the same key picks the same host"),
+        "{text}"
+    );
     assert!(text.ends_with("all checks passed\n"), "{text}");
     stack.stop_agent();
     let text = run_ok(program, &["down", &base], &[]);

@@ -4,7 +4,9 @@
 //   stack_test stack BASE_PORT   module 1/1 of the demo routes (3 hosts) on a
 //                                fresh agent: NOEXIST first, then hosts,
 //                                round robin, overload after 15 failures,
-//                                get_route
+//                                get_route; and module 600/1 (policy hash,
+//                                hosts 10.9.0.1-3:80): one host per key,
+//                                reports with latencies
 //   stack_test down BASE_PORT    no agent: RET_SYSTEM_ERROR in time, with
 //                                the reason in last_error()
 //
@@ -48,6 +50,45 @@ std::string pick(lars_client &api)
     std::ostringstream out;
     out << ip << ":" << port;
     return out.str();
+}
+
+// Module 600/1, policy hash: the same key, the same host; thirty keys reach
+// all three hosts. Reports with latencies are sent, or refused when negative.
+void by_key(lars_client &api)
+{
+    CHECK(lars_client::hash_key("") == 0xcbf29ce484222325ull, "FNV-1a of \"\"");
+    CHECK(lars_client::hash_key("foobar") == 0x85944171f73967e8ull, "FNV-1a of \"foobar\"");
+    std::string ip;
+    int port = 0;
+    clock_type::time_point start = clock_type::now();
+    while (api.get_host_by_key(600, 1, 1, ip, port) != 0) {
+        CHECK(ms_since(start) < 10000, api.last_error_str());
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::set<std::string> owners;
+    for (int i = 0; i < 30; i++) {
+        std::ostringstream text;
+        text << "user-" << i;
+        uint64_t key = lars_client::hash_key(text.str());
+        std::string owner;
+        for (int round = 0; round < 3; round++) {
+            CHECK(api.get_host_by_key(600, 1, key, ip, port) == 0, api.last_error_str());
+            CHECK(port == 80 && ip.compare(0, 7, "10.9.0.") == 0, text.str() + " got " + ip);
+            CHECK(round == 0 || ip == owner, text.str() + ": " + owner + ", then " + ip);
+            owner = ip;
+        }
+        owners.insert(owner);
+        api.report_with_latency(600, 1, ip, port, 0, 1500);
+        CHECK(api.last_error() == 0, api.last_error_str());
+    }
+    CHECK(owners.size() == 3, "thirty keys reach the three hosts");
+    api.report_with_latency(600, 1, ip, port, 0, 1LL << 40);
+    CHECK(api.last_error() == 0, "a latency above UINT32_MAX is sent as UINT32_MAX");
+    api.report_with_latency(600, 1, ip, port, 0, -1);
+    CHECK(api.last_error() == LARS_ERR_BAD_ARGUMENT, "a negative latency is not sent");
+    api.report_with_latency(600, 1, ip, 0, 0, 1500);
+    CHECK(api.last_error() == LARS_ERR_BAD_ARGUMENT, "port 0 is not sent");
+    std::cout << "ok: the same key picks the same host of a hash module" << std::endl;
 }
 
 int stack(int base_port)
@@ -113,6 +154,7 @@ int stack(int base_port)
     }
     CHECK(thrown, "a zero timeout throws");
     std::cout << "ok: bad arguments are refused" << std::endl;
+    by_key(api);
     std::cout << "all checks passed" << std::endl;
     return 0;
 }

@@ -5,7 +5,9 @@
  *   stack_test stack BASE_PORT   module 1/1 of the demo routes (3 hosts) on a
  *                                fresh agent: NOEXIST first, then hosts,
  *                                round robin, overload after 15 failures,
- *                                get_route, refused NULLs and lengths
+ *                                get_route, refused NULLs and lengths; and
+ *                                module 600/1 (policy hash, hosts
+ *                                10.9.0.1-3:80): one host per key
  *   stack_test down BASE_PORT    no agent on BASE_PORT: errors in time
  *
  * Prints "ok: ..." per check and "all checks passed" at the end; the first
@@ -84,6 +86,43 @@ static void refuses_malformed_input(LarsClient *c) {
     printf("ok: NULL pointers and bad lengths are refused\n");
 }
 
+/* Module 600/1, policy hash: keys hashed by lars_hash_key pick the same
+ * host each time, and thirty keys spread over all three hosts. */
+static void by_key(LarsClient *c) {
+    CHECK(lars_hash_key("", 0) == 0xcbf29ce484222325ull, "FNV-1a of \"\"");
+    CHECK(lars_hash_key("a", 1) == 0xaf63dc4c8601ec8cull, "FNV-1a of \"a\"");
+    CHECK(lars_hash_key("foobar", 6) == 0x85944171f73967e8ull, "FNV-1a of \"foobar\"");
+    char ip[LARS_IP_STR_LEN];
+    uint32_t num = 0;
+    uint16_t port = 0;
+    double deadline = now_ms() + 10000;
+    int rc;
+    while ((rc = lars_get_host_by_key(c, 600, 1, 1, ip, sizeof ip, &num, &port)) != LARS_RET_SUCC) {
+        CHECK(now_ms() < deadline, "no host of 600/1 within 10 s: %s", lars_code_str(rc));
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    int seen = 0;
+    for (int i = 0; i < 30; i++) {
+        char text[16];
+        snprintf(text, sizeof text, "user-%d", i);
+        uint64_t key = lars_hash_key(text, strlen(text));
+        uint32_t owner = 0;
+        for (int round = 0; round < 3; round++) {
+            rc = lars_get_host_by_key(c, 600, 1, key, ip, sizeof ip, &num, &port);
+            CHECK(rc == LARS_RET_SUCC && port == 80, "%s: %s, port %u", text, lars_code_str(rc), port);
+            CHECK(num >> 8 == 0x0a0900u && (num & 0xff) >= 1 && (num & 0xff) <= 3, "%s: ip %s", text, ip);
+            CHECK(round == 0 || num == owner, "%s: %u, then %s", text, owner, ip);
+            owner = num;
+        }
+        seen |= 1 << ((num & 0xff) - 1);
+        rc = lars_report_with_latency(c, 600, 1, num, port, LARS_RET_SUCC, 1500);
+        CHECK(rc == LARS_RET_SUCC, "report_with_latency: %s", lars_code_str(rc));
+    }
+    CHECK(seen == 7, "hosts seen by 30 keys: mask %d", seen);
+    printf("ok: the same key picks the same host of a hash module\n");
+}
+
 static int stack(int base_port) {
     LarsClient *c = client(base_port, 500);
     refuses_malformed_input(c);
@@ -145,6 +184,7 @@ static int stack(int base_port) {
     CHECK(rc == LARS_RET_SUCC && count == 3, "route keeps the overloaded host: %zu", count);
     printf("ok: 15 failures overload a host\n");
 
+    by_key(c);
     lars_client_free(c);
     printf("all checks passed\n");
     return 0;
@@ -168,6 +208,9 @@ static int down(int base_port) {
     CHECK(rc == LARS_ERR_TIMEOUT || rc == LARS_ERR_IO, "get_route: %s", lars_code_str(rc));
     CHECK(took < 600 && count == 0, "get_route took %.0f ms, count %zu", took, count);
     CHECK(lars_reg_init(c, MODID, CMDID) == LARS_RET_NOEXIST, "reg_init without an agent");
+    rc = lars_get_host_by_key(c, MODID, CMDID, 42, ip, sizeof ip, NULL, &port);
+    CHECK(rc == LARS_ERR_TIMEOUT || rc == LARS_ERR_IO, "get_host_by_key: %s", lars_code_str(rc));
+    CHECK(port == 0 && ip[0] == '\0', "get_host_by_key outputs cleared: %s:%u", ip, port);
     lars_client_free(c);
     printf("all checks passed\n");
     return 0;
