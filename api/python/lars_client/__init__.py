@@ -6,17 +6,21 @@ UDP, speaking the same frames as the C++ and Rust clients
 (docs/PROTOCOL.md); every call that waits gives up after the client's
 timeout.
 
-Layout: ``client.py`` (:class:`Client`), ``frame.py`` (frames and
-addresses), ``errors.py`` (:class:`RetCode`, exceptions), ``lars_pb2.py``
+Layout: ``client.py`` (:class:`Client`), ``frame.py`` (frames, addresses,
+hash keys, latencies and policies on the wire), ``errors.py`` (:class:`RetCode`, exceptions), ``lars_pb2.py``
 (generated from proto/lars.proto), ``__main__.py`` (the command line).
 """
 
-from lars_client.client import Client, Host
+from lars_client.client import Client, Host, Route, RouteHost
 from lars_client.errors import LarsError, LarsSystemError, LarsTimeoutError, RetCode
+from lars_client.frame import hash_key
 
 __all__ = [
     "Client",
     "Host",
+    "Route",
+    "RouteHost",
+    "hash_key",
     "LarsError",
     "LarsSystemError",
     "LarsTimeoutError",

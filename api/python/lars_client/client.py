@@ -1,5 +1,6 @@
-"""The Lars client: ``get_host``, ``report``, ``get_route`` and
-``reg_init`` over the agent's three UDP ports.
+"""The Lars client: ``get_host`` (by key for the ``hash`` policy),
+``report`` (with a latency for the ``ewma`` policy), ``get_route``,
+``get_route_detail`` and ``reg_init`` over the agent's three UDP ports.
 
 Module (modid, cmdid) is served by port ``base_port + (modid + cmdid) % 3``
 (docs/PROTOCOL.md §6). Unlike the original C++ client, no call waits
@@ -43,6 +44,29 @@ class Host(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.ip}:{self.port}"
+
+
+class RouteHost(NamedTuple):
+    """One host of a route with its weight (1 when the agent sends none)."""
+
+    ip: str
+    port: int
+    weight: int
+
+    @property
+    def host(self) -> Host:
+        """The host without its weight."""
+        return Host(self.ip, self.port)
+
+
+class Route(NamedTuple):
+    """A module's route as the agent holds it: :meth:`Client.get_route_detail`."""
+
+    hosts: List[RouteHost]
+    policy: str
+    """``"rr"``, ``"wrr"``, ``"hash"`` or ``"ewma"``."""
+    panic_threshold: int
+    """Percent of hosts; 0 is off."""
 
 
 class Client:
@@ -101,20 +125,29 @@ class Client:
         """The agent port that serves module (modid, cmdid)."""
         return self.base_port + (modid + cmdid) % AGENT_PORTS
 
-    def get_host(self, modid: int, cmdid: int) -> Tuple[RetCode, Optional[Host]]:
+    def get_host(self, modid: int, cmdid: int, key: Optional[int] = None) -> Tuple[RetCode, Optional[Host]]:
         """Asks the agent for one host of (modid, cmdid).
 
         ``(RetCode.SUCC, host)`` when a host was chosen, else the agent's
         code (``OVERLOAD``, ``NOEXIST``, or ``SYSTEM_ERROR``) and ``None``.
         Raises :class:`LarsTimeoutError` when no answer came within the
         timeout, :class:`LarsSystemError` for an answer to another call.
+
+        ``key`` (an ``int`` in 0..2**64-1, else ``ValueError``) is for a
+        module whose policy is ``hash``: calls with the same key get the
+        same host while it is idle, from every agent with the same route
+        (other policies ignore it). :func:`hash_key` makes one from bytes.
         """
+        if key is not None:
+            key = frame.key_to_wire(key)
         with self._lock:
             deadline = time.monotonic() + self.timeout
             self._seq = (self._seq + 1) & 0xFFFFFFFF
             seq = self._seq
             idx = (modid + cmdid) % AGENT_PORTS
             req = GetHostRequest(seq=seq, modid=modid, cmdid=cmdid)
+            if key is not None:
+                req.hash_key = key
             self._send(idx, frame.GET_HOST_REQUEST, req.SerializeToString())
             what = f"get_host {modid}/{cmdid} seq {seq}"
             while True:
@@ -135,14 +168,30 @@ class Client:
                     raise LarsSystemError(f"{what}: RET_SUCC without a host")
                 return code, _host(rsp.host, what)
 
-    def report(self, modid: int, cmdid: int, ip: str, port: int, retcode: int = RetCode.SUCC) -> None:
+    def report(
+        self,
+        modid: int,
+        cmdid: int,
+        ip: str,
+        port: int,
+        retcode: int = RetCode.SUCC,
+        latency_us: Optional[float] = None,
+    ) -> None:
         """Tells the agent how a call to ``ip:port`` of (modid, cmdid) went:
         ``RetCode.SUCC`` (0) for a success, anything else for a failure.
-        Sent and forgotten. ``ValueError`` for a bad ``ip`` or ``port``."""
+        Sent and forgotten. ``ValueError`` for a bad ``ip`` or ``port``.
+
+        ``latency_us`` is how long the call took, in microseconds, for a
+        module whose policy is ``ewma`` (faster hosts get more calls; other
+        policies ignore it): an ``int`` or ``float``, sent in whole
+        microseconds, at most 2**32-1 (a longer call is sent as that).
+        ``ValueError`` for a negative latency or NaN."""
         if not 1 <= port <= 65535:
             raise ValueError(f"port {port}: expected 1..65535")
         host = HostInfo(ip=frame.ip_to_wire(ip), port=port)
         req = ReportRequest(modid=modid, cmdid=cmdid, host=host, retcode=int(retcode))
+        if latency_us is not None:
+            req.latency_us = frame.latency_to_wire(latency_us)
         with self._lock:
             self._send((modid + cmdid) % AGENT_PORTS, frame.REPORT_REQUEST, req.SerializeToString())
 
@@ -150,6 +199,14 @@ class Client:
         """Every host of (modid, cmdid), idle and overloaded alike; an empty
         list when the agent does not know the module yet (it starts pulling
         it). Raises like :meth:`get_host`."""
+        return [h.host for h in self.get_route_detail(modid, cmdid).hosts]
+
+    def get_route_detail(self, modid: int, cmdid: int) -> Route:
+        """Like :meth:`get_route`, with each host's weight and the module's
+        policy and panic threshold as the agent holds them. An agent that
+        does not send them (the original) gives weight 1 and ``"rr"``; a
+        policy this client does not know, or a threshold above 100, reads
+        as ``"rr"`` with threshold 0. Raises like :meth:`get_host`."""
         with self._lock:
             deadline = time.monotonic() + self.timeout
             idx = (modid + cmdid) % AGENT_PORTS
@@ -165,7 +222,8 @@ class Client:
                 rsp = _parse(GetRouteResponse, body, what)
                 if (rsp.modid, rsp.cmdid) != (modid, cmdid):
                     continue  # a late answer about another module
-                return [_host(h, what) for h in rsp.host]
+                hosts = [RouteHost(*_host(h, what), h.weight or 1) for h in rsp.host]
+                return Route(hosts, *frame.policy_from_wire(rsp.policy, rsp.panic_threshold))
 
     def reg_init(self, modid: int, cmdid: int) -> RetCode:
         """Makes sure the agent has the route of (modid, cmdid) before the

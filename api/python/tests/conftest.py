@@ -1,20 +1,26 @@
-"""The real daemons for the client's tests: lars-dns (on a fresh SQLite
-store with the demo routes: module 1/1 has 127.0.0.1:9001..9003), lars-reporter
-and lars-agent, started from the cargo target directory on free ports.
+"""What the client's tests run against.
 
-The binaries are taken from ``LARS_BIN_DIR``, else ``target/debug`` of the
-workspace (``make test`` builds them first). A missing binary fails the
-test: nothing here skips.
+The real daemons (:class:`Stack`): lars-dns (on a fresh SQLite store with
+the demo routes: module 1/1 has 127.0.0.1:9001..9003), lars-reporter and
+lars-agent, started from the cargo target directory on free ports, and the
+``lars`` tool to edit their routes. The binaries are taken from
+``LARS_BIN_DIR``, else ``target/debug`` of the workspace (``make test``
+builds them first). A missing binary fails the test: nothing here skips.
+
+A fake agent (:class:`FakeAgent`): three UDP sockets that log what they
+receive and answer what a test tells them to.
 """
 
 from __future__ import annotations
 
 import os
+import selectors
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Callable, Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -30,8 +36,8 @@ def _free_tcp_port() -> int:
         return s.getsockname()[1]
 
 
-def _free_udp_base() -> int:
-    """The first of three consecutive UDP ports that were free a moment ago."""
+def _bind_udp_triple() -> List[socket.socket]:
+    """Three UDP sockets bound to consecutive free ports of 127.0.0.1."""
     for _ in range(500):
         socks: List[socket.socket] = []
         try:
@@ -40,18 +46,25 @@ def _free_udp_base() -> int:
             first.bind(("127.0.0.1", 0))
             base = first.getsockname()[1]
             if base > 65533:
-                continue
+                raise OSError("no room for two more ports")
             for port in (base + 1, base + 2):
                 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                 socks.append(s)
                 s.bind(("127.0.0.1", port))
-            return base
+            return socks
         except OSError:
-            continue
-        finally:
             for s in socks:
                 s.close()
     raise RuntimeError("no three consecutive free UDP ports on 127.0.0.1")
+
+
+def _free_udp_base() -> int:
+    """The first of three consecutive UDP ports that were free a moment ago."""
+    socks = _bind_udp_triple()
+    base = socks[0].getsockname()[1]
+    for s in socks:
+        s.close()
+    return base
 
 
 class Stack:
@@ -117,6 +130,18 @@ class Stack:
         """A client of this stack's agent."""
         return Client(base_port=self.agent_base, timeout=timeout)
 
+    def lars(self, *args: str) -> str:
+        """Runs the ``lars`` tool in the stack's directory, against its
+        agent; what it printed. A failure fails the test."""
+        cmd = [str(BIN_DIR / "lars"), "--base-port", str(self.agent_base), *args]
+        out = subprocess.run(cmd, cwd=self.dir, capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, f"{' '.join(args)}: {out.stderr}"
+        return out.stdout
+
+    def route(self, *args: str) -> None:
+        """``lars route ARGS`` on the stack's store (add, weight, policy, ...)."""
+        self.lars("route", "--config", "dns.conf", *args)
+
     def stop(self, name: str) -> None:
         """Stops one daemon (SIGTERM, then SIGKILL after 5 s)."""
         proc: Optional[subprocess.Popen] = self._procs.pop(name, None)
@@ -154,3 +179,60 @@ def wait_for(cond, timeout: float = 10.0, what: str = "condition"):  # type: ign
             return got
         assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
         time.sleep(0.01)
+
+
+Handler = Callable[[int, bytes], List[bytes]]
+"""(msgid, body) -> the datagrams to send back."""
+
+
+class FakeAgent:
+    """An agent stand-in: three UDP sockets on consecutive free ports of
+    127.0.0.1, served by one thread that logs every datagram
+    (:attr:`received`: port index and bytes) and answers it with what
+    :attr:`handler` returns (nothing by default)."""
+
+    def __init__(self) -> None:
+        self._socks = _bind_udp_triple()
+        self.base_port = self._socks[0].getsockname()[1]
+        self.handler: Handler = lambda msgid, body: []
+        self.received: List[Tuple[int, bytes]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        with selectors.DefaultSelector() as sel:
+            for idx, sock in enumerate(self._socks):
+                sel.register(sock, selectors.EVENT_READ, idx)
+            while not self._stop.is_set():
+                for key, _ in sel.select(timeout=0.01):
+                    sock = key.fileobj
+                    datagram, sender = sock.recvfrom(65536)  # type: ignore[union-attr]
+                    self.received.append((key.data, datagram))
+                    msgid = int.from_bytes(datagram[:4], "little", signed=True)
+                    for reply in self.handler(msgid, datagram[8:]):
+                        sock.sendto(reply, sender)  # type: ignore[union-attr]
+
+    def wait_for(self, n: int, timeout: float = 2.0) -> List[bytes]:
+        """The datagrams received once there are ``n`` (or after ``timeout``
+        seconds, however many there are)."""
+        deadline = time.monotonic() + timeout
+        while len(self.received) < n and time.monotonic() < deadline:
+            time.sleep(0.002)
+        return [datagram for _, datagram in self.received]
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        for sock in self._socks:
+            sock.close()
+
+
+@pytest.fixture
+def fake_agent() -> Iterator[FakeAgent]:
+    """A fake agent that answers nothing until a test sets its handler."""
+    agent = FakeAgent()
+    try:
+        yield agent
+    finally:
+        agent.close()
