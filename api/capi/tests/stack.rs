@@ -40,6 +40,22 @@ fn route_known(stack: &Stack, modid: i32) {
     }
 }
 
+/// Waits until the agent holds module 600/1 with its three hosts and the
+/// `hash` policy: DNS may serve the hosts a poll before the policy.
+fn hash_route_known(stack: &Stack) {
+    let mut client = stack.client(Duration::from_millis(500));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(route) = client.get_route_detail(ModuleId::new(600, 1)) {
+            if route.hosts.len() == 3 && route.policy.policy == lars_api::Policy::Hash {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "module 600/1 never became hash");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Runs a `stack_test` program in both modes: against the fresh stack
 /// with module 600/1 added (hosts 10.9.0.1-3:80, policy hash), then with
 /// the agent stopped.
@@ -49,6 +65,7 @@ fn stack_test_passes(program: &std::path::Path) {
         stack.route_ok(&["add", "600", "1", host]);
     }
     stack.route_ok(&["policy", "600", "1", "hash"]);
+    hash_route_known(&stack);
     let base = stack.agent_base.to_string();
     let text = run_ok(program, &["stack", &base], &[]);
     assert!(text.contains("ok: 15 failures overload a host"), "{text}");

@@ -5,6 +5,7 @@
 //! judge its own rates, but the list it sits on (idle or overload) belongs to
 //! [`ModuleLb`](super::ModuleLb), which is the only code that changes state.
 
+use super::change::StateChange;
 use super::latency::PeakEwma;
 use super::{CallOutcome, LbConfig};
 
@@ -41,6 +42,8 @@ pub struct HostStats {
     pub idle_ts: u64,
     /// When the host was last overloaded (seconds); 0 if never.
     pub overload_ts: u64,
+    /// Its last change of state, if it changed since it joined the route.
+    pub last_change: Option<StateChange>,
 }
 
 impl HostStats {
@@ -61,6 +64,7 @@ impl HostStats {
             overload: false,
             idle_ts: 0,
             overload_ts: 0,
+            last_change: None,
         };
         host.set_idle(now, cfg);
         host

@@ -12,6 +12,7 @@
 //! # Layout
 //!
 //! * [`config`] — [`LbConfig`], the `[loadbalance]` tunables and their checks.
+//! * [`change`] — [`ChangeReason`], [`Reported`]: why a host changed state.
 //! * [`host`] — [`HostStats`], one host's counters and its idle/overload
 //!   resets.
 //! * [`module`] — [`ModuleLb`], one module's hosts, idle and overload lists,
@@ -41,9 +42,10 @@
 //! let host: HostAddr = "127.0.0.1:9000".parse().unwrap();
 //! table.apply_route(module, &[RouteHost::new(host)], RoutePolicy::default(), 100);
 //! assert_eq!(table.get_host(module, None, 101), Pick::Host(host));
-//! assert!(table.report(module, host, CallOutcome::Success, None, 101));
+//! assert!(table.report(module, host, CallOutcome::Success, None, 101).known());
 //! ```
 
+pub mod change;
 pub mod config;
 pub mod host;
 pub mod latency;
@@ -57,6 +59,7 @@ pub mod table;
 #[cfg(test)]
 mod tests;
 
+pub use change::{ChangeReason, Reported, StateChange};
 pub use config::{LbConfig, LbConfigError};
 pub use host::HostStats;
 pub use latency::{Latency, PeakEwma};

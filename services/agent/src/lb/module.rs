@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use lars_proto::{HostAddr, ModuleId, Policy, Route, RouteHost, RoutePolicy, Weight};
 
+use super::change::{ChangeReason, Reported, StateChange};
 use super::latency::Latency;
 use super::pick::XorShift64;
 use super::report::{HostReport, ModuleReport};
@@ -109,11 +110,10 @@ impl ModuleLb {
     }
 
     /// Applies the result of one call to `host` (docs/LOAD_BALANCING.md
-    /// §5, steps 1–4).
-    ///
-    /// Returns `false` (and changes nothing) when the host is not in the
-    /// module's route.
-    /// A `latency`, if given, feeds the host's estimate for `ewma`.
+    /// §5, steps 1–4) and says what it did: [`Reported::Unknown`] (nothing
+    /// changed) when the host is not in the module's route, and the state
+    /// change with its reason if there was one. A `latency`, if given,
+    /// feeds the host's estimate for `ewma`.
     pub fn report(
         &mut self,
         host: HostAddr,
@@ -121,10 +121,10 @@ impl ModuleLb {
         latency: Option<Latency>,
         now: u64,
         cfg: &LbConfig,
-    ) -> bool {
+    ) -> Reported {
         let key = host.key();
         let Some(host) = self.hosts.get_mut(&key) else {
-            return false;
+            return Reported::Unknown;
         };
         let success = outcome == CallOutcome::Success;
         self.dirty = true;
@@ -133,25 +133,49 @@ impl ModuleLb {
             host.latency
                 .record(sample, cfg.ewma_decay.saturating_mul(1000));
         }
-        if !host.overload {
+        let reason = if !host.overload {
             // Step 2, then the idle window of step 4.
             if !success && host.should_overload(cfg) {
-                host.set_overload(now, cfg);
-                move_key(&mut self.idle, &mut self.overload, key);
+                Some(if host.contin_err >= cfg.contin_err_limit {
+                    ChangeReason::ConsecutiveErrors
+                } else {
+                    ChangeReason::ErrorRate
+                })
             } else if host.idle_window_over(now, cfg) {
                 if host.window_bad(cfg) {
-                    host.set_overload(now, cfg);
-                    move_key(&mut self.idle, &mut self.overload, key);
+                    Some(ChangeReason::WindowErrorRate)
                 } else {
                     host.set_idle(now, cfg);
+                    None
                 }
+            } else {
+                None
             }
-        } else if (success && host.should_recover(cfg)) || host.overload_over(now, cfg) {
+        } else if success && host.should_recover(cfg) {
             // Step 3, then the overload timeout of step 4.
+            Some(if host.contin_succ >= cfg.contin_succ_limit {
+                ChangeReason::ConsecutiveSuccesses
+            } else {
+                ChangeReason::SuccessRate
+            })
+        } else if host.overload_over(now, cfg) {
+            Some(ChangeReason::OverloadTimeout)
+        } else {
+            None
+        };
+        let Some(reason) = reason else {
+            return Reported::Counted;
+        };
+        if reason.overloads() {
+            host.set_overload(now, cfg);
+            move_key(&mut self.idle, &mut self.overload, key);
+        } else {
             host.set_idle(now, cfg);
             move_key(&mut self.overload, &mut self.idle, key);
         }
-        true
+        let change = StateChange { reason, at: now };
+        host.last_change = Some(change);
+        Reported::Changed(change)
     }
 
     /// Applies a route from DNS: unknown hosts join idle at the

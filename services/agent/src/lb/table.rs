@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use lars_proto::{HostAddr, ModuleId, Route, RouteHost, RoutePolicy};
 
+use super::change::Reported;
 use super::latency::Latency;
 use super::module::{ModuleLb, RouteUpdate};
 use super::report::ModuleReport;
@@ -47,6 +48,8 @@ pub struct RouteTable {
     probes: u64,
     /// Picks made in panic mode.
     panic_picks: u64,
+    /// State changes per reason (indexed as [`ChangeReason::ALL`](super::ChangeReason::ALL)).
+    transitions: [u64; 6],
 }
 
 impl RouteTable {
@@ -67,6 +70,7 @@ impl RouteTable {
             seed: 0,
             probes: 0,
             panic_picks: 0,
+            transitions: [0; 6],
         }
     }
 
@@ -141,7 +145,8 @@ impl RouteTable {
 
     /// Applies an API `report` (docs/LOAD_BALANCING.md §5); a `latency`
     /// feeds the `ewma` policy. Unknown modules and hosts are ignored
-    /// (`false`); a report never creates a module.
+    /// ([`Reported::Unknown`]); a report never creates a module. State
+    /// changes are counted by reason ([`transitions`](Self::transitions)).
     pub fn report(
         &mut self,
         module: ModuleId,
@@ -149,11 +154,15 @@ impl RouteTable {
         outcome: CallOutcome,
         latency: Option<Latency>,
         now: u64,
-    ) -> bool {
-        match self.modules.get_mut(&module) {
-            Some(lb) => lb.report(host, outcome, latency, now, &self.cfg),
-            None => false,
+    ) -> Reported {
+        let Some(lb) = self.modules.get_mut(&module) else {
+            return Reported::Unknown;
+        };
+        let reported = lb.report(host, outcome, latency, now, &self.cfg);
+        if let Reported::Changed(change) = reported {
+            self.transitions[change.reason.index()] += 1;
         }
+        reported
     }
 
     /// Answers an API `get_route` (docs/LOAD_BALANCING.md §8): every host,
@@ -227,6 +236,17 @@ impl RouteTable {
     /// Picks made in panic mode, since the table was made.
     pub fn panic_picks(&self) -> u64 {
         self.panic_picks
+    }
+
+    /// Host state changes since the table was made, per reason, indexed as
+    /// [`ChangeReason::ALL`](super::ChangeReason::ALL).
+    pub fn transitions(&self) -> [u64; 6] {
+        self.transitions
+    }
+
+    /// Every module of the table, in no particular order.
+    pub fn modules(&self) -> impl Iterator<Item = &ModuleLb> {
+        self.modules.values()
     }
 
     /// The state of one module, if it is in the table.

@@ -45,7 +45,7 @@ fn wrr_gives_exactly_the_weights_over_6000_reported_picks() {
     let picks = (0..6_000).map(|_| {
         let pick = lb.get_host(&cfg, None, 0);
         let host = pick.host().unwrap();
-        assert!(lb.report(host, super::outcome(true), None, 0, &cfg));
+        assert!(lb.report(host, super::outcome(true), None, 0, &cfg).known());
         pick
     });
     assert_eq!(tally(picks.collect::<Vec<_>>()), [0, 1_000, 2_000, 3_000]);
@@ -173,13 +173,15 @@ fn ewma_sends_most_calls_to_the_fast_host() {
     let report = |lb: &mut ModuleLb, host: HostAddr, at_ms: u64| {
         let micros = [0, 1_000, 10_000, 50_000][usize::from(host.ip.octets()[3])];
         let sample = Latency { micros, at_ms };
-        assert!(lb.report(
-            host,
-            super::outcome(true),
-            Some(sample),
-            at_ms / 1_000,
-            &cfg
-        ));
+        assert!(lb
+            .report(
+                host,
+                super::outcome(true),
+                Some(sample),
+                at_ms / 1_000,
+                &cfg
+            )
+            .known());
     };
     // Warm-up: every host reports a few calls.
     for (at_ms, i) in [1, 2, 3, 1, 2, 3].into_iter().enumerate() {

@@ -65,7 +65,7 @@ proptest! {
                 }
                 Op::Report(i, ok) => {
                     let known = m.host(addr(i)).is_some();
-                    prop_assert_eq!(m.report(addr(i), outcome(ok), None, now, &cfg), known);
+                    prop_assert_eq!(m.report(addr(i), outcome(ok), None, now, &cfg).known(), known);
                 }
                 Op::Route(ids) => {
                     let route: Vec<_> = ids.iter().map(|&i| addr(i)).collect();
