@@ -253,7 +253,11 @@ impl LarsClient {
         let deadline = Instant::now() + self.options.timeout;
         let idx = module.agent_port_index();
         let ModuleId { modid, cmdid } = module;
-        let req = GetRouteRequest { modid, cmdid };
+        let req = GetRouteRequest {
+            modid,
+            cmdid,
+            want_version: false,
+        };
         self.transport
             .send(idx, msgid::API_GET_ROUTE_REQUEST, &req)?;
         let what = || format!("get_route {module}");

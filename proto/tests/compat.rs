@@ -32,11 +32,23 @@ fn an_original_agent_reads_a_weighted_route_with_a_policy() {
         ],
         policy: Policy::Hash.to_wire(),
         panic_threshold: 40,
+        version: 1_234_567,
     };
     let old: original::GetRouteResponse = as_original(&route);
     assert_eq!((old.modid, old.cmdid), (7, 8));
     let hosts: Vec<(i32, i32)> = old.host.iter().map(|h| (h.ip, h.port)).collect();
     assert_eq!(hosts, [(-1_062_731_343, 7777), (0x0a00_0001, 80)]);
+}
+
+#[test]
+fn an_original_dns_reads_a_route_request_that_wants_versions() {
+    let req = GetRouteRequest {
+        modid: 3,
+        cmdid: 4,
+        want_version: true,
+    };
+    let old: original::GetRouteRequest = as_original(&req);
+    assert_eq!((old.modid, old.cmdid), (3, 4));
 }
 
 #[test]

@@ -72,9 +72,14 @@ fn every_message_round_trips_through_a_frame() {
         ],
         policy: Policy::Hash.to_wire(),
         panic_threshold: 50,
+        version: 77,
     };
     let messages = [
-        LarsMessage::GetRouteRequest(GetRouteRequest { modid: 1, cmdid: 2 }),
+        LarsMessage::GetRouteRequest(GetRouteRequest {
+            modid: 1,
+            cmdid: 2,
+            want_version: true,
+        }),
         LarsMessage::GetRouteResponse(route.clone()),
         LarsMessage::ReportStatusRequest(ReportStatusRequest {
             modid: 1,
@@ -109,7 +114,11 @@ fn every_message_round_trips_through_a_frame() {
             retcode: RetCode::Succ.to_wire(),
             latency_us: Some(1500),
         }),
-        LarsMessage::ApiGetRouteRequest(GetRouteRequest { modid: 5, cmdid: 6 }),
+        LarsMessage::ApiGetRouteRequest(GetRouteRequest {
+            modid: 5,
+            cmdid: 6,
+            ..Default::default()
+        }),
         LarsMessage::ApiGetRouteResponse(route),
     ];
     for (i, msg) in messages.iter().enumerate() {
@@ -199,8 +208,16 @@ fn the_added_fields_have_their_own_numbers() {
         host: vec![],
         policy: Policy::Ewma.to_wire(),
         panic_threshold: 50,
+        version: 300,
     };
-    assert_eq!(route.encode_to_vec(), hex("0801 1001 2003 2832"));
+    assert_eq!(route.encode_to_vec(), hex("0801 1001 2003 2832 30ac02"));
+    // GetRouteRequest.want_version is field 3.
+    let wanting = GetRouteRequest {
+        modid: 1,
+        cmdid: 1,
+        want_version: true,
+    };
+    assert_eq!(wanting.encode_to_vec(), hex("0801 1001 1801"));
     // GetHostRequest.hash_key is field 4; an explicit 0 is sent (optional).
     let keyed = GetHostRequest {
         seq: 1,
@@ -236,6 +253,7 @@ fn defaults_of_the_added_fields_are_not_encoded() {
         host: vec![weighted_one],
         policy: Policy::Rr.to_wire(),
         panic_threshold: 0,
+        version: 0,
     };
     assert_eq!(
         frame::encode(MessageId::IdGetRouteResponse, &route).unwrap(),

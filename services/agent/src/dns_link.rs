@@ -58,7 +58,12 @@ impl DnsLink {
 
 fn pull(el: &mut EventLoop, client: ClientRef, module: ModuleId) {
     let ModuleId { modid, cmdid } = module;
-    let request = GetRouteRequest { modid, cmdid };
+    // Answers and pushes then carry the DNS route version (`/modules`).
+    let request = GetRouteRequest {
+        modid,
+        cmdid,
+        want_version: true,
+    };
     if let Err(e) = client.send_message(el, msgid::GET_ROUTE_REQUEST, &request) {
         // The module stays PULLING; the reconnect hook re-arms it.
         log::debug!("route request for {module} not sent: {e}");
@@ -93,8 +98,14 @@ fn deliver_route(tables: &[ThreadQueue<ToTable>], resp: GetRouteResponse) {
     for problem in problems {
         log::warn!("route of module {module}: {problem}");
     }
+    let version = (resp.version != 0).then_some(resp.version);
     let table = &tables[module.agent_port_index()];
-    if table.push(ToTable::Route { module, route }).is_err() {
+    let update = ToTable::Route {
+        module,
+        route,
+        version,
+    };
+    if table.push(update).is_err() {
         log::error!("table thread for module {module} is gone");
     }
 }

@@ -13,6 +13,8 @@ pub enum ToTable {
         module: ModuleId,
         /// Its hosts with their weights, and its policy.
         route: Route,
+        /// The DNS route version it came with, if the DNS service sent one.
+        version: Option<u64>,
     },
     /// The DNS connection was (re)established: every module is pulled
     /// again at once ([`RouteTable::on_dns_reconnect`](crate::lb::RouteTable::on_dns_reconnect)).

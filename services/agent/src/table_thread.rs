@@ -187,18 +187,21 @@ impl TableService {
         let now = self.clock.now();
         for update in updates {
             match update {
-                ToTable::Route { module, route } => {
-                    if self
-                        .table
-                        .apply_route(module, &route.hosts, route.policy, now)
-                        == RouteApply::Deleted
-                    {
-                        log::info!(
-                            "{}: module {module} has no hosts left in DNS; deleted",
-                            self.name
-                        );
-                    }
-                }
+                ToTable::Route {
+                    module,
+                    route,
+                    version,
+                } => match self
+                    .table
+                    .apply_route(module, &route.hosts, route.policy, now)
+                {
+                    RouteApply::Deleted => log::info!(
+                        "{}: module {module} has no hosts left in DNS; deleted",
+                        self.name
+                    ),
+                    RouteApply::Updated => self.table.set_route_version(module, version),
+                    RouteApply::Ignored => {}
+                },
                 ToTable::DnsReconnected => self.table.on_dns_reconnect(now),
             }
         }

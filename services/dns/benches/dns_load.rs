@@ -97,7 +97,11 @@ fn main() {
                     m = (m + 1) % MODULES;
                     c.send(
                         msgid::GET_ROUTE_REQUEST,
-                        &GetRouteRequest { modid: m, cmdid: 1 },
+                        &GetRouteRequest {
+                            modid: m,
+                            cmdid: 1,
+                            ..Default::default()
+                        },
                     )
                     .unwrap();
                     let r: GetRouteResponse = c

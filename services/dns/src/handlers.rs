@@ -38,9 +38,17 @@ pub fn make_handlers(state: Arc<DnsState>) -> Handlers {
 
 fn get_route(state: &DnsState, conn: &mut TcpConn, req: GetRouteRequest) {
     let module = ModuleId::new(req.modid, req.cmdid);
+    if req.want_version {
+        if let Some(mine) = conn.user_state::<ConnModules>() {
+            mine.wants_version = true;
+        }
+    }
     subscribe(state, conn, module);
     let snapshot = state.snapshot.load();
-    let response = route_response(module, snapshot.route(module));
+    let mut response = route_response(module, snapshot.route(module));
+    if req.want_version {
+        response.version = snapshot.version;
+    }
     if let Err(e) = conn.send_message(msgid::GET_ROUTE_RESPONSE, &response) {
         log::error!(
             "{}: route of module {module} not sent: {e}",
@@ -51,11 +59,14 @@ fn get_route(state: &DnsState, conn: &mut TcpConn, req: GetRouteRequest) {
 
 fn subscribe(state: &DnsState, conn: &mut TcpConn, module: ModuleId) {
     if claim(state, conn, module) {
+        let wants_version = conn
+            .user_state::<ConnModules>()
+            .is_some_and(|mine| mine.wants_version);
         // The handle is cloned only for a new subscription, not per request.
         state
             .subscriptions
             .lock()
-            .subscribe(module, conn.id(), conn.handle());
+            .subscribe(module, conn.id(), conn.handle(), wants_version);
     }
 }
 

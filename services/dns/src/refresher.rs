@@ -9,7 +9,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
-use lars_proto::{frame, MessageId, ModuleId};
+use lars_proto::{frame, GetRouteResponse, MessageId, ModuleId};
 use lars_store::{RouteStore, StoreError};
 
 use crate::schedule::{Refresh, RefreshSchedule};
@@ -121,17 +121,18 @@ impl Worker {
             if subscribers.is_empty() {
                 continue;
             }
-            let response = route_response(module, snapshot.route(module));
-            let bytes: Arc<[u8]> = match frame::encode(MessageId::IdGetRouteResponse, &response) {
-                Ok(b) => b.into(),
-                Err(e) => {
-                    log::error!("module {module}: route cannot be pushed: {e}");
-                    continue;
-                }
-            };
-            for handle in subscribers {
-                if handle.send_frame(bytes.clone()).is_ok() {
-                    pushes += 1;
+            let mut response = route_response(module, snapshot.route(module));
+            // Two frames at most: with the version and without (the
+            // original's bytes), each encoded once and shared.
+            let plain = encode_push(module, &response);
+            response.version = snapshot.version;
+            let versioned = encode_push(module, &response);
+            for (handle, wants_version) in subscribers {
+                let bytes = if wants_version { &versioned } else { &plain };
+                if let Some(bytes) = bytes {
+                    if handle.send_frame(bytes.clone()).is_ok() {
+                        pushes += 1;
+                    }
                 }
             }
         }
@@ -157,5 +158,16 @@ impl Worker {
             self.in_outage = false;
         }
         Ok(())
+    }
+}
+
+/// The frame of a pushed route, or `None` (logged) if it cannot be encoded.
+fn encode_push(module: ModuleId, response: &GetRouteResponse) -> Option<Arc<[u8]>> {
+    match frame::encode(MessageId::IdGetRouteResponse, response) {
+        Ok(bytes) => Some(bytes.into()),
+        Err(e) => {
+            log::error!("module {module}: route cannot be pushed: {e}");
+            None
+        }
     }
 }

@@ -6,10 +6,10 @@ use std::collections::{HashMap, HashSet};
 
 use lars_proto::ModuleId;
 
-/// Module → connection id → handle.
+/// Module → connection id → (handle, whether it wants route versions).
 #[derive(Debug)]
 pub struct Subscriptions<H> {
-    by_module: HashMap<ModuleId, HashMap<u64, H>>,
+    by_module: HashMap<ModuleId, HashMap<u64, (H, bool)>>,
 }
 
 impl<H> Default for Subscriptions<H> {
@@ -21,12 +21,13 @@ impl<H> Default for Subscriptions<H> {
 }
 
 impl<H: Clone> Subscriptions<H> {
-    /// Subscribes connection `conn_id` to `module`.
-    pub fn subscribe(&mut self, module: ModuleId, conn_id: u64, handle: H) {
+    /// Subscribes connection `conn_id` to `module`; its pushes carry the
+    /// route version if `wants_version`.
+    pub fn subscribe(&mut self, module: ModuleId, conn_id: u64, handle: H, wants_version: bool) {
         self.by_module
             .entry(module)
             .or_default()
-            .insert(conn_id, handle);
+            .insert(conn_id, (handle, wants_version));
     }
 
     /// Drops every subscription of `conn_id` to the given modules.
@@ -41,8 +42,9 @@ impl<H: Clone> Subscriptions<H> {
         }
     }
 
-    /// The handles subscribed to `module`.
-    pub fn subscribers(&self, module: ModuleId) -> Vec<H> {
+    /// The handles subscribed to `module`, each with whether it wants
+    /// route versions.
+    pub fn subscribers(&self, module: ModuleId) -> Vec<(H, bool)> {
         self.by_module
             .get(&module)
             .map(|conns| conns.values().cloned().collect())
@@ -68,6 +70,9 @@ pub struct ConnModules {
     pub modules: HashSet<ModuleId>,
     /// Whether the per-connection limit was already reported.
     pub limit_logged: bool,
+    /// Whether the peer asked for route versions (our agent does; the
+    /// original's does not, and gets the original's bytes).
+    pub wants_version: bool,
 }
 
 #[cfg(test)]
@@ -78,16 +83,16 @@ mod tests {
     fn subscribers_per_module_and_unsubscribe_on_close() {
         let (one, two) = (ModuleId::new(1, 1), ModuleId::new(2, 1));
         let mut s = Subscriptions::default();
-        s.subscribe(one, 100, "a");
-        s.subscribe(one, 200, "b");
-        s.subscribe(two, 100, "a");
-        s.subscribe(one, 100, "a");
+        s.subscribe(one, 100, "a", true);
+        s.subscribe(one, 200, "b", false);
+        s.subscribe(two, 100, "a", true);
+        s.subscribe(one, 100, "a", true);
         assert_eq!(s.len(), 3);
         let mut subs = s.subscribers(one);
         subs.sort();
-        assert_eq!(subs, ["a", "b"]);
+        assert_eq!(subs, [("a", true), ("b", false)]);
         s.unsubscribe(100, [one, two]);
-        assert_eq!(s.subscribers(one), ["b"]);
+        assert_eq!(s.subscribers(one), [("b", false)]);
         assert!(s.subscribers(two).is_empty());
         s.unsubscribe(200, [one]);
         assert!(s.is_empty());

@@ -30,7 +30,14 @@ fn config(store: StoreSettings) -> DnsConfig {
 
 fn ask(client: &mut FrameClient, modid: i32, cmdid: i32) -> Vec<String> {
     client
-        .send(msgid::GET_ROUTE_REQUEST, &GetRouteRequest { modid, cmdid })
+        .send(
+            msgid::GET_ROUTE_REQUEST,
+            &GetRouteRequest {
+                modid,
+                cmdid,
+                ..Default::default()
+            },
+        )
         .unwrap();
     let resp: GetRouteResponse = client
         .recv_msg(msgid::GET_ROUTE_RESPONSE, WAIT)
@@ -237,4 +244,48 @@ fn subscriptions_per_connection_are_capped_but_answers_are_not() {
     assert_eq!(ask(&mut client, 1, 2).len(), 2, "answered past the cap");
     assert_eq!(ask(&mut client, 1, 1).len(), 3);
     assert_eq!(dns.subscription_count(), 1);
+}
+
+/// Asks for `modid/cmdid`, wanting versions or not; the answer's version.
+fn ask_version(client: &mut FrameClient, modid: i32, cmdid: i32, want: bool) -> u64 {
+    let req = GetRouteRequest {
+        modid,
+        cmdid,
+        want_version: want,
+    };
+    client.send(msgid::GET_ROUTE_REQUEST, &req).unwrap();
+    let resp: GetRouteResponse = client
+        .recv_msg(msgid::GET_ROUTE_RESPONSE, WAIT)
+        .unwrap()
+        .expect("an answer");
+    resp.version
+}
+
+#[test]
+fn versions_go_only_to_peers_that_want_them_in_answers_and_pushes() {
+    let db = TempSqlite::new("dns_versions");
+    let dns = DnsService::start(config(db.config.clone())).unwrap();
+    let mut ours = FrameClient::connect(dns.local_addr()).unwrap();
+    let mut original = FrameClient::connect(dns.local_addr()).unwrap();
+    let version = open_route_store(&db.config).unwrap().version().unwrap();
+    assert_eq!(ask_version(&mut ours, 1, 1, true), version);
+    assert_eq!(
+        ask_version(&mut original, 1, 1, false),
+        0,
+        "no version field"
+    );
+
+    add(&db.config, 1, 1, "10.0.0.9:1000");
+    let pushed = |client: &mut FrameClient| -> GetRouteResponse {
+        client
+            .recv_msg(msgid::GET_ROUTE_RESPONSE, WAIT)
+            .unwrap()
+            .expect("a push")
+    };
+    let to_ours = pushed(&mut ours);
+    let to_original = pushed(&mut original);
+    assert_eq!(to_ours.version, version + 1);
+    assert_eq!(to_original.version, 0);
+    assert_eq!(hosts(&to_ours), hosts(&to_original));
+    assert!(hosts(&to_ours).contains(&"10.0.0.9:1000".to_string()));
 }

@@ -24,6 +24,7 @@
 //! * [`latency`] — [`PeakEwma`], a host's latency estimate (`ewma`).
 //! * [`report`] — [`ModuleReport`] / [`HostReport`], the statistics handed to
 //!   the reporter.
+//! * [`update`] — routes from DNS applied to a module ([`RouteUpdate`]).
 //! * [`table`] — [`RouteTable`], all modules of one agent thread with their
 //!   tunables, and the pull queue.
 //!
@@ -55,6 +56,7 @@ pub mod report;
 pub mod ring;
 pub mod select;
 pub mod table;
+pub mod update;
 
 #[cfg(test)]
 mod tests;
@@ -63,12 +65,13 @@ pub use change::{ChangeReason, Reported, StateChange};
 pub use config::{LbConfig, LbConfigError};
 pub use host::HostStats;
 pub use latency::{Latency, PeakEwma};
-pub use module::{ModuleLb, RouteStatus, RouteUpdate};
+pub use module::{ModuleLb, RouteStatus};
 pub use pick::XorShift64;
 pub use report::{HostReport, ModuleReport};
 pub use ring::{key_position, mix64, HashRing};
 pub use select::Pick;
 pub use table::{RouteApply, RouteTable};
+pub use update::RouteUpdate;
 
 /// How a reported call went: what the agent's rules distinguish. On the
 /// wire a report carries a return code; `RET_SUCC` (0) is a success and

@@ -7,10 +7,9 @@
 //! lists only when its state changes, which costs a scan of one list; route
 //! updates are O(hosts).
 
-use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
-use lars_proto::{HostAddr, ModuleId, Policy, Route, RouteHost, RoutePolicy, Weight};
+use lars_proto::{HostAddr, ModuleId, RoutePolicy};
 
 use super::change::{ChangeReason, Reported, StateChange};
 use super::latency::Latency;
@@ -29,16 +28,6 @@ pub enum RouteStatus {
     New,
 }
 
-/// What [`ModuleLb::apply_route`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RouteUpdate {
-    /// The route was applied.
-    Applied,
-    /// The route was empty: the module is left unchanged and the caller
-    /// must delete it.
-    Empty,
-}
-
 /// One module's state ("load_balance" in the original).
 ///
 /// Invariant: every host of the map is on exactly one list — the overload
@@ -48,10 +37,10 @@ pub enum RouteUpdate {
 #[derive(Debug, Clone)]
 pub struct ModuleLb {
     pub(super) module: ModuleId,
-    status: RouteStatus,
+    pub(super) status: RouteStatus,
     /// `None` until a route has been applied (the module is `Pulling` until
     /// then).
-    last_update_time: Option<u64>,
+    pub(super) last_update_time: Option<u64>,
     /// When the outstanding route request was sent (meaningful while
     /// `Pulling`): an answer that never comes is asked again after
     /// `update_timeout`, so a lost answer cannot leave a module pulling
@@ -78,6 +67,8 @@ pub struct ModuleLb {
     pub(super) probes: u64,
     /// Picks made in panic mode, since the module was created.
     pub(super) panic_picks: u64,
+    /// The DNS route version of the last route, when DNS sent one.
+    route_version: Option<u64>,
 }
 
 impl ModuleLb {
@@ -106,6 +97,7 @@ impl ModuleLb {
             panic_cursor: 0,
             probes: 0,
             panic_picks: 0,
+            route_version: None,
         }
     }
 
@@ -178,73 +170,14 @@ impl ModuleLb {
         Reported::Changed(change)
     }
 
-    /// Applies a route from DNS: unknown hosts join idle at the
-    /// tail, in the route's order; hosts no longer listed leave the map and
-    /// their list; survivors keep their counters and list positions and
-    /// take their new weights; the policy replaces the old one. The module
-    /// becomes `New` with `last_update_time = now`.
-    ///
-    /// An empty route changes nothing and returns [`RouteUpdate::Empty`].
-    pub fn apply_route(
-        &mut self,
-        hosts: &[RouteHost],
-        policy: RoutePolicy,
-        now: u64,
-        cfg: &LbConfig,
-    ) -> RouteUpdate {
-        if hosts.is_empty() {
-            return RouteUpdate::Empty;
-        }
-        let wanted: HashSet<u64> = hosts.iter().map(|h| h.host.key()).collect();
-        let before = self.hosts.len();
-        self.hosts.retain(|key, _| wanted.contains(key));
-        self.idle.retain(|key| wanted.contains(key));
-        self.overload.retain(|key| wanted.contains(key));
-        let mut reweighed = self.hosts.len() != before;
-        for h in hosts {
-            let stats = match self.hosts.entry(h.host.key()) {
-                Entry::Occupied(slot) => slot.into_mut(),
-                Entry::Vacant(slot) => {
-                    self.idle.push_back(h.host.key());
-                    reweighed = true;
-                    slot.insert(HostStats::new(now, cfg))
-                }
-            };
-            if stats.weight != h.weight.get() {
-                stats.weight = h.weight.get();
-                reweighed = true;
-            }
-        }
-        if reweighed {
-            // Smooth WRR starts a fresh cycle: from here on every
-            // `sum(weights)` picks give each host exactly its weight.
-            for stats in self.hosts.values_mut() {
-                stats.current = 0;
-            }
-        }
-        self.policy = policy;
-        self.update_ring();
-        self.last_update_time = Some(now);
-        self.status = RouteStatus::New;
-        RouteUpdate::Applied
+    /// The DNS route version of the last route, if DNS sent one.
+    pub fn route_version(&self) -> Option<u64> {
+        self.route_version
     }
 
-    /// Builds the ring of the `hash` policy when its hosts or weights
-    /// changed; drops it under any other policy.
-    fn update_ring(&mut self) {
-        if self.policy.policy != Policy::Hash {
-            self.ring = None;
-            return;
-        }
-        let mut source: Vec<(HostAddr, u32)> = self
-            .hosts
-            .iter()
-            .map(|(&key, h)| (HostAddr::from_key(key), h.weight))
-            .collect();
-        source.sort_unstable();
-        if self.ring.as_ref().is_none_or(|(_, built)| *built != source) {
-            self.ring = Some((HashRing::new(&source), source));
-        }
+    /// Records the DNS route version the last route came with.
+    pub fn set_route_version(&mut self, version: Option<u64>) {
+        self.route_version = version;
     }
 
     /// The policy and panic threshold of the last route.
@@ -270,27 +203,6 @@ impl ModuleLb {
             .chain(self.overload.iter())
             .map(|&key| HostAddr::from_key(key))
             .collect()
-    }
-
-    /// The module's route as this agent holds it: every host with its
-    /// weight, idle ones first (as [`all_hosts`](Self::all_hosts)), and the
-    /// policy.
-    pub fn route(&self) -> Route {
-        let hosts = self
-            .idle
-            .iter()
-            .chain(self.overload.iter())
-            .map(|key| RouteHost {
-                host: HostAddr::from_key(*key),
-                weight: self.hosts.get(key).map_or(Weight::ONE, |h| {
-                    Weight::new(h.weight).unwrap_or(Weight::ONE)
-                }),
-            })
-            .collect();
-        Route {
-            hosts,
-            policy: self.policy,
-        }
     }
 
     /// Whether the route must be asked again: the status is `New` and

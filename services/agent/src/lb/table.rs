@@ -9,9 +9,10 @@ use lars_proto::{HostAddr, ModuleId, Route, RouteHost, RoutePolicy};
 
 use super::change::Reported;
 use super::latency::Latency;
-use super::module::{ModuleLb, RouteUpdate};
+use super::module::ModuleLb;
 use super::report::ModuleReport;
 use super::select::Pick;
+use super::update::RouteUpdate;
 use super::{CallOutcome, LbConfig};
 
 /// What [`RouteTable::apply_route`] did with a route from DNS.
@@ -196,6 +197,14 @@ impl RouteTable {
                 self.modules.remove(&module);
                 RouteApply::Deleted
             }
+        }
+    }
+
+    /// Records the DNS route version of `module`'s last route (a module not
+    /// in the table is ignored).
+    pub fn set_route_version(&mut self, module: ModuleId, version: Option<u64>) {
+        if let Some(lb) = self.modules.get_mut(&module) {
+            lb.set_route_version(version);
         }
     }
 

@@ -162,7 +162,11 @@ impl Api {
             .socket(modid, cmdid)
             .call(
                 msgid::API_GET_ROUTE_REQUEST,
-                &GetRouteRequest { modid, cmdid },
+                &GetRouteRequest {
+                    modid,
+                    cmdid,
+                    want_version: false,
+                },
                 msgid::API_GET_ROUTE_RESPONSE,
                 REPLY,
             )
