@@ -52,7 +52,7 @@ impl Route {
             host: self.hosts.iter().map(|h| h.to_wire()).collect(),
             policy: self.policy.policy.to_wire(),
             panic_threshold: u32::from(self.policy.panic_threshold),
-            version: 0,
+            version: None,
         }
     }
 
@@ -107,7 +107,7 @@ mod tests {
             host: vec![good, bad_port],
             policy: 2,
             panic_threshold: 30,
-            version: 0,
+            version: None,
         };
         let (route, problems) = Route::from_response(&resp);
         assert_eq!(route.hosts.len(), 1);

@@ -32,7 +32,7 @@ fn an_original_agent_reads_a_weighted_route_with_a_policy() {
         ],
         policy: Policy::Hash.to_wire(),
         panic_threshold: 40,
-        version: 1_234_567,
+        version: Some(1_234_567),
     };
     let old: original::GetRouteResponse = as_original(&route);
     assert_eq!((old.modid, old.cmdid), (7, 8));

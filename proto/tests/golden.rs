@@ -72,7 +72,7 @@ fn every_message_round_trips_through_a_frame() {
         ],
         policy: Policy::Hash.to_wire(),
         panic_threshold: 50,
-        version: 77,
+        version: Some(77),
     };
     let messages = [
         LarsMessage::GetRouteRequest(GetRouteRequest {
@@ -208,7 +208,7 @@ fn the_added_fields_have_their_own_numbers() {
         host: vec![],
         policy: Policy::Ewma.to_wire(),
         panic_threshold: 50,
-        version: 300,
+        version: Some(300),
     };
     assert_eq!(route.encode_to_vec(), hex("0801 1001 2003 2832 30ac02"));
     // GetRouteRequest.want_version is field 3.
@@ -253,7 +253,7 @@ fn defaults_of_the_added_fields_are_not_encoded() {
         host: vec![weighted_one],
         policy: Policy::Rr.to_wire(),
         panic_threshold: 0,
-        version: 0,
+        version: None,
     };
     assert_eq!(
         frame::encode(MessageId::IdGetRouteResponse, &route).unwrap(),

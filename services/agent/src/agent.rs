@@ -4,8 +4,10 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use lars_daemon::{Daemon, StartError};
+use lars_metrics::MetricsServer;
 use lars_proto::AGENT_PORTS;
 use lars_reactor::{ClientConfig, ThreadQueue};
 
@@ -13,12 +15,16 @@ use crate::caller::local_ipv4;
 use crate::clock::{Clock, SystemClock};
 use crate::config::AgentConfig;
 use crate::dns_link::DnsLink;
+use crate::http::{self, ModulesSource};
+use crate::metrics::AgentMetrics;
 use crate::reporter_link::ReporterLink;
 use crate::table_thread::{Links, TableThread};
 
 /// A running agent. Dropping it stops every thread.
 pub struct Agent {
-    // Field order: the UDP servers stop before the links.
+    // Field order: the HTTP endpoint, then the UDP servers stop before the
+    // links.
+    http: Option<MetricsServer>,
     tables: Vec<TableThread>,
     _dns: DnsLink,
     _reporter: ReporterLink,
@@ -37,22 +43,27 @@ impl Agent {
         config: AgentConfig,
         clock: Arc<dyn Clock>,
     ) -> Result<Agent, StartError> {
+        let started = Instant::now();
         let caller = config.caller_ip.unwrap_or_else(local_ipv4);
+        let metrics = Arc::new(AgentMetrics::default());
         let (table_queues, receivers): (Vec<_>, Vec<_>) =
             (0..AGENT_PORTS).map(|_| ThreadQueue::detached()).unzip();
         let reporter = ReporterLink::start(
             ClientConfig::new("reporter link", vec![config.reporter]),
             caller,
+            metrics.clone(),
         )
         .map_err(|e| StartError::io("start the reporter link", e))?;
         let dns = DnsLink::start(
             ClientConfig::new("dns link", config.dns_servers.clone()),
-            table_queues,
+            table_queues.clone(),
+            metrics.clone(),
         )
         .map_err(|e| StartError::io("start the DNS link", e))?;
         let links = Links {
             dns: dns.queue(),
             reporter: reporter.queue(),
+            metrics: metrics.clone(),
         };
         let tables = receivers
             .into_iter()
@@ -72,11 +83,30 @@ impl Agent {
             config.dns_servers,
             config.reporter
         );
+        let http = match config.metrics_listen {
+            None => None,
+            Some(listen) => {
+                let source = ModulesSource {
+                    tables: table_queues,
+                    base_port: config.base_port,
+                    started,
+                };
+                let server = http::start(listen, metrics, source)
+                    .map_err(|e| StartError::io(format!("[metrics] listen {listen}"), e))?;
+                Some(server)
+            }
+        };
         Ok(Agent {
+            http,
             tables,
             _dns: dns,
             _reporter: reporter,
         })
+    }
+
+    /// Where the HTTP endpoint listens, if `[metrics] listen` is set.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http.as_ref().map(MetricsServer::local_addr)
     }
 
     /// The UDP addresses of the tables, in table order.

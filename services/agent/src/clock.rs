@@ -17,6 +17,10 @@ pub trait Clock: Send + Sync + 'static {
     fn now_ms(&self) -> u64;
     /// Unix time in seconds, for report time stamps.
     fn wall_secs(&self) -> u32;
+    /// Unix time in milliseconds (by default, to the second).
+    fn wall_ms(&self) -> u64 {
+        u64::from(self.wall_secs()) * 1000
+    }
 }
 
 /// The real clocks: seconds since the clock was made, and the system time.
@@ -46,6 +50,13 @@ impl Clock for SystemClock {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs() as u32)
+            .unwrap_or(0)
+    }
+
+    fn wall_ms(&self) -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
             .unwrap_or(0)
     }
 }

@@ -41,6 +41,9 @@ pub struct AgentConfig {
     pub max_modules: usize,
     /// `[loadbalance]`: the load-balancing tunables.
     pub lb: LbConfig,
+    /// `[metrics] listen`: the HTTP endpoint (`/metrics`, `/healthz`,
+    /// `/modules`); off when missing.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl AgentConfig {
@@ -92,6 +95,7 @@ impl AgentConfig {
             report_interval,
             caller_ip,
             lb: lb_config(cfg)?,
+            metrics_listen: lars_daemon::metrics_listen(cfg)?,
         })
     }
 }

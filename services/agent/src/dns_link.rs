@@ -9,6 +9,8 @@
 
 use std::io;
 use std::rc::Rc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
 
 use lars_proto::Route;
 use lars_proto::{msgid, GetRouteRequest, GetRouteResponse, ModuleId, AGENT_PORTS};
@@ -18,6 +20,7 @@ use lars_reactor::{
 };
 
 use crate::messages::{ToDns, ToTable};
+use crate::metrics::AgentMetrics;
 
 /// The running DNS link.
 pub struct DnsLink {
@@ -28,7 +31,11 @@ pub struct DnsLink {
 impl DnsLink {
     /// Starts the thread and the client; routes go to `tables`, indexed by
     /// [`ModuleId::agent_port_index`].
-    pub fn start(config: ClientConfig, tables: Vec<ThreadQueue<ToTable>>) -> io::Result<DnsLink> {
+    pub fn start(
+        config: ClientConfig,
+        tables: Vec<ThreadQueue<ToTable>>,
+        metrics: Arc<AgentMetrics>,
+    ) -> io::Result<DnsLink> {
         if tables.len() != AGENT_PORTS {
             return Err(io::Error::other(format!(
                 "DNS link: {} tables, expected {AGENT_PORTS}",
@@ -37,10 +44,12 @@ impl DnsLink {
         }
         let (thread, queue) = LoopThread::spawn_with("agent-dns", move |el| {
             let tables: Rc<[ThreadQueue<ToTable>]> = tables.into();
-            let client = TcpClient::start(el, config, handlers(tables))?;
+            let client = TcpClient::start(el, config, handlers(tables, metrics.clone()))?;
             Ok(ThreadQueue::unbounded(el, move |el, items| {
                 for ToDns::Pull(module) in items {
-                    pull(el, client, module);
+                    if pull(el, client, module) {
+                        metrics.dns.pulls_sent.fetch_add(1, Relaxed);
+                    }
                 }
             }))
         })?;
@@ -56,7 +65,8 @@ impl DnsLink {
     }
 }
 
-fn pull(el: &mut EventLoop, client: ClientRef, module: ModuleId) {
+/// Sends a route request; whether it went out.
+fn pull(el: &mut EventLoop, client: ClientRef, module: ModuleId) -> bool {
     let ModuleId { modid, cmdid } = module;
     // Answers and pushes then carry the DNS route version (`/modules`).
     let request = GetRouteRequest {
@@ -64,30 +74,43 @@ fn pull(el: &mut EventLoop, client: ClientRef, module: ModuleId) {
         cmdid,
         want_version: true,
     };
-    if let Err(e) = client.send_message(el, msgid::GET_ROUTE_REQUEST, &request) {
-        // The module stays PULLING; the reconnect hook re-arms it.
-        log::debug!("route request for {module} not sent: {e}");
+    match client.send_message(el, msgid::GET_ROUTE_REQUEST, &request) {
+        Ok(()) => true,
+        Err(e) => {
+            // The module stays PULLING; the reconnect hook re-arms it.
+            log::debug!("route request for {module} not sent: {e}");
+            false
+        }
     }
 }
 
-fn handlers(tables: Rc<[ThreadQueue<ToTable>]>) -> Handlers {
+fn handlers(tables: Rc<[ThreadQueue<ToTable>]>, metrics: Arc<AgentMetrics>) -> Handlers {
     let mut router = MsgRouter::new();
     let route_tables = tables.clone();
+    let on_route = metrics.clone();
     router
         .on(
             msgid::GET_ROUTE_RESPONSE,
-            move |_conn: &mut TcpConn, resp: GetRouteResponse| deliver_route(&route_tables, resp),
+            move |_conn: &mut TcpConn, resp: GetRouteResponse| {
+                on_route.dns.routes_received.fetch_add(1, Relaxed);
+                deliver_route(&route_tables, resp)
+            },
         )
         .expect("msgid registered once");
-    Handlers::new(router).on_connect(move |conn| {
-        log::info!(
-            "DNS service {} connected; re-pulling every module",
-            conn.peer_addr()
-        );
-        for table in tables.iter() {
-            let _ = table.push(ToTable::DnsReconnected);
-        }
-    })
+    let on_close = metrics.clone();
+    Handlers::new(router)
+        .on_close(move |_conn| on_close.dns.connected.store(false, Relaxed))
+        .on_connect(move |conn| {
+            metrics.dns.connected.store(true, Relaxed);
+            metrics.dns.connects.fetch_add(1, Relaxed);
+            log::info!(
+                "DNS service {} connected; re-pulling every module",
+                conn.peer_addr()
+            );
+            for table in tables.iter() {
+                let _ = table.push(ToTable::DnsReconnected);
+            }
+        })
 }
 
 fn deliver_route(tables: &[ThreadQueue<ToTable>], resp: GetRouteResponse) {
@@ -98,12 +121,11 @@ fn deliver_route(tables: &[ThreadQueue<ToTable>], resp: GetRouteResponse) {
     for problem in problems {
         log::warn!("route of module {module}: {problem}");
     }
-    let version = (resp.version != 0).then_some(resp.version);
     let table = &tables[module.agent_port_index()];
     let update = ToTable::Route {
         module,
         route,
-        version,
+        version: resp.version,
     };
     if table.push(update).is_err() {
         log::error!("table thread for module {module} is gone");

@@ -9,7 +9,8 @@
 //!   (module → table [`ModuleId::agent_port_index`](lars_proto::ModuleId::agent_port_index));
 //!   the request path takes no lock;
 //! * the DNS link thread (a reconnecting TCP client with failover);
-//! * the reporter link thread (a reconnecting TCP client).
+//! * the reporter link thread (a reconnecting TCP client);
+//! * with `[metrics] listen`, the HTTP thread (docs/AGENT_HTTP.md).
 //!
 //! ## Layout
 //! | file | job |
@@ -22,6 +23,9 @@
 //! | `table_thread.rs` | a UDP server and its table |
 //! | `dns_link.rs` | the DNS client thread |
 //! | `reporter_link.rs` | the reporter client thread |
+//! | `metrics.rs` | [`metrics::AgentMetrics`]: counters per thread, written out on scrape |
+//! | `modules_view.rs` | the `/modules` JSON of a table |
+//! | `http.rs` | the `[metrics] listen` endpoint: `/metrics`, `/healthz`, `/modules` |
 //! | `agent.rs` | [`Agent`]: start and stop |
 #![warn(missing_docs)]
 
@@ -30,8 +34,11 @@ mod caller;
 mod clock;
 mod config;
 mod dns_link;
+mod http;
 pub mod lb;
 mod messages;
+pub mod metrics;
+pub mod modules_view;
 mod reporter_link;
 mod table_thread;
 

@@ -1,11 +1,13 @@
 //! What the agent's threads tell each other through their queues.
 
+use crossbeam_channel::Sender;
 use lars_proto::{ModuleId, Route};
 
 use crate::lb::ModuleReport;
+use crate::modules_view::ModuleView;
 
 /// To a table (UDP) thread.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum ToTable {
     /// A route from DNS (an answer or a push) for a module of this table.
     Route {
@@ -19,6 +21,8 @@ pub enum ToTable {
     /// The DNS connection was (re)established: every module is pulled
     /// again at once ([`RouteTable::on_dns_reconnect`](crate::lb::RouteTable::on_dns_reconnect)).
     DnsReconnected,
+    /// Send a view of every module of the table here (`/modules`).
+    View(Sender<Vec<ModuleView>>),
 }
 
 /// To the DNS link thread.

@@ -9,6 +9,8 @@
 use std::collections::HashMap;
 use std::io;
 use std::net::Ipv4Addr;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
 
 use lars_proto::{ip_to_wire, msgid, HostCallResult, ModuleId, ReportStatusRequest};
 use lars_reactor::{
@@ -17,6 +19,7 @@ use lars_reactor::{
 
 use crate::lb::ModuleReport;
 use crate::messages::ToReporter;
+use crate::metrics::AgentMetrics;
 
 /// The running reporter link.
 pub struct ReporterLink {
@@ -26,18 +29,27 @@ pub struct ReporterLink {
 
 impl ReporterLink {
     /// Starts the thread and the client; `caller` goes into every report.
-    pub fn start(config: ClientConfig, caller: Ipv4Addr) -> io::Result<ReporterLink> {
+    pub fn start(
+        config: ClientConfig,
+        caller: Ipv4Addr,
+        metrics: Arc<AgentMetrics>,
+    ) -> io::Result<ReporterLink> {
         let (queue, receiver) = ThreadQueue::detached();
         let on_connect = queue.clone();
         let (thread, ()) = LoopThread::spawn_with("agent-reporter", move |el| {
-            let handlers = Handlers::new(MsgRouter::new()).on_connect(move |_conn| {
-                let _ = on_connect.push(ToReporter::Connected);
-            });
+            let (connected, closed) = (metrics.clone(), metrics.clone());
+            let handlers = Handlers::new(MsgRouter::new())
+                .on_connect(move |_conn| {
+                    connected.reporter.connected.store(true, Relaxed);
+                    let _ = on_connect.push(ToReporter::Connected);
+                })
+                .on_close(move |_conn| closed.reporter.connected.store(false, Relaxed));
             let client = TcpClient::start(el, config, handlers)?;
             let mut sender = Sender {
                 client,
                 caller,
                 held: HashMap::new(),
+                metrics,
             };
             receiver.attach(el, move |el, items| {
                 for item in items {
@@ -63,6 +75,7 @@ struct Sender {
     client: ClientRef,
     caller: Ipv4Addr,
     held: HashMap<ModuleId, ReportStatusRequest>,
+    metrics: Arc<AgentMetrics>,
 }
 
 impl Sender {
@@ -74,7 +87,7 @@ impl Sender {
                 // connect, so its older statistics are never sent after
                 // these; while the reporter is away the latest wins.
                 if self.held.contains_key(&report.module) || self.send(el, &req).is_err() {
-                    self.held.insert(report.module, req);
+                    self.hold(report.module, req);
                 }
             }
             ToReporter::Connected => {
@@ -87,16 +100,34 @@ impl Sender {
                 let held = std::mem::take(&mut self.held);
                 for (module, req) in held {
                     if self.send(el, &req).is_err() {
-                        self.held.insert(module, req);
+                        self.hold(module, req);
                     }
                 }
+                self.count_held();
             }
         }
+    }
+
+    /// Keeps `req` until the reporter is back; an older one of the module
+    /// is dropped (counted).
+    fn hold(&mut self, module: ModuleId, req: ReportStatusRequest) {
+        if self.held.insert(module, req).is_some() {
+            self.metrics.reporter.dropped.fetch_add(1, Relaxed);
+        }
+        self.count_held();
+    }
+
+    fn count_held(&self) {
+        let held = self.held.len() as u64;
+        self.metrics.reporter.held.store(held, Relaxed);
     }
 
     fn send(&self, el: &mut EventLoop, req: &ReportStatusRequest) -> Result<(), ()> {
         self.client
             .send_message(el, msgid::REPORT_STATUS_REQUEST, req)
+            .map(|()| {
+                self.metrics.reporter.sent.fetch_add(1, Relaxed);
+            })
             .map_err(|e| log::debug!("statistics of {}/{} held: {e}", req.modid, req.cmdid))
     }
 }

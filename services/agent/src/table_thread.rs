@@ -8,24 +8,29 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::lb::Latency;
 use lars_proto::{msgid, GetHostRequest, GetHostResponse, GetRouteRequest, GetRouteResponse};
-use lars_proto::{HostAddr, ModuleId, ReportRequest};
+use lars_proto::{HostAddr, ModuleId, ReportRequest, RetCode};
 use lars_reactor::{LoopThread, MsgRouter, QueueReceiver, ThreadQueue, UdpCtx, UdpServer};
 
 use crate::clock::Clock;
 use crate::config::AgentConfig;
 use crate::lb::{CallOutcome, RouteApply, RouteTable};
 use crate::messages::{ToDns, ToReporter, ToTable};
+use crate::metrics::AgentMetrics;
+use crate::modules_view::{table_view, TimeBase};
 
-/// The links a table thread talks to.
+/// The links a table thread talks to, and where it counts.
 #[derive(Clone)]
 pub struct Links {
     /// Route requests go here.
     pub dns: ThreadQueue<ToDns>,
     /// Statistics go here.
     pub reporter: ThreadQueue<ToReporter>,
+    /// The agent's numbers (each table writes its own entry).
+    pub metrics: Arc<AgentMetrics>,
 }
 
 /// A running table thread.
@@ -39,6 +44,8 @@ pub struct TableThread {
 pub struct TableService {
     /// For log lines: "agent table N".
     name: String,
+    /// Its index (and port offset).
+    index: usize,
     table: RouteTable,
     clock: Arc<dyn Clock>,
     links: Links,
@@ -60,6 +67,7 @@ impl TableThread {
         let name = format!("agent table {index}");
         let service = TableService {
             name: name.clone(),
+            index,
             // Each table (and agent) draws its own `ewma` choices.
             table: RouteTable::with_max_modules(config.lb.clone(), config.max_modules)
                 .with_seed(clock.now_ms() ^ (u64::from(std::process::id()) << 20) ^ index as u64),
@@ -113,30 +121,56 @@ fn router() -> MsgRouter<UdpCtx<TableService>> {
         .on(
             msgid::GET_HOST_REQUEST,
             |ctx: &mut UdpCtx<TableService>, req: GetHostRequest| {
+                let started = Instant::now();
                 let reply = ctx.state().get_host(&req);
                 send_reply(ctx, msgid::GET_HOST_RESPONSE, &reply);
                 ctx.state().send_pulls();
+                ctx.state().counted(GET_HOST, reply.retcode, started);
             },
         )
         .expect("registered once")
         .on(
             msgid::REPORT_REQUEST,
-            |ctx: &mut UdpCtx<TableService>, req: ReportRequest| ctx.state().report(&req),
+            |ctx: &mut UdpCtx<TableService>, req: ReportRequest| {
+                let started = Instant::now();
+                ctx.state().report(&req);
+                ctx.state().counted(REPORT, req.retcode, started);
+            },
         )
         .expect("registered once")
         .on(
             msgid::API_GET_ROUTE_REQUEST,
             |ctx: &mut UdpCtx<TableService>, req: GetRouteRequest| {
+                let started = Instant::now();
                 let reply = ctx.state().get_route(&req);
                 send_reply(ctx, msgid::API_GET_ROUTE_RESPONSE, &reply);
                 ctx.state().send_pulls();
+                let code = if reply.host.is_empty() {
+                    RetCode::NoExist
+                } else {
+                    RetCode::Succ
+                };
+                ctx.state().counted(GET_ROUTE, code.to_wire(), started);
             },
         )
         .expect("registered once");
     router
 }
 
+/// Indexes of [`REQUEST_TYPES`](crate::metrics::REQUEST_TYPES).
+const GET_HOST: usize = 0;
+const REPORT: usize = 1;
+const GET_ROUTE: usize = 2;
+
 impl TableService {
+    /// Counts a request handled since `started`, and copies the table's
+    /// running totals for the scrape.
+    fn counted(&self, kind: usize, code: i32, started: Instant) {
+        let metrics = &self.links.metrics.tables[self.index];
+        metrics.request(kind, code, started.elapsed());
+        metrics.publish_counts(&self.table);
+    }
+
     fn get_host(&mut self, req: &GetHostRequest) -> GetHostResponse {
         let module = ModuleId::new(req.modid, req.cmdid);
         let pick = self.table.get_host(module, req.hash_key, self.clock.now());
@@ -203,12 +237,22 @@ impl TableService {
                     RouteApply::Ignored => {}
                 },
                 ToTable::DnsReconnected => self.table.on_dns_reconnect(now),
+                ToTable::View(reply) => {
+                    let time = TimeBase {
+                        now,
+                        wall_ms: self.clock.wall_ms(),
+                    };
+                    // The asker may have given up waiting: nothing to do.
+                    let _ = reply.send(table_view(self.index, &self.table, time));
+                }
             }
         }
         self.send_pulls();
+        self.links.metrics.tables[self.index].publish_sizes(&self.table);
     }
 
     fn send_reports(&mut self) {
+        self.links.metrics.tables[self.index].publish_sizes(&self.table);
         let mut reports = Vec::new();
         self.table
             .take_reports(self.clock.wall_secs(), &mut reports);

@@ -47,7 +47,7 @@ fn get_route(state: &DnsState, conn: &mut TcpConn, req: GetRouteRequest) {
     let snapshot = state.snapshot.load();
     let mut response = route_response(module, snapshot.route(module));
     if req.want_version {
-        response.version = snapshot.version;
+        response.version = Some(snapshot.version);
     }
     if let Err(e) = conn.send_message(msgid::GET_ROUTE_RESPONSE, &response) {
         log::error!(

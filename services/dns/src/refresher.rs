@@ -125,7 +125,7 @@ impl Worker {
             // Two frames at most: with the version and without (the
             // original's bytes), each encoded once and shared.
             let plain = encode_push(module, &response);
-            response.version = snapshot.version;
+            response.version = Some(snapshot.version);
             let versioned = encode_push(module, &response);
             for (handle, wants_version) in subscribers {
                 let bytes = if wants_version { &versioned } else { &plain };

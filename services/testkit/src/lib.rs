@@ -16,6 +16,7 @@
 //! | `scratch.rs` | [`ScratchDir`]: a temporary directory removed on drop |
 //! | `client.rs` | blocking frame clients: [`client::FrameClient`], [`client::DatagramClient`] |
 //! | `fake_agent.rs` | [`fake_agent::FakeAgent`]: three UDP ports answering like an agent |
+//! | `http.rs` | [`http::http_get`], [`http::Exposition`]: the daemons' HTTP endpoints |
 //! | `proxy.rs` | [`proxy::TcpProxy`]: a proxy that can be cut and restored |
 //! | `stores.rs` | per-test stores (feature `stores`) |
 //! | `rss.rs` | [`proc_status_kib`]: VmRSS / VmHWM of this process |
@@ -23,6 +24,7 @@
 
 pub mod client;
 pub mod fake_agent;
+pub mod http;
 pub mod ports;
 pub mod proxy;
 mod rss;

@@ -41,8 +41,11 @@ pub struct RouteTable {
     /// modules are answered `RET_NOEXIST` without creating them, so a
     /// caller asking for random modules cannot grow memory without bound.
     max_modules: usize,
-    /// Requests refused because the table was full (for logs).
+    /// Requests refused because the table was full, since the table was
+    /// made.
     refused: u64,
+    /// `refused` at the last [`take_refused`](Self::take_refused).
+    refused_taken: u64,
     /// Seeds the random source of each new module.
     seed: u64,
     /// Picks that probed an overloaded host.
@@ -68,6 +71,7 @@ impl RouteTable {
             pulls: Vec::new(),
             max_modules,
             refused: 0,
+            refused_taken: 0,
             seed: 0,
             probes: 0,
             panic_picks: 0,
@@ -90,7 +94,15 @@ impl RouteTable {
     /// Requests for new modules refused because the table was full, since
     /// the last call (the I/O shell logs them).
     pub fn take_refused(&mut self) -> u64 {
-        std::mem::take(&mut self.refused)
+        let new = self.refused - self.refused_taken;
+        self.refused_taken = self.refused;
+        new
+    }
+
+    /// Requests for new modules refused because the table was full, since
+    /// the table was made.
+    pub fn refused_total(&self) -> u64 {
+        self.refused
     }
 
     /// The module (created and pulled if unknown and there is room, then

@@ -76,12 +76,25 @@ pub fn agent(
     report_interval: f64,
     clock: &Arc<ManualClock>,
 ) -> Agent {
+    agent_with(dns, reporter, lb, report_interval, clock, "")
+}
+
+/// Like [`agent`], with `extra` config lines at the end (e.g. a
+/// `[metrics]` section).
+pub fn agent_with(
+    dns: SocketAddr,
+    reporter: SocketAddr,
+    lb: &str,
+    report_interval: f64,
+    clock: &Arc<ManualClock>,
+    extra: &str,
+) -> Agent {
     for _ in 0..20 {
         let base = lars_testkit::free_udp_base();
         let text = format!(
             "[agent]\nbase_port = {base}\ncaller_ip = 10.0.0.9\nreport_interval = {report_interval}\n\
              [dnsserver]\nip = 127.0.0.1\nport = {}\n[reporter]\nip = 127.0.0.1\nport = {}\n\
-             [loadbalance]\n{lb}",
+             [loadbalance]\n{lb}\n{extra}",
             dns.port(),
             reporter.port()
         );

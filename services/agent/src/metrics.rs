@@ -1,0 +1,303 @@
+//! The agent's counters and gauges: one [`TableMetrics`] per table thread
+//! (each written only by its thread, so the request path pays a few
+//! uncontended relaxed atomic adds), one set per link thread, summed and
+//! written out by [`AgentCollector`] when `/metrics` is scraped.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::Duration;
+
+use lars_metrics::{AtomicHistogram, Collector, DescriptorEncoder, Scrape, REQUEST_BUCKETS};
+
+use crate::lb::{ChangeReason, RouteTable};
+
+/// The request types, as the `type` label says them.
+pub const REQUEST_TYPES: [&str; 3] = ["get_host", "report", "get_route"];
+/// The return codes, as the `code` label says them; a report's code that
+/// is none of the four is `other`.
+pub const CODES: [&str; 5] = [
+    "RET_SUCC",
+    "RET_OVERLOAD",
+    "RET_SYSTEM_ERROR",
+    "RET_NOEXIST",
+    "other",
+];
+
+/// One table thread's numbers. Aligned so two tables never share a cache
+/// line.
+#[derive(Debug)]
+#[repr(align(128))]
+pub struct TableMetrics {
+    requests: [[AtomicU64; 5]; 3],
+    handling: AtomicHistogram,
+    probes: AtomicU64,
+    panic_picks: AtomicU64,
+    transitions: [AtomicU64; 6],
+    refused_modules: AtomicU64,
+    modules: AtomicU64,
+    routed_modules: AtomicU64,
+    idle_hosts: AtomicU64,
+    overloaded_hosts: AtomicU64,
+}
+
+impl Default for TableMetrics {
+    fn default() -> Self {
+        TableMetrics {
+            requests: Default::default(),
+            handling: AtomicHistogram::new(REQUEST_BUCKETS),
+            probes: AtomicU64::new(0),
+            panic_picks: AtomicU64::new(0),
+            transitions: Default::default(),
+            refused_modules: AtomicU64::new(0),
+            modules: AtomicU64::new(0),
+            routed_modules: AtomicU64::new(0),
+            idle_hosts: AtomicU64::new(0),
+            overloaded_hosts: AtomicU64::new(0),
+        }
+    }
+}
+
+impl TableMetrics {
+    /// Counts one request of type `kind` (an index of [`REQUEST_TYPES`])
+    /// answered with wire code `code`, handled in `elapsed`.
+    pub fn request(&self, kind: usize, code: i32, elapsed: Duration) {
+        let code = usize::try_from(code).ok().filter(|&c| c < 4).unwrap_or(4);
+        self.requests[kind][code].fetch_add(1, Relaxed);
+        self.handling.observe(elapsed);
+    }
+
+    /// Copies the table's running totals (probes, panic picks, state
+    /// changes, refused modules): a few stores, after each request.
+    pub fn publish_counts(&self, table: &RouteTable) {
+        self.probes.store(table.probes(), Relaxed);
+        self.panic_picks.store(table.panic_picks(), Relaxed);
+        for (slot, n) in self.transitions.iter().zip(table.transitions()) {
+            slot.store(n, Relaxed);
+        }
+        self.refused_modules.store(table.refused_total(), Relaxed);
+    }
+
+    /// Copies the table's sizes: modules and hosts by state (a walk of the
+    /// table, when routes arrive and once per report interval).
+    pub fn publish_sizes(&self, table: &RouteTable) {
+        let (mut idle, mut overloaded, mut routed) = (0, 0, 0);
+        for module in table.modules() {
+            idle += module.idle_hosts().count() as u64;
+            overloaded += module.overloaded_hosts().count() as u64;
+            routed += u64::from(!module.is_empty());
+        }
+        self.modules.store(table.len() as u64, Relaxed);
+        self.routed_modules.store(routed, Relaxed);
+        self.idle_hosts.store(idle, Relaxed);
+        self.overloaded_hosts.store(overloaded, Relaxed);
+    }
+
+    /// Modules held with at least one host, as last published.
+    pub fn routed_modules(&self) -> u64 {
+        self.routed_modules.load(Relaxed)
+    }
+}
+
+/// The DNS link's numbers.
+#[derive(Debug, Default)]
+pub struct DnsLinkMetrics {
+    /// Whether the link is connected.
+    pub connected: AtomicBool,
+    /// Connections made (the first included).
+    pub connects: AtomicU64,
+    /// Route requests sent.
+    pub pulls_sent: AtomicU64,
+    /// Routes received (answers and pushes).
+    pub routes_received: AtomicU64,
+}
+
+/// The reporter link's numbers.
+#[derive(Debug, Default)]
+pub struct ReporterLinkMetrics {
+    /// Whether the link is connected.
+    pub connected: AtomicBool,
+    /// Statistics messages sent.
+    pub sent: AtomicU64,
+    /// Statistics replaced by newer ones of the same module while the
+    /// reporter was away.
+    pub dropped: AtomicU64,
+    /// Modules whose statistics are held, waiting for the reporter.
+    pub held: AtomicU64,
+}
+
+/// Every number of one agent.
+#[derive(Debug, Default)]
+pub struct AgentMetrics {
+    /// Per table thread, in table order.
+    pub tables: [TableMetrics; 3],
+    /// The DNS link.
+    pub dns: DnsLinkMetrics,
+    /// The reporter link.
+    pub reporter: ReporterLinkMetrics,
+}
+
+impl AgentMetrics {
+    /// Modules with at least one host, in all tables, as last published.
+    pub fn routed_modules(&self) -> u64 {
+        self.tables.iter().map(TableMetrics::routed_modules).sum()
+    }
+}
+
+/// Writes an agent's metrics on each scrape.
+#[derive(Debug)]
+pub struct AgentCollector(pub Arc<AgentMetrics>);
+
+impl Collector for AgentCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> fmt::Result {
+        let m = &self.0;
+        let mut out = Scrape::new(&mut encoder);
+        let mut requests = Vec::new();
+        for (kind, name) in REQUEST_TYPES.iter().enumerate() {
+            for (code, code_name) in CODES.iter().enumerate() {
+                let n: u64 = m
+                    .tables
+                    .iter()
+                    .map(|t| t.requests[kind][code].load(Relaxed))
+                    .sum();
+                if n > 0 || code == 0 {
+                    requests.push(([("type", *name), ("code", *code_name)], n));
+                }
+            }
+        }
+        let samples: Vec<_> = requests.iter().map(|(l, n)| (&l[..], *n)).collect();
+        out.counters(
+            "lars_agent_requests",
+            "UDP requests answered, by type and return code.",
+            &samples,
+        )?;
+        let sum =
+            |f: fn(&TableMetrics) -> &AtomicU64| m.tables.iter().map(|t| f(t).load(Relaxed)).sum();
+        out.counter(
+            "lars_agent_probes",
+            "Picks that probed an overloaded host.",
+            sum(|t| &t.probes),
+        )?;
+        out.counter(
+            "lars_agent_panic_picks",
+            "Picks made in panic mode.",
+            sum(|t| &t.panic_picks),
+        )?;
+        out.counter(
+            "lars_agent_refused_modules",
+            "Requests for new modules refused because a table was full ([agent] max_modules).",
+            sum(|t| &t.refused_modules),
+        )?;
+        let transitions: Vec<(ChangeReason, u64)> = ChangeReason::ALL
+            .iter()
+            .map(|r| {
+                (
+                    *r,
+                    m.tables
+                        .iter()
+                        .map(|t| t.transitions[r.index()].load(Relaxed))
+                        .sum(),
+                )
+            })
+            .collect();
+        let labels: Vec<[(&str, &str); 2]> = transitions
+            .iter()
+            .map(|(r, _)| [("to", r.to_state()), ("reason", r.name())])
+            .collect();
+        let samples: Vec<_> = labels
+            .iter()
+            .zip(&transitions)
+            .map(|(l, (_, n))| (&l[..], *n))
+            .collect();
+        out.counters(
+            "lars_agent_host_transitions",
+            "Hosts moved between idle and overload, by reason.",
+            &samples,
+        )?;
+        sizes(&mut out, m)?;
+        links(&mut out, m)?;
+        let mut handling = m.tables[0].handling.snapshot();
+        for t in &m.tables[1..] {
+            handling.merge(&t.handling.snapshot());
+        }
+        out.histograms(
+            "lars_agent_request_duration_seconds",
+            "Time a table thread spent handling one UDP request.",
+            &[(&[], &handling)],
+        )
+    }
+}
+
+/// Modules and hosts by state, per table.
+fn sizes(out: &mut Scrape, m: &AgentMetrics) -> fmt::Result {
+    let names = ["0", "1", "2"];
+    let modules: Vec<_> = names
+        .iter()
+        .zip(&m.tables)
+        .map(|(n, t)| ([("table", *n)], t.modules.load(Relaxed) as f64))
+        .collect();
+    let samples: Vec<_> = modules.iter().map(|(l, v)| (&l[..], *v)).collect();
+    out.gauges("lars_agent_modules", "Modules held, per table.", &samples)?;
+    let mut hosts = Vec::new();
+    for (n, t) in names.iter().zip(&m.tables) {
+        hosts.push((
+            [("table", *n), ("state", "idle")],
+            t.idle_hosts.load(Relaxed) as f64,
+        ));
+        hosts.push((
+            [("table", *n), ("state", "overload")],
+            t.overloaded_hosts.load(Relaxed) as f64,
+        ));
+    }
+    let samples: Vec<_> = hosts.iter().map(|(l, v)| (&l[..], *v)).collect();
+    out.gauges(
+        "lars_agent_hosts",
+        "Hosts held, per table and state.",
+        &samples,
+    )
+}
+
+/// The DNS and reporter links.
+fn links(out: &mut Scrape, m: &AgentMetrics) -> fmt::Result {
+    let flag = |b: &AtomicBool| if b.load(Relaxed) { 1.0 } else { 0.0 };
+    out.gauge(
+        "lars_agent_dns_connected",
+        "1 while the DNS link is connected.",
+        flag(&m.dns.connected),
+    )?;
+    out.counter(
+        "lars_agent_dns_connects",
+        "Connections made to a DNS service.",
+        m.dns.connects.load(Relaxed),
+    )?;
+    out.counter(
+        "lars_agent_dns_pulls",
+        "Route requests sent to DNS.",
+        m.dns.pulls_sent.load(Relaxed),
+    )?;
+    out.counter(
+        "lars_agent_dns_routes_received",
+        "Routes received from DNS (answers and pushes).",
+        m.dns.routes_received.load(Relaxed),
+    )?;
+    out.gauge(
+        "lars_agent_reporter_connected",
+        "1 while the reporter link is connected.",
+        flag(&m.reporter.connected),
+    )?;
+    out.counter(
+        "lars_agent_reports_sent",
+        "Statistics messages sent to the reporter.",
+        m.reporter.sent.load(Relaxed),
+    )?;
+    out.counter(
+        "lars_agent_reports_dropped",
+        "Statistics replaced by newer ones of the same module while the reporter was away.",
+        m.reporter.dropped.load(Relaxed),
+    )?;
+    out.gauge(
+        "lars_agent_reports_held",
+        "Modules whose statistics wait for the reporter.",
+        m.reporter.held.load(Relaxed) as f64,
+    )
+}
