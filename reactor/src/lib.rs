@@ -102,7 +102,7 @@ pub use prost;
 pub use router::{Dispatch, DuplicateMsgid, MsgRouter};
 pub use tcp_client::{ClientConfig, ClientRef, TcpClient};
 pub use tcp_conn::{TcpConn, DEFAULT_MAX_OUTPUT};
-pub use tcp_server::{ServerConfig, TcpServer};
+pub use tcp_server::{OpenConnections, ServerConfig, TcpServer};
 pub use thread_pool::{LoopThread, ThreadPool};
 pub use thread_queue::{PushError, QueueReceiver, ThreadQueue};
 pub use timer::{Expired, TimerId, TimerQueue};

@@ -83,6 +83,18 @@ impl ServerConfig {
 
 type Incoming = (TcpStream, SocketAddr);
 
+/// The number of a server's open connections, readable from any thread
+/// ([`TcpServer::open_connections`]).
+#[derive(Debug, Clone)]
+pub struct OpenConnections(Arc<AtomicUsize>);
+
+impl OpenConnections {
+    /// Connections open right now (0 once the server stopped).
+    pub fn get(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
 /// A running TCP server. Dropping it (or [`TcpServer::stop`]) stops the
 /// acceptor and the workers and closes every connection.
 pub struct TcpServer {
@@ -162,6 +174,13 @@ impl TcpServer {
     /// Connections open right now.
     pub fn connection_count(&self) -> usize {
         self.open.load(Ordering::SeqCst)
+    }
+
+    /// A handle that reads [`connection_count`](Self::connection_count)
+    /// from any thread, for as long as it is kept (e.g. by a metrics
+    /// collector).
+    pub fn open_connections(&self) -> OpenConnections {
+        OpenConnections(self.open.clone())
     }
 
     /// Stops accepting, closes all connections and joins all threads.

@@ -81,6 +81,7 @@ fn main() {
         reload_interval: Duration::from_secs(3600),
         store_connect_attempts: 1,
         max_subscriptions_per_conn: 100_000,
+        metrics_listen: None,
     })
     .unwrap();
     let addr = dns.local_addr();

@@ -22,6 +22,9 @@ pub struct DnsConfig {
     /// `[dns] max_subscriptions_per_conn` (100000): modules one connection
     /// may subscribe to; requests beyond are answered but not subscribed.
     pub max_subscriptions_per_conn: usize,
+    /// `[metrics] listen`: the HTTP endpoint (`/metrics`, `/healthz`); off
+    /// when missing.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 impl DnsConfig {
@@ -39,6 +42,7 @@ impl DnsConfig {
                 "max_subscriptions_per_conn",
                 100_000,
             )?,
+            metrics_listen: lars_daemon::metrics_listen(cfg)?,
         })
     }
 }

@@ -38,6 +38,10 @@ pub fn make_handlers(state: Arc<DnsState>) -> Handlers {
 
 fn get_route(state: &DnsState, conn: &mut TcpConn, req: GetRouteRequest) {
     let module = ModuleId::new(req.modid, req.cmdid);
+    state
+        .metrics
+        .get_route_requests
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     if req.want_version {
         if let Some(mine) = conn.user_state::<ConnModules>() {
             mine.wants_version = true;

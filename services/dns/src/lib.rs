@@ -14,12 +14,14 @@
 //! | `state.rs` | what workers and refresher share |
 //! | `handlers.rs` | `ID_GetRouteRequest` and the connection hooks |
 //! | `refresher.rs` | the polling thread: reload, swap, push |
+//! | `metrics.rs` | counters, scrape-time gauges, `/healthz` |
 //! | `service.rs` | [`DnsService`]: start and stop |
 //! | `bin/lars-dns.rs` | the daemon: one [`lars_daemon::run`] call |
 #![warn(missing_docs)]
 
 mod config;
 mod handlers;
+mod metrics;
 mod refresher;
 mod schedule;
 mod service;

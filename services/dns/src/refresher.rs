@@ -4,6 +4,7 @@
 //! outage once and the recovery once, and keeps trying.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -69,8 +70,14 @@ impl Worker {
         while let Err(crossbeam_channel::RecvTimeoutError::Timeout) =
             stop.recv_timeout(poll_interval)
         {
-            if let Err(e) = self.tick() {
-                self.outage(&e);
+            match self.tick() {
+                Ok(()) => self.state.metrics.store_up.store(true, Relaxed),
+                Err(e) => {
+                    let metrics = &self.state.metrics;
+                    metrics.store_up.store(false, Relaxed);
+                    metrics.reload_failures.fetch_add(1, Relaxed);
+                    self.outage(&e);
+                }
             }
         }
     }
@@ -85,6 +92,7 @@ impl Worker {
         else {
             return self.recovered();
         };
+        let started = Instant::now();
         let routes = self.store.load_routes()?;
         let next = Arc::new(RouteSnapshot { version, routes });
         let previous = self.state.snapshot.swap(next.clone());
@@ -95,6 +103,10 @@ impl Worker {
             changed.extend(self.store.changed_modules(version)?);
         }
         let pushed = self.push(&changed, &next);
+        let metrics = &self.state.metrics;
+        metrics.reloads.fetch_add(1, Relaxed);
+        metrics.pushes_sent.fetch_add(pushed as u64, Relaxed);
+        metrics.reload_duration.observe(started.elapsed());
         if version_changed {
             self.store.delete_changes(version)?;
             log::info!(

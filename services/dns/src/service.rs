@@ -6,11 +6,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lars_daemon::{Daemon, StartError};
+use lars_metrics::MetricsServer;
 use lars_reactor::TcpServer;
 use lars_store::{open_route_store, RouteStore};
 
 use crate::config::DnsConfig;
 use crate::handlers::make_handlers;
+use crate::metrics::{health, DnsCollector, DnsMetrics};
 use crate::refresher::Refresher;
 use crate::schedule::RefreshSchedule;
 use crate::snapshot::{RouteSnapshot, SharedSnapshot};
@@ -18,7 +20,9 @@ use crate::state::DnsState;
 
 /// A running DNS service. Dropping it stops everything.
 pub struct DnsService {
-    // Field order: the refresher stops before the server.
+    // Field order: the HTTP endpoint and the refresher stop before the
+    // server.
+    http: Option<MetricsServer>,
     _refresher: Refresher,
     server: TcpServer,
     state: Arc<DnsState>,
@@ -41,6 +45,7 @@ impl DnsService {
             snapshot: SharedSnapshot::new(RouteSnapshot { version, routes }),
             subscriptions: Default::default(),
             max_subscriptions_per_conn: config.max_subscriptions_per_conn,
+            metrics: DnsMetrics::default(),
         });
         let handler_state = state.clone();
         let server = TcpServer::start(config.server.clone(), move || {
@@ -51,7 +56,27 @@ impl DnsService {
         let refresher = Refresher::start(store, state.clone(), schedule, config.poll_interval)
             .map_err(|e| StartError::io("start the refresher thread", e))?;
         log::info!("lars-dns serving on {}", server.local_addr());
+        let http = match config.metrics_listen {
+            None => None,
+            Some(listen) => {
+                let collector = DnsCollector {
+                    state: state.clone(),
+                    connections: server.open_connections(),
+                };
+                let health_state = state.clone();
+                let server = MetricsServer::start(
+                    "lars-dns",
+                    listen,
+                    collector,
+                    move || health(&health_state),
+                    None,
+                )
+                .map_err(|e| StartError::io(format!("[metrics] listen {listen}"), e))?;
+                Some(server)
+            }
+        };
         Ok(DnsService {
+            http,
             _refresher: refresher,
             server,
             state,
@@ -61,6 +86,11 @@ impl DnsService {
     /// The address the service listens on.
     pub fn local_addr(&self) -> std::net::SocketAddr {
         self.server.local_addr()
+    }
+
+    /// Where the HTTP endpoint listens, if `[metrics] listen` is set.
+    pub fn http_addr(&self) -> Option<std::net::SocketAddr> {
+        self.http.as_ref().map(MetricsServer::local_addr)
     }
 
     /// The route version being served.

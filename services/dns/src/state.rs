@@ -3,6 +3,7 @@
 use lars_reactor::ConnHandle;
 use parking_lot::Mutex;
 
+use crate::metrics::DnsMetrics;
 use crate::snapshot::SharedSnapshot;
 use crate::subscriptions::Subscriptions;
 
@@ -15,4 +16,6 @@ pub struct DnsState {
     pub subscriptions: Mutex<Subscriptions<ConnHandle>>,
     /// Modules one connection may subscribe to.
     pub max_subscriptions_per_conn: usize,
+    /// The service's counters.
+    pub metrics: DnsMetrics,
 }

@@ -25,6 +25,7 @@ fn config(store: StoreSettings) -> DnsConfig {
         reload_interval: Duration::from_secs(10),
         store_connect_attempts: 1,
         max_subscriptions_per_conn: 1000,
+        metrics_listen: None,
     }
 }
 

@@ -30,6 +30,7 @@ pub fn dns_on(store: &StoreSettings, addr: SocketAddr) -> DnsService {
         reload_interval: Duration::from_secs(10),
         store_connect_attempts: 1,
         max_subscriptions_per_conn: 1000,
+        metrics_listen: None,
     })
     .unwrap()
 }
