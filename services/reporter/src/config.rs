@@ -6,7 +6,9 @@
 //! [mysql]     db_host, db_port, db_user, db_passwd, db_name
 //! [reporter]  db_thread_cnt (3), flush_interval (1 s), batch_size (500),
 //!             max_pending_keys (1000000), queue_capacity (10000),
-//!             retry_min (0.1 s), retry_max (5 s), shutdown_timeout (5 s)
+//!             retry_min (0.1 s), retry_max (5 s), shutdown_timeout (5 s),
+//!             unhealthy_after (30 s)
+//! [metrics]   listen                ; off when missing
 //! ```
 //!
 //! The original spells the section `[repoter]`; it is accepted too, and
@@ -58,6 +60,12 @@ pub struct ReporterConfig {
     /// trying to store what is pending before it gives up (and logs how
     /// many rows were lost).
     pub shutdown_timeout: Duration,
+    /// `unhealthy_after` seconds (30): `/healthz` fails once a writer has
+    /// not reached the store for this long.
+    pub unhealthy_after: Duration,
+    /// `[metrics] listen`: the HTTP endpoint (`/metrics`, `/healthz`); off
+    /// when missing.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 impl ReporterConfig {
@@ -79,6 +87,8 @@ impl ReporterConfig {
             retry_min: seconds(cfg, "retry_min", 0.1)?,
             retry_max: seconds(cfg, "retry_max", 5.0)?,
             shutdown_timeout: seconds(cfg, "shutdown_timeout", 5.0)?,
+            unhealthy_after: seconds(cfg, "unhealthy_after", 30.0)?,
+            metrics_listen: lars_daemon::metrics_listen(cfg)?,
         })
     }
 
@@ -98,6 +108,8 @@ impl ReporterConfig {
             retry_min: Duration::from_millis(100),
             retry_max: Duration::from_secs(5),
             shutdown_timeout: Duration::from_secs(5),
+            unhealthy_after: Duration::from_secs(30),
+            metrics_listen: None,
         }
     }
 }

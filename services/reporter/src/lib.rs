@@ -27,6 +27,7 @@
 //! | `shard.rs` | a writer's shared state and its drainer thread |
 //! | `writer.rs` | the writer thread: flush, outage, recovery, final flush |
 //! | `stats.rs` | counters: [`ReporterStats`] |
+//! | `metrics.rs` | `/metrics` and `/healthz` |
 //! | `service.rs` | [`ReporterService`]: start and stop |
 //! | `bin/lars-reporter.rs` | the daemon: one [`lars_daemon::run`] call |
 #![warn(missing_docs)]
@@ -36,6 +37,7 @@ mod config;
 mod flush;
 mod handlers;
 mod ingest;
+mod metrics;
 mod service;
 mod shard;
 mod stats;

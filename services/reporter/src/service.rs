@@ -15,18 +15,21 @@ use std::thread::JoinHandle;
 
 use crossbeam_channel::Receiver;
 use lars_daemon::{Daemon, StartError};
+use lars_metrics::MetricsServer;
 use lars_reactor::TcpServer;
 use lars_store::open_status_store;
 
 use crate::config::ReporterConfig;
 use crate::handlers::make_handlers;
 use crate::ingest::{Batch, Ingest};
+use crate::metrics::{health, ReporterCollector};
 use crate::shard::{spawn_drainer, Shard};
 use crate::stats::{ReporterStats, Stats};
 use crate::writer::{StoreOpener, Writer, WriterSettings};
 
 /// A running report service. Dropping it stops it like [`stop`](Self::stop).
 pub struct ReporterService {
+    http: Option<MetricsServer>,
     server: Option<TcpServer>,
     local_addr: SocketAddr,
     shards: Vec<Arc<Shard>>,
@@ -75,6 +78,7 @@ impl ReporterService {
         };
         let stats = Arc::new(Stats::default());
         let mut service = ReporterService {
+            http: None,
             server: None,
             local_addr: config.server.addr,
             shards: Vec::new(),
@@ -115,6 +119,28 @@ impl ReporterService {
         let server = TcpServer::start(config.server.clone(), move || make_handlers(ingest.clone()))
             .map_err(|e| StartError::io(format!("listen on {}", config.server.addr), e))?;
         service.local_addr = server.local_addr();
+        if let Some(listen) = config.metrics_listen {
+            let collector = ReporterCollector {
+                stats: service.stats.clone(),
+                writers: service
+                    .shards
+                    .iter()
+                    .cloned()
+                    .zip(service.queues.iter().cloned())
+                    .collect(),
+                connections: server.open_connections(),
+            };
+            let (health_stats, after) = (service.stats.clone(), config.unhealthy_after);
+            let http = MetricsServer::start(
+                "lars-reporter",
+                listen,
+                collector,
+                move || health(&health_stats, after),
+                None,
+            )
+            .map_err(|e| StartError::io(format!("[metrics] listen {listen}"), e))?;
+            service.http = Some(http);
+        }
         service.server = Some(server);
         log::info!(
             "lars-reporter serving on {}: {} writers, flush every {:?} or at {} keys, queues of {} items",
@@ -125,6 +151,11 @@ impl ReporterService {
             config.queue_capacity
         );
         Ok(service)
+    }
+
+    /// Where the HTTP endpoint listens, if `[metrics] listen` is set.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http.as_ref().map(MetricsServer::local_addr)
     }
 
     /// The address the service listens on.
@@ -156,6 +187,9 @@ impl ReporterService {
     }
 
     fn shutdown(&mut self) {
+        if let Some(http) = self.http.take() {
+            http.stop();
+        }
         if let Some(server) = self.server.take() {
             server.stop();
         }

@@ -1,11 +1,16 @@
 //! Counters of the report service, updated with relaxed atomics from the
 //! network threads and the writers, read by tests, the benchmark and logs.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use lars_metrics::{AtomicHistogram, HistogramSnapshot, OPERATION_BUCKETS};
+use parking_lot::Mutex;
 
 /// Live counters, shared by every thread of one service. Safe from any
 /// thread.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Stats {
     messages: AtomicU64,
     results: AtomicU64,
@@ -16,6 +21,28 @@ pub struct Stats {
     batches_written: AtomicU64,
     write_failures: AtomicU64,
     rows_lost: AtomicU64,
+    flush_duration: AtomicHistogram,
+    /// Writer index → when it last lost the store (while it has not
+    /// reached it since).
+    outages: Mutex<HashMap<usize, Instant>>,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Stats {
+            messages: AtomicU64::new(0),
+            results: AtomicU64::new(0),
+            results_rejected: AtomicU64::new(0),
+            messages_dropped: AtomicU64::new(0),
+            updates_dropped: AtomicU64::new(0),
+            rows_written: AtomicU64::new(0),
+            batches_written: AtomicU64::new(0),
+            write_failures: AtomicU64::new(0),
+            rows_lost: AtomicU64::new(0),
+            flush_duration: AtomicHistogram::new(OPERATION_BUCKETS),
+            outages: Mutex::new(HashMap::new()),
+        }
+    }
 }
 
 /// A snapshot of the service's counters plus its current backlog.
@@ -80,6 +107,37 @@ impl Stats {
         self.write_failures.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// A flush (one or more transactions) took `elapsed`.
+    pub fn flushed(&self, elapsed: Duration) {
+        self.flush_duration.observe(elapsed);
+    }
+
+    /// The flush durations so far.
+    pub fn flush_durations(&self) -> HistogramSnapshot {
+        self.flush_duration.snapshot()
+    }
+
+    /// Writer `writer` could not reach the store at `now` (the first time
+    /// since it last could, its outage starts).
+    pub fn store_lost(&self, writer: usize, now: Instant) {
+        self.outages.lock().entry(writer).or_insert(now);
+    }
+
+    /// Writer `writer` reached the store.
+    pub fn store_reached(&self, writer: usize) {
+        self.outages.lock().remove(&writer);
+    }
+
+    /// How long the longest current outage has lasted; `None` while every
+    /// writer reaches the store.
+    pub fn store_down_for(&self, now: Instant) -> Option<Duration> {
+        self.outages
+            .lock()
+            .values()
+            .map(|since| now.saturating_duration_since(*since))
+            .max()
+    }
+
     /// `rows` rows were given up at shutdown.
     pub fn lost(&self, rows: usize) {
         self.rows_lost.fetch_add(rows as u64, Ordering::Relaxed);
@@ -126,5 +184,21 @@ mod tests {
         assert_eq!(snap.updates_dropped, 1);
         assert_eq!((snap.rows_written, snap.batches_written), (513, 2));
         assert_eq!((snap.write_failures, snap.rows_lost), (1, 4));
+    }
+
+    #[test]
+    fn the_longest_current_outage_counts() {
+        let s = Stats::default();
+        let t0 = Instant::now();
+        assert_eq!(s.store_down_for(t0), None);
+        s.store_lost(0, t0);
+        s.store_lost(1, t0 + Duration::from_secs(5));
+        s.store_lost(0, t0 + Duration::from_secs(9));
+        let later = t0 + Duration::from_secs(10);
+        assert_eq!(s.store_down_for(later), Some(Duration::from_secs(10)));
+        s.store_reached(0);
+        assert_eq!(s.store_down_for(later), Some(Duration::from_secs(5)));
+        s.store_reached(1);
+        assert_eq!(s.store_down_for(later), None);
     }
 }

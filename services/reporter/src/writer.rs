@@ -157,7 +157,8 @@ impl Writer {
         if !self.open_store() {
             return;
         }
-        self.policy.flushed(Instant::now());
+        let started = Instant::now();
+        self.policy.flushed(started);
         let rows = self.shard.lock().coalescer.take_all();
         let store = self.store.as_mut().expect("store was just opened");
         match write_rows(
@@ -170,11 +171,13 @@ impl Writer {
             Ok(()) => self.recovered(rows.len()),
             Err(e) => self.failed(&e),
         }
+        self.stats.flushed(started.elapsed());
     }
 
     fn failed(&mut self, e: &StoreError) {
         self.stats.write_failed();
         let now = Instant::now();
+        self.stats.store_lost(self.index, now);
         let retry_in = self.backoff.next_delay();
         self.retry_at = Some(self.backoff.failed(now));
         if self.outage_since.is_none() {
@@ -198,6 +201,7 @@ impl Writer {
     }
 
     fn recovered(&mut self, written: usize) {
+        self.stats.store_reached(self.index);
         self.retry_at = None;
         self.backoff.reset();
         if let Some(since) = self.outage_since.take() {
