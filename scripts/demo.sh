@@ -32,12 +32,23 @@ done
 bin/lars gethost 1 1 >/dev/null || { echo "agent does not answer; see data/log/agent.log" >&2; exit 1; }
 
 echo
+echo "== metrics and health (while the demo runs)"
+echo "   lars-dns:      http://127.0.0.1:9778/metrics   http://127.0.0.1:9778/healthz"
+echo "   lars-reporter: http://127.0.0.1:9779/metrics   http://127.0.0.1:9779/healthz"
+echo "   lars-agent:    http://127.0.0.1:9888/metrics   http://127.0.0.1:9888/healthz"
+echo "                  http://127.0.0.1:9888/modules   (live: bin/lars top)"
+
+echo
 echo "== routes of module 1/1"
 bin/lars getroute 1 1
 
 echo
 echo "== simulator: module 1/1, error rate 2/10, 1000 calls"
 bin/lars simulator 1 1 2 1000
+
+echo
+echo "== the agent's view of module 1/1 (bin/lars agent modules 1 1; bin/lars top refreshes it)"
+bin/lars agent modules 1 1
 
 echo
 echo "== statistics stored by the reporter (ServerCallStatus: each host's current window)"

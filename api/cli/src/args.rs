@@ -13,12 +13,15 @@
 //!         | weight MODID CMDID IP:PORT N | policy MODID CMDID rr|wrr|hash|ewma [--panic PERCENT]
 //!         | list [MODID [CMDID]] | version | demo
 //!   status [--config PATH] [MODID [CMDID]]   the statistics the reporter stored
+//!   top [--http ADDR] [--once]               the agent's modules and hosts, live
+//!   agent modules [MODID CMDID] [--http ADDR] the same, printed once
 //! ```
 //!
 //! Exit codes: 0 success, 1 failure (no host, agent or store error), 2 bad
 //! arguments (clap's usage error).
 
-use crate::{qps, query, route, simulator, status};
+pub use crate::route_args::*;
+use crate::{qps, query, route, simulator, status, top};
 use clap::{Args, Parser, Subcommand};
 use lars_api::{ClientOptions, ModuleId};
 use std::net::Ipv4Addr;
@@ -97,6 +100,54 @@ pub enum Command {
     /// Show the call statistics the reporter stored (ServerCallStatus).
     #[command(allow_negative_numbers = true)]
     Status(StatusArgs),
+    /// The agent's modules and hosts (its /modules endpoint), refreshed
+    /// every second: state, window counts, last change and its reason.
+    Top(TopArgs),
+    /// Ask the agent's HTTP endpoint.
+    Agent(AgentArgs),
+}
+
+/// `top [--http ADDR] [--once] [--interval SECONDS]`.
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    /// The agent's HTTP endpoint (`[metrics] listen` of its conf).
+    #[arg(long, default_value = "127.0.0.1:9888")]
+    pub http: std::net::SocketAddr,
+    /// Print one snapshot and exit (for scripts).
+    #[arg(long)]
+    pub once: bool,
+    /// Seconds between refreshes.
+    #[arg(long, default_value_t = 1.0)]
+    pub interval: f64,
+}
+
+/// `agent modules [MODID CMDID] [--http ADDR]`.
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// What to show.
+    #[command(subcommand)]
+    pub what: AgentWhat,
+}
+
+/// What `agent` shows.
+#[derive(Debug, Subcommand)]
+pub enum AgentWhat {
+    /// Every module the agent holds, or one, with its hosts' states.
+    #[command(allow_negative_numbers = true)]
+    Modules(AgentModulesArgs),
+}
+
+/// `agent modules [MODID CMDID] [--http ADDR]`.
+#[derive(Debug, Args)]
+pub struct AgentModulesArgs {
+    /// The agent's HTTP endpoint (`[metrics] listen` of its conf).
+    #[arg(long, default_value = "127.0.0.1:9888")]
+    pub http: std::net::SocketAddr,
+    /// Only this module's modid (with CMDID).
+    #[arg(requires = "cmdid")]
+    pub modid: Option<i32>,
+    /// Only this module's cmdid.
+    pub cmdid: Option<i32>,
 }
 
 /// `status [--config PATH] [MODID [CMDID]]`.
@@ -198,102 +249,6 @@ pub struct QpsArgs {
     pub seconds: u64,
 }
 
-/// `route [--config PATH] ACTION`.
-#[derive(Debug, Args)]
-pub struct RouteArgs {
-    /// Configuration file whose `[store]` (and `[mysql]`) section names the
-    /// route store.
-    #[arg(long, global = true, default_value = "conf/lars_dns.conf")]
-    pub config: PathBuf,
-    /// What to do.
-    #[command(subcommand)]
-    pub action: RouteAction,
-}
-
-/// What `route` does.
-#[derive(Debug, Subcommand)]
-pub enum RouteAction {
-    /// Add a host to a module (bumps the route version).
-    #[command(allow_negative_numbers = true)]
-    Add(RouteAddArgs),
-    /// Remove a host from a module (bumps the route version).
-    #[command(allow_negative_numbers = true)]
-    Del(RouteHostArgs),
-    /// Set the weight of a host of a module, 1 to 10000 (bumps the route
-    /// version).
-    #[command(allow_negative_numbers = true)]
-    Weight(RouteWeightArgs),
-    /// Set a module's policy and panic threshold (bumps the route version).
-    #[command(allow_negative_numbers = true)]
-    Policy(RoutePolicyArgs),
-    /// List routes (with weights and policies): all, one modid's, or one
-    /// module's.
-    #[command(allow_negative_numbers = true)]
-    List(RouteListArgs),
-    /// Print the route version.
-    Version,
-    /// Load the demo routes (modules 1/1, 1/2, 2/1) where missing.
-    Demo,
-}
-
-/// `route add|del MODID CMDID IP:PORT`.
-#[derive(Debug, Args)]
-pub struct RouteHostArgs {
-    /// The module's modid.
-    pub modid: i32,
-    /// The module's cmdid.
-    pub cmdid: i32,
-    /// The host, `a.b.c.d:port`.
-    pub host: String,
-}
-
-/// `route add MODID CMDID IP:PORT [--weight N]`.
-#[derive(Debug, Args)]
-pub struct RouteAddArgs {
-    /// The module and host.
-    #[command(flatten)]
-    pub target: RouteHostArgs,
-    /// The host's weight, 1 to 10000.
-    #[arg(long, default_value = "1")]
-    pub weight: String,
-}
-
-/// `route weight MODID CMDID IP:PORT N`.
-#[derive(Debug, Args)]
-pub struct RouteWeightArgs {
-    /// The module and host.
-    #[command(flatten)]
-    pub target: RouteHostArgs,
-    /// The host's new weight, 1 to 10000.
-    pub weight: String,
-}
-
-/// `route policy MODID CMDID rr|wrr|hash|ewma [--panic PERCENT]`.
-#[derive(Debug, Args)]
-pub struct RoutePolicyArgs {
-    /// The module's modid.
-    pub modid: i32,
-    /// The module's cmdid.
-    pub cmdid: i32,
-    /// How idle hosts are chosen: rr (round robin, the default), wrr
-    /// (weighted round robin), hash (consistent hashing of the request's
-    /// key), ewma (lower latency wins).
-    pub policy: String,
-    /// Panic threshold: when fewer than PERCENT of the hosts are idle, pick
-    /// among all of them (0 = off, the default).
-    #[arg(long = "panic", default_value = "0")]
-    pub panic: String,
-}
-
-/// `route list [MODID [CMDID]]`.
-#[derive(Debug, Args)]
-pub struct RouteListArgs {
-    /// Only this modid.
-    pub modid: Option<i32>,
-    /// Only this cmdid (of MODID).
-    pub cmdid: Option<i32>,
-}
-
 /// Runs the tool `cli` names; returns the process exit code. Errors are
 /// printed on stderr, prefixed with `lars <tool>:`.
 pub fn run(cli: Cli) -> ExitCode {
@@ -307,6 +262,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Qps(q) => ("qps", qps::run(opts, &q)),
         Command::Route(r) => ("route", route::run(&r)),
         Command::Status(s) => ("status", status::run(&s)),
+        Command::Top(t) => ("top", top::top(&t)),
+        Command::Agent(AgentArgs {
+            what: AgentWhat::Modules(m),
+        }) => ("agent", top::modules(&m)),
     };
     match result {
         Ok(code) => code,

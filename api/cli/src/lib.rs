@@ -2,8 +2,8 @@
 //!
 //! `lars`: the Lars command-line tools — query the local LB agent
 //! (`gethost`, `getroute`, `report`, `example`), load-test it (`simulator`,
-//! `qps`), edit the route store (`route`) and show the statistics the
-//! reporter stored (`status`). `lars --help` lists the tools.
+//! `qps`), edit the route store (`route`), show the statistics the
+//! reporter stored (`status`) and the agent's live state (`top`). `lars --help` lists the tools.
 //!
 //! ## Layout
 //! | file | job |
@@ -12,7 +12,9 @@
 //! | `query.rs` | `gethost`, `getroute`, `report`, `example` |
 //! | `simulator.rs` | `simulator`: random failures against the agent |
 //! | `qps.rs`, `histogram.rs` | `qps`: the agent benchmark and its latency histogram |
-//! | `route.rs` | `route add/del/list/version/demo` on the route store |
+//! | `route.rs`, `route_args.rs` | `route add/del/weight/policy/list/version/demo` on the route store |
+//! | `top.rs` | `top`, `agent modules`: the agent's `/modules`, fetched |
+//! | `top_view.rs` | the `/modules` JSON as types, and its table |
 //! | `status.rs` | `status`: the `ServerCallStatus` rows |
 
 //! | `main.rs` | the thin binary |
@@ -23,8 +25,11 @@ mod histogram;
 mod qps;
 mod query;
 mod route;
+mod route_args;
 mod simulator;
 mod status;
+mod top;
+mod top_view;
 
 pub use args::{run, Cli, Command};
 pub use histogram::Histogram;

@@ -24,33 +24,33 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\nlars.proto\x12\x04lars\"4\n\x08HostInfo\x12\n\n\x02ip\x18\x01 \x01(\x05\x12\x0c\n\x04port\x18\x02 \x01(\x05\x12\x0e\n\x06weight\x18\x03 \x01(\r\"/\n\x0fGetRouteRequest\x12\r\n\x05modid\x18\x01 \x01(\x05\x12\r\n\x05\x63mdid\x18\x02 \x01(\x05\"\x87\x01\n\x10GetRouteResponse\x12\r\n\x05modid\x18\x01 \x01(\x05\x12\r\n\x05\x63mdid\x18\x02 \x01(\x05\x12\x1c\n\x04host\x18\x03 \x03(\x0b\x32\x0e.lars.HostInfo\x12\x1e\n\x06policy\x18\x04 \x01(\x0e\x32\x0e.lars.LbPolicy\x12\x17\n\x0fpanic_threshold\x18\x05 \x01(\r\"W\n\x0eHostCallResult\x12\n\n\x02ip\x18\x01 \x01(\x05\x12\x0c\n\x04port\x18\x02 \x01(\x05\x12\x0c\n\x04succ\x18\x03 \x01(\r\x12\x0b\n\x03\x65rr\x18\x04 \x01(\r\x12\x10\n\x08overload\x18\x05 \x01(\x08\"v\n\x13ReportStatusRequest\x12\r\n\x05modid\x18\x01 \x01(\x05\x12\r\n\x05\x63mdid\x18\x02 \x01(\x05\x12\x0e\n\x06\x63\x61ller\x18\x03 \x01(\x05\x12%\n\x07results\x18\x04 \x03(\x0b\x32\x14.lars.HostCallResult\x12\n\n\x02ts\x18\x05 \x01(\r\"_\n\x0eGetHostRequest\x12\x0b\n\x03seq\x18\x01 \x01(\r\x12\r\n\x05modid\x18\x02 \x01(\x05\x12\r\n\x05\x63mdid\x18\x03 \x01(\x05\x12\x15\n\x08hash_key\x18\x04 \x01(\x04H\x00\x88\x01\x01\x42\x0b\n\t_hash_key\"k\n\x0fGetHostResponse\x12\x0b\n\x03seq\x18\x01 \x01(\r\x12\r\n\x05modid\x18\x02 \x01(\x05\x12\r\n\x05\x63mdid\x18\x03 \x01(\x05\x12\x0f\n\x07retcode\x18\x04 \x01(\x05\x12\x1c\n\x04host\x18\x05 \x01(\x0b\x32\x0e.lars.HostInfo\"\x84\x01\n\rReportRequest\x12\r\n\x05modid\x18\x01 \x01(\x05\x12\r\n\x05\x63mdid\x18\x02 \x01(\x05\x12\x1c\n\x04host\x18\x03 \x01(\x0b\x32\x0e.lars.HostInfo\x12\x0f\n\x07retcode\x18\x04 \x01(\x05\x12\x17\n\nlatency_us\x18\x05 \x01(\rH\x00\x88\x01\x01\x42\r\n\x0b_latency_us*\xe5\x01\n\tMessageId\x12\r\n\tID_UNKNOW\x10\x00\x12\x16\n\x12ID_GetRouteRequest\x10\x01\x12\x17\n\x13ID_GetRouteResponse\x10\x02\x12\x1a\n\x16ID_ReportStatusRequest\x10\x03\x12\x15\n\x11ID_GetHostRequest\x10\x04\x12\x16\n\x12ID_GetHostResponse\x10\x05\x12\x14\n\x10ID_ReportRequest\x10\x06\x12\x1a\n\x16ID_API_GetRouteRequest\x10\x07\x12\x1b\n\x17ID_API_GetRouteResponse\x10\x08*K\n\x08LbPolicy\x12\r\n\tPOLICY_RR\x10\x00\x12\x0e\n\nPOLICY_WRR\x10\x01\x12\x0f\n\x0bPOLICY_HASH\x10\x02\x12\x0f\n\x0bPOLICY_EWMA\x10\x03*T\n\x0bLarsRetCode\x12\x0c\n\x08RET_SUCC\x10\x00\x12\x10\n\x0cRET_OVERLOAD\x10\x01\x12\x14\n\x10RET_SYSTEM_ERROR\x10\x02\x12\x0f\n\x0bRET_NOEXIST\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\nlars.proto\x12\x04lars\"4\n\x08HostInfo\x12\n\n\x02ip\x18\x01 \x01(\x05\x12\x0c\n\x04port\x18\x02 \x01(\x05\x12\x0e\n\x06weight\x18\x03 \x01(\r\"E\n\x0fGetRouteRequest\x12\r\n\x05modid\x18\x01 \x01(\x05\x12\r\n\x05\x63mdid\x18\x02 \x01(\x05\x12\x14\n\x0cwant_version\x18\x03 \x01(\x08\"\xa9\x01\n\x10GetRouteResponse\x12\r\n\x05modid\x18\x01 \x01(\x05\x12\r\n\x05\x63mdid\x18\x02 \x01(\x05\x12\x1c\n\x04host\x18\x03 \x03(\x0b\x32\x0e.lars.HostInfo\x12\x1e\n\x06policy\x18\x04 \x01(\x0e\x32\x0e.lars.LbPolicy\x12\x17\n\x0fpanic_threshold\x18\x05 \x01(\r\x12\x14\n\x07version\x18\x06 \x01(\x04H\x00\x88\x01\x01\x42\n\n\x08_version\"W\n\x0eHostCallResult\x12\n\n\x02ip\x18\x01 \x01(\x05\x12\x0c\n\x04port\x18\x02 \x01(\x05\x12\x0c\n\x04succ\x18\x03 \x01(\r\x12\x0b\n\x03\x65rr\x18\x04 \x01(\r\x12\x10\n\x08overload\x18\x05 \x01(\x08\"v\n\x13ReportStatusRequest\x12\r\n\x05modid\x18\x01 \x01(\x05\x12\r\n\x05\x63mdid\x18\x02 \x01(\x05\x12\x0e\n\x06\x63\x61ller\x18\x03 \x01(\x05\x12%\n\x07results\x18\x04 \x03(\x0b\x32\x14.lars.HostCallResult\x12\n\n\x02ts\x18\x05 \x01(\r\"_\n\x0eGetHostRequest\x12\x0b\n\x03seq\x18\x01 \x01(\r\x12\r\n\x05modid\x18\x02 \x01(\x05\x12\r\n\x05\x63mdid\x18\x03 \x01(\x05\x12\x15\n\x08hash_key\x18\x04 \x01(\x04H\x00\x88\x01\x01\x42\x0b\n\t_hash_key\"k\n\x0fGetHostResponse\x12\x0b\n\x03seq\x18\x01 \x01(\r\x12\r\n\x05modid\x18\x02 \x01(\x05\x12\r\n\x05\x63mdid\x18\x03 \x01(\x05\x12\x0f\n\x07retcode\x18\x04 \x01(\x05\x12\x1c\n\x04host\x18\x05 \x01(\x0b\x32\x0e.lars.HostInfo\"\x84\x01\n\rReportRequest\x12\r\n\x05modid\x18\x01 \x01(\x05\x12\r\n\x05\x63mdid\x18\x02 \x01(\x05\x12\x1c\n\x04host\x18\x03 \x01(\x0b\x32\x0e.lars.HostInfo\x12\x0f\n\x07retcode\x18\x04 \x01(\x05\x12\x17\n\nlatency_us\x18\x05 \x01(\rH\x00\x88\x01\x01\x42\r\n\x0b_latency_us*\xe5\x01\n\tMessageId\x12\r\n\tID_UNKNOW\x10\x00\x12\x16\n\x12ID_GetRouteRequest\x10\x01\x12\x17\n\x13ID_GetRouteResponse\x10\x02\x12\x1a\n\x16ID_ReportStatusRequest\x10\x03\x12\x15\n\x11ID_GetHostRequest\x10\x04\x12\x16\n\x12ID_GetHostResponse\x10\x05\x12\x14\n\x10ID_ReportRequest\x10\x06\x12\x1a\n\x16ID_API_GetRouteRequest\x10\x07\x12\x1b\n\x17ID_API_GetRouteResponse\x10\x08*K\n\x08LbPolicy\x12\r\n\tPOLICY_RR\x10\x00\x12\x0e\n\nPOLICY_WRR\x10\x01\x12\x0f\n\x0bPOLICY_HASH\x10\x02\x12\x0f\n\x0bPOLICY_EWMA\x10\x03*T\n\x0bLarsRetCode\x12\x0c\n\x08RET_SUCC\x10\x00\x12\x10\n\x0cRET_OVERLOAD\x10\x01\x12\x14\n\x10RET_SYSTEM_ERROR\x10\x02\x12\x0f\n\x0bRET_NOEXIST\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lars_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_MESSAGEID']._serialized_start=812
-  _globals['_MESSAGEID']._serialized_end=1041
-  _globals['_LBPOLICY']._serialized_start=1043
-  _globals['_LBPOLICY']._serialized_end=1118
-  _globals['_LARSRETCODE']._serialized_start=1120
-  _globals['_LARSRETCODE']._serialized_end=1204
+  _globals['_MESSAGEID']._serialized_start=868
+  _globals['_MESSAGEID']._serialized_end=1097
+  _globals['_LBPOLICY']._serialized_start=1099
+  _globals['_LBPOLICY']._serialized_end=1174
+  _globals['_LARSRETCODE']._serialized_start=1176
+  _globals['_LARSRETCODE']._serialized_end=1260
   _globals['_HOSTINFO']._serialized_start=20
   _globals['_HOSTINFO']._serialized_end=72
   _globals['_GETROUTEREQUEST']._serialized_start=74
-  _globals['_GETROUTEREQUEST']._serialized_end=121
-  _globals['_GETROUTERESPONSE']._serialized_start=124
-  _globals['_GETROUTERESPONSE']._serialized_end=259
-  _globals['_HOSTCALLRESULT']._serialized_start=261
-  _globals['_HOSTCALLRESULT']._serialized_end=348
-  _globals['_REPORTSTATUSREQUEST']._serialized_start=350
-  _globals['_REPORTSTATUSREQUEST']._serialized_end=468
-  _globals['_GETHOSTREQUEST']._serialized_start=470
-  _globals['_GETHOSTREQUEST']._serialized_end=565
-  _globals['_GETHOSTRESPONSE']._serialized_start=567
-  _globals['_GETHOSTRESPONSE']._serialized_end=674
-  _globals['_REPORTREQUEST']._serialized_start=677
-  _globals['_REPORTREQUEST']._serialized_end=809
+  _globals['_GETROUTEREQUEST']._serialized_end=143
+  _globals['_GETROUTERESPONSE']._serialized_start=146
+  _globals['_GETROUTERESPONSE']._serialized_end=315
+  _globals['_HOSTCALLRESULT']._serialized_start=317
+  _globals['_HOSTCALLRESULT']._serialized_end=404
+  _globals['_REPORTSTATUSREQUEST']._serialized_start=406
+  _globals['_REPORTSTATUSREQUEST']._serialized_end=524
+  _globals['_GETHOSTREQUEST']._serialized_start=526
+  _globals['_GETHOSTREQUEST']._serialized_end=621
+  _globals['_GETHOSTRESPONSE']._serialized_start=623
+  _globals['_GETHOSTRESPONSE']._serialized_end=730
+  _globals['_REPORTREQUEST']._serialized_start=733
+  _globals['_REPORTREQUEST']._serialized_end=865
 # @@protoc_insertion_point(module_scope)

@@ -75,13 +75,15 @@ class Stack:
         self.dns_port = _free_tcp_port()
         self.reporter_port = _free_tcp_port()
         self.agent_base = _free_udp_base()
+        self.agent_http = f"127.0.0.1:{_free_tcp_port()}"
         store = f"[store]\nbackend = sqlite\nsqlite_path = {dir / 'lars.db'}\n"
         self._write("dns.conf", f"[reactor]\nport = {self.dns_port}\nthreadNum = 2\n{store}"
                     "[dns]\npoll_interval = 0.1\nstore_connect_attempts = 10\n")
         self._write("reporter.conf", f"[reactor]\nport = {self.reporter_port}\nthreadNum = 1\n{store}"
                     "[reporter]\nflush_interval = 0.2\ndb_thread_cnt = 2\n")
         self._write("agent.conf", f"[agent]\nbase_port = {self.agent_base}\nreport_interval = 0.2\n"
-                    f"[dnsserver]\nport = {self.dns_port}\n[reporter]\nport = {self.reporter_port}\n")
+                    f"[dnsserver]\nport = {self.dns_port}\n[reporter]\nport = {self.reporter_port}\n"
+                    f"[metrics]\nlisten = {self.agent_http}\n")
         self._procs: dict = {}
         self._spawn("lars-dns", "dns.conf")
         self._wait_tcp(self.dns_port)

@@ -12,11 +12,10 @@ use std::time::{Duration, Instant};
 use lars_metrics::{Health, HttpReply, MetricsServer};
 use lars_proto::ModuleId;
 use lars_reactor::ThreadQueue;
-use serde::Serialize;
 
 use crate::messages::ToTable;
 use crate::metrics::{AgentCollector, AgentMetrics};
-use crate::modules_view::ModuleView;
+use crate::modules_view::{AgentView, ModuleView, ModulesPage};
 
 /// How long `/modules` waits for a table thread.
 const TABLE_ANSWER: Duration = Duration::from_secs(1);
@@ -29,19 +28,6 @@ pub struct ModulesSource {
     pub base_port: u16,
     /// When the agent started.
     pub started: Instant,
-}
-
-#[derive(Serialize)]
-struct AgentView {
-    base_port: u16,
-    dns_connected: bool,
-    uptime_s: u64,
-}
-
-#[derive(Serialize)]
-struct ModulesPage<'a> {
-    agent: AgentView,
-    modules: &'a [ModuleView],
 }
 
 /// Serves the agent's endpoint on `listen`.
@@ -101,7 +87,7 @@ fn modules(path: &str, source: &ModulesSource, metrics: &AgentMetrics) -> Option
     let body = match wanted {
         None => serde_json::to_string(&ModulesPage {
             agent,
-            modules: &all,
+            modules: all,
         }),
         Some(module) => match all
             .iter()

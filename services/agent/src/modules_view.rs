@@ -1,13 +1,33 @@
-//! The agent's `/modules` JSON (docs/AGENT_HTTP.md): a view of a table's
-//! modules, built on the table's own thread and serialised on the HTTP
-//! thread.
+//! The agent's `/modules` JSON (docs/AGENT_HTTP.md) as types: built from
+//! a table on the table's own thread and serialised on the HTTP thread;
+//! read back by `lars top`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::lb::{ModuleLb, RouteStatus, RouteTable};
 
+/// `GET /modules`: the agent and every module it holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModulesPage {
+    /// The agent.
+    pub agent: AgentView,
+    /// Its modules, sorted by (modid, cmdid).
+    pub modules: Vec<ModuleView>,
+}
+
+/// The agent part of `/modules`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentView {
+    /// `[agent] base_port`.
+    pub base_port: u16,
+    /// Whether its DNS link is connected.
+    pub dns_connected: bool,
+    /// Seconds since it started.
+    pub uptime_s: u64,
+}
+
 /// One module as `/modules` shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModuleView {
     /// The module's modid.
     pub modid: i32,
@@ -16,11 +36,11 @@ pub struct ModuleView {
     /// The table (UDP port `base_port + table`) that holds it.
     pub table: usize,
     /// `new` or `pulling`.
-    pub status: &'static str,
+    pub status: String,
     /// The DNS route version of its route, if DNS sent one.
     pub route_version: Option<u64>,
     /// `rr`, `wrr`, `hash` or `ewma`.
-    pub policy: &'static str,
+    pub policy: String,
     /// Percent; 0 = off.
     pub panic_threshold: u8,
     /// Picks that probed an overloaded host.
@@ -32,7 +52,7 @@ pub struct ModuleView {
 }
 
 /// One host as `/modules` shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HostView {
     /// `ip:port`.
     pub host: String,
@@ -43,7 +63,7 @@ pub struct HostView {
     /// Weight in the route.
     pub weight: u32,
     /// `idle` or `overload`.
-    pub state: &'static str,
+    pub state: String,
     /// Virtual successes.
     pub vsucc: u32,
     /// Virtual errors.
@@ -61,14 +81,14 @@ pub struct HostView {
 }
 
 /// A host's last change of state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChangeView {
     /// Wall-clock time of the change, in Unix milliseconds (to the second).
     pub unix_ms: u64,
     /// `idle` or `overload`.
-    pub to: &'static str,
+    pub to: String,
     /// The rule that made it (docs/AGENT_HTTP.md).
-    pub reason: &'static str,
+    pub reason: String,
 }
 
 /// Converts the table's seconds to wall-clock time: `now` is the table's
@@ -108,7 +128,7 @@ fn module_view(table: usize, m: &ModuleLb, time: TimeBase) -> ModuleView {
                 ip: h.host.ip.to_string(),
                 port: h.host.port,
                 weight: h.weight.get(),
-                state: if stats.overload { "overload" } else { "idle" },
+                state: if stats.overload { "overload" } else { "idle" }.to_string(),
                 vsucc: stats.vsucc,
                 verr: stats.verr,
                 rsucc: stats.rsucc,
@@ -117,8 +137,8 @@ fn module_view(table: usize, m: &ModuleLb, time: TimeBase) -> ModuleView {
                 contin_err: stats.contin_err,
                 last_change: stats.last_change.map(|c| ChangeView {
                     unix_ms: time.unix_ms(c.at),
-                    to: c.reason.to_state(),
-                    reason: c.reason.name(),
+                    to: c.reason.to_state().to_string(),
+                    reason: c.reason.name().to_string(),
                 }),
             })
         })
@@ -130,9 +150,10 @@ fn module_view(table: usize, m: &ModuleLb, time: TimeBase) -> ModuleView {
         status: match m.status() {
             RouteStatus::New => "new",
             RouteStatus::Pulling => "pulling",
-        },
+        }
+        .to_string(),
         route_version: m.route_version(),
-        policy: route.policy.policy.name(),
+        policy: route.policy.policy.name().to_string(),
         panic_threshold: route.policy.panic_threshold,
         probes_total: m.probes(),
         panic_picks_total: m.panic_picks(),

@@ -61,6 +61,17 @@ impl Store {
     }
 }
 
+/// Where the daemons serve `/metrics` and `/healthz`.
+#[derive(Debug, Clone, Copy)]
+pub struct Http {
+    /// lars-dns.
+    pub dns: SocketAddr,
+    /// lars-reporter.
+    pub reporter: SocketAddr,
+    /// lars-agent (also `/modules`).
+    pub agent: SocketAddr,
+}
+
 /// The three daemons, running.
 pub struct Stack {
     /// Working directory with the config files and logs (kept when a test
@@ -73,6 +84,9 @@ pub struct Stack {
     pub dns_port: u16,
     /// First agent UDP port.
     pub agent_base: u16,
+    /// The daemons' HTTP endpoints (`[metrics] listen`): DNS, reporter,
+    /// agent.
+    pub http: Http,
     dns: Option<Child>,
     reporter: Option<Child>,
     agent: Option<Child>,
@@ -86,23 +100,38 @@ impl Stack {
         let dir = scratch.path().to_path_buf();
         let (dns_port, reporter_port, agent_base) =
             (free_tcp_port(), free_tcp_port(), free_udp_base());
+        let local = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
+        let http = Http {
+            dns: local(free_tcp_port()),
+            reporter: local(free_tcp_port()),
+            agent: local(free_tcp_port()),
+        };
         let store_ini = store.ini();
         write(&dir, "dns.conf", &format!(
-            "[reactor]\nport = {dns_port}\nthreadNum = 2\n{store_ini}[dns]\npoll_interval = 0.1\nstore_connect_attempts = 10\n"
+            "[reactor]\nport = {dns_port}\nthreadNum = 2\n{store_ini}[dns]\npoll_interval = 0.1\nstore_connect_attempts = 10\n\
+             [metrics]\nlisten = {}\n", http.dns
         ));
         write(&dir, "reporter.conf", &format!(
-            "[reactor]\nport = {reporter_port}\nthreadNum = 1\n{store_ini}[reporter]\nflush_interval = 0.2\ndb_thread_cnt = 2\n"
+            "[reactor]\nport = {reporter_port}\nthreadNum = 1\n{store_ini}[reporter]\nflush_interval = 0.2\ndb_thread_cnt = 2\n\
+             [metrics]\nlisten = {}\n", http.reporter
         ));
-        write(&dir, "agent.conf", &format!(
-            "[agent]\nbase_port = {agent_base}\nreport_interval = 0.2\n\
-             [dnsserver]\nport = {dns_port}\n[reporter]\nport = {reporter_port}\n[loadbalance]\n{lb}\n"
-        ));
+        write(
+            &dir,
+            "agent.conf",
+            &format!(
+                "[agent]\nbase_port = {agent_base}\nreport_interval = 0.2\n\
+             [dnsserver]\nport = {dns_port}\n[reporter]\nport = {reporter_port}\n\
+             [metrics]\nlisten = {}\n[loadbalance]\n{lb}\n",
+                http.agent
+            ),
+        );
         let mut stack = Stack {
             dir,
             _scratch: Some(scratch),
             store,
             dns_port,
             agent_base,
+            http,
             dns: None,
             reporter: None,
             agent: None,
@@ -166,11 +195,18 @@ impl Stack {
         let base = free_udp_base();
         let main = std::fs::read_to_string(self.dir.join("agent.conf")).unwrap();
         let conf = format!("agent-{base}.conf");
-        let text = main.replacen(
-            &format!("base_port = {}", self.agent_base),
-            &format!("base_port = {base}"),
-            1,
-        );
+        // Its own UDP ports and its own HTTP port.
+        let text = main
+            .replacen(
+                &format!("base_port = {}", self.agent_base),
+                &format!("base_port = {base}"),
+                1,
+            )
+            .replacen(
+                &format!("listen = {}", self.http.agent),
+                &format!("listen = 127.0.0.1:{}", free_tcp_port()),
+                1,
+            );
         write(&self.dir, &conf, &text);
         let child = self.spawn(&format!("lars-agent-{base}"), "lars-agent", &conf);
         self.extra_agents.push(child);
