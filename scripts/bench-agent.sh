@@ -5,6 +5,8 @@
 # 1, 2 and 10 threads and reports QPS, latency and the agent's CPU time per
 # request (from /proc/PID/stat). LARS_BENCH_SPIN_US=N makes the client poll
 # N microseconds for each answer before sleeping (`lars --spin-us`).
+# LARS_BENCH_SCRAPE_MS=N scrapes the agent's /metrics every N ms while the
+# clients run, and says how many scrapes were made.
 #
 #   make all && scripts/bench-agent.sh [SECONDS]
 set -euo pipefail
@@ -12,9 +14,10 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-5}
 backend=${LARS_BENCH_BACKEND:-sqlite}
 client_spin_us=${LARS_BENCH_SPIN_US:-0}
+scrape_ms=${LARS_BENCH_SCRAPE_MS:-0}
 work=$(mktemp -d /tmp/lars-bench-agent.XXXXXX)
 mkdir -p "$work/bin" "$work/conf"
-cp "$repo"/bin/* "$work/bin/"
+cp -r "$repo"/bin/* "$work/bin/"
 cp "$repo"/scripts/run_lars "$work/run_lars"
 for f in lars_dns.conf lars_reporter.conf lars_lb_agent.conf; do
   sed -e "s/^backend = sqlite/backend = $backend/" -e "s/^db_name = lars_dns/db_name = lars_bench/" \
@@ -31,7 +34,24 @@ sleep 1.5
 agent_pid=$(cat data/run/agent.pid)
 tick=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$agent_pid/stat"; }
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); store: $backend; client spin: $client_spin_us us"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); store: $backend; client spin: $client_spin_us us; scrape every: $scrape_ms ms"
+scraper=
+if [ "$scrape_ms" -gt 0 ]; then
+  # A Prometheus stand-in: GET /metrics every scrape_ms, counting the
+  # successful scrapes into scrapes.txt.
+  python3 - "$scrape_ms" >scrapes.txt <<'PY' &
+import signal, sys, time, urllib.request
+interval, done, running = int(sys.argv[1]) / 1000, 0, [True]
+signal.signal(signal.SIGTERM, lambda *_: running.__setitem__(0, False))
+while running[0]:
+    with urllib.request.urlopen("http://127.0.0.1:9888/metrics", timeout=5) as r:
+        r.read()
+    done += 1
+    time.sleep(interval)
+print(done, flush=True)
+PY
+  scraper=$!
+fi
 for threads in 1 2 10; do
   before=$(cpu_ticks)
   out=$(bin/lars --timeout-ms 1000 --spin-us "$client_spin_us" qps "$threads" --seconds "$seconds")
@@ -42,3 +62,8 @@ for threads in 1 2 10; do
   per_req=$(echo "scale=2; ($after - $before) * 1000000 / $tick / $calls" | bc 2>/dev/null || echo "?")
   echo "threads $threads: $summary| agent CPU ${cpu_s}s, ${per_req} us per get_host+report"
 done
+if [ -n "$scraper" ]; then
+  kill -TERM "$scraper"
+  wait "$scraper" || true
+  echo "scrapes of /metrics made: $(cat scrapes.txt)"
+fi
