@@ -23,8 +23,10 @@ pub enum RouteEdit {
 }
 
 impl RouteEdit {
-    /// What is being done to `module`, for error messages.
-    pub(crate) fn action(&self, module: ModuleId) -> String {
+    /// What the edit does to `module`, e.g. `add host 10.0.0.5:9000 to
+    /// module 1/1`: the words of its error messages, and of a console's
+    /// report that it was done.
+    pub fn action(&self, module: ModuleId) -> String {
         match self {
             RouteEdit::AddHost(h) if h.weight == Weight::ONE => {
                 format!("add host {} to module {module}", h.host)
