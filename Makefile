@@ -10,7 +10,7 @@
 CARGO ?= cargo
 PYTHON ?= python3
 VENV := target/venv
-BINS := lars-dns lars-reporter lars-agent lars
+BINS := lars-dns lars-reporter lars-agent lars lars-web
 
 .PHONY: all build cpp test test-python lint fmt bench run clean
 
