@@ -116,32 +116,19 @@ mod tests {
             ),
             "{svg}"
         );
-        assert!(svg.contains("<title>module 1/1</title>"), "{svg}");
-        assert!(
-            svg.contains(r#"<rect class="succ" x="170" y="4" width="400" height="13">"#),
-            "{svg}"
+        crate::pages::assert_has(
+            &svg,
+            &[
+                "<title>module 1/1</title>",
+                r#"<rect class="succ" x="170" y="4" width="400" height="13">"#,
+                r#"<rect class="err" x="170" y="19" width="0" height="13">"#,
+                r#"<rect class="succ" x="170" y="40" width="40" height="13">"#,
+                r#"<rect class="err" x="170" y="55" width="200" height="13">"#,
+                r#"<g class="bar-row overload" data-host="10.0.0.2:80">"#,
+                r#"<g class="bar-row" data-host="10.0.0.1:80">"#,
+                "150 err",
+            ],
         );
-        assert!(
-            svg.contains(r#"<rect class="err" x="170" y="19" width="0" height="13">"#),
-            "{svg}"
-        );
-        assert!(
-            svg.contains(r#"<rect class="succ" x="170" y="40" width="40" height="13">"#),
-            "{svg}"
-        );
-        assert!(
-            svg.contains(r#"<rect class="err" x="170" y="55" width="200" height="13">"#),
-            "{svg}"
-        );
-        assert!(
-            svg.contains(r#"<g class="bar-row overload" data-host="10.0.0.2:80">"#),
-            "{svg}"
-        );
-        assert!(
-            svg.contains(r#"<g class="bar-row" data-host="10.0.0.1:80">"#),
-            "{svg}"
-        );
-        assert!(svg.contains("150 err"), "{svg}");
     }
 
     #[test]

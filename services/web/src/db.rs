@@ -111,42 +111,39 @@ impl Db {
 
     async fn with_routes<T: Send + 'static>(
         self: &Arc<Self>,
-        f: impl FnOnce(&mut dyn RouteStore) -> Result<T, StoreError> + Send + 'static,
+        f: impl FnOnce(&mut (dyn RouteStore + 'static)) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, DbError> {
-        let db = Arc::clone(self);
-        blocking(move || {
-            let mut guard = lock(&db.routes);
-            if guard.is_none() {
-                *guard = Some(open_route_store(&db.settings)?);
-            }
-            f(guard.as_deref_mut().expect("opened above"))
-        })
-        .await
+        self.with_handle(|db| &db.routes, open_route_store, f).await
     }
 
     async fn with_statuses<T: Send + 'static>(
         self: &Arc<Self>,
-        f: impl FnOnce(&mut dyn StatusStore) -> Result<T, StoreError> + Send + 'static,
+        f: impl FnOnce(&mut (dyn StatusStore + 'static)) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, DbError> {
+        self.with_handle(|db| &db.statuses, open_status_store, f)
+            .await
+    }
+
+    /// Runs `f` on a blocking thread with the handle in `slot`, opened
+    /// with `open` if there is none.
+    async fn with_handle<S: ?Sized + 'static, T: Send + 'static>(
+        self: &Arc<Self>,
+        slot: fn(&Db) -> &Mutex<Option<Box<S>>>,
+        open: fn(&StoreSettings) -> Result<Box<S>, StoreError>,
+        f: impl FnOnce(&mut S) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, DbError> {
         let db = Arc::clone(self);
-        blocking(move || {
-            let mut guard = lock(&db.statuses);
+        let run = move || {
+            let mut guard = lock(slot(&db));
             if guard.is_none() {
-                *guard = Some(open_status_store(&db.settings)?);
+                *guard = Some(open(&db.settings)?);
             }
             f(guard.as_deref_mut().expect("opened above"))
-        })
-        .await
-    }
-}
-
-/// Runs `f` on a blocking thread.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, DbError> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(result) => result.map_err(DbError::Store),
-        Err(e) => Err(DbError::Task(e.to_string())),
+        };
+        match tokio::task::spawn_blocking(run).await {
+            Ok(result) => result.map_err(DbError::Store),
+            Err(e) => Err(DbError::Task(e.to_string())),
+        }
     }
 }
 

@@ -86,37 +86,26 @@ async fn statistics_show_each_host_and_caller_with_overload_marked() {
     let page = console.get("/modules/1/1/stats").await;
     assert_eq!(page.status, 200);
     let b = &page.body;
-    assert!(
-        b.contains(r#"<tr class="overload" data-host="127.0.0.1:9002" data-caller="10.0.0.7">"#),
-        "{b}"
-    );
-    assert!(
-        b.contains(r#"<tr data-host="127.0.0.1:9001" data-caller="10.0.0.7">"#),
-        "{b}"
-    );
-    assert!(
-        b.contains(r#"<th class="host" rowspan="2" scope="row">127.0.0.1:9002</th>"#),
-        "{b}"
-    );
-    assert!(
-        b.contains(r#"<td class="num">321</td><td class="num">4</td><td>idle</td>"#),
-        "{b}"
+    util::assert_has(
+        b,
+        &[
+            r#"<tr class="overload" data-host="127.0.0.1:9002" data-caller="10.0.0.7">"#,
+            r#"<tr data-host="127.0.0.1:9001" data-caller="10.0.0.7">"#,
+            r#"<th class="host" rowspan="2" scope="row">127.0.0.1:9002</th>"#,
+            r#"<td class="num">321</td><td class="num">4</td><td>idle</td>"#,
+        ],
     );
     assert!(b.contains("30 s ago") || b.contains("31 s ago"), "{b}");
     assert!(b.contains("1 of 2 hosts overloaded"), "{b}");
     // The chart: the largest count (321) is the full bar; 88 errors of
     // 127.0.0.1:9002 are 88 * 400 / 321 = 109 units.
-    assert!(
-        b.contains(r#"<rect class="succ" x="170" y="4" width="400" height="13">"#),
-        "{b}"
-    );
-    assert!(
-        b.contains(r#"<rect class="err" x="170" y="55" width="109" height="13">"#),
-        "{b}"
-    );
-    assert!(
-        b.contains(r#"<g class="bar-row overload" data-host="127.0.0.1:9002">"#),
-        "{b}"
+    util::assert_has(
+        b,
+        &[
+            r#"<rect class="succ" x="170" y="4" width="400" height="13">"#,
+            r#"<rect class="err" x="170" y="55" width="109" height="13">"#,
+            r#"<g class="bar-row overload" data-host="127.0.0.1:9002">"#,
+        ],
     );
     let empty = console.get("/modules/2/1/stats").await;
     assert!(empty.body.contains("No statistics for module 2/1 yet."));
@@ -154,17 +143,13 @@ async fn the_live_page_shows_what_each_agent_says() {
     let b = &page.body;
     let agent = format!(r#"<section class="agent" data-agent="{}">"#, stub.addr());
     assert!(b.contains(&agent), "{b}");
-    assert!(
-        b.contains(r#"<tr class="overload" data-host="127.0.0.1:9002" data-state="overload">"#),
-        "{b}"
-    );
-    assert!(
-        b.contains(r#"<tr data-host="127.0.0.1:9001" data-state="idle">"#),
-        "{b}"
-    );
-    assert!(
-        b.contains("7 s ago</time>: too many consecutive errors"),
-        "{b}"
+    util::assert_has(
+        b,
+        &[
+            r#"<tr class="overload" data-host="127.0.0.1:9002" data-state="overload">"#,
+            r#"<tr data-host="127.0.0.1:9001" data-state="idle">"#,
+            "7 s ago</time>: too many consecutive errors",
+        ],
     );
     assert!(b.contains(&format!(r#"<section class="agent" data-agent="{gone}"><h2>Agent {gone}</h2><p class="agent-error">Could not ask the agent: "#)), "{b}");
     assert!(

@@ -8,61 +8,64 @@
 //! redirects (`303`) to the module's page, which says what was done.
 
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Extension, Form, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Form;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use lars_proto::ModuleId;
 use lars_store::{RouteEdit, StoreError};
 
 use crate::access::{judge_change, Verdict, TOKEN_HEADER};
-use crate::app::{ReqSession, Shared};
 use crate::db::DbError;
+use crate::handlers::extract::ModuleReq;
 use crate::handlers::read::module_view;
-use crate::handlers::{error_response, path_module, store_failed, Early};
+use crate::handlers::{error_response, store_failed, Early};
 use crate::input::{AddHostForm, FieldError, PolicyForm, RemoveForm, WeightForm};
-use crate::pages::layout::{module_path, PageCtx};
+use crate::pages::layout::module_path;
 use crate::pages::module::{confirm_remove_page, module_page, FormKind, ModuleView};
 
-/// One change request: who sent it and for which module.
-struct Change<'a> {
-    app: &'a Shared,
-    session: &'a ReqSession,
-    headers: &'a HeaderMap,
-    path: Path<(String, String)>,
-}
-
-impl Change<'_> {
-    /// The module and page context, if the sender may change it with this
-    /// form; else the answer.
-    fn admit(&self, csrf: Option<&str>) -> Result<(ModuleId, PageCtx), Early> {
-        let module_ctx = self.app.page_ctx(self.session, "/modules");
-        let module = path_module(&self.path, &module_ctx)?;
-        let ctx = self.app.page_ctx(self.session, &module_path(module));
-        let header_token = self
-            .headers
-            .get(TOKEN_HEADER)
-            .map(|v| v.to_str().unwrap_or("\u{0}"));
-        let admin_token = self.app.settings.admin_token.as_deref();
-        match judge_change(admin_token, header_token, self.session.0.as_ref(), csrf) {
-            Verdict::Allowed => Ok((module, ctx)),
-            Verdict::NeedToken => Err(Early::from(error_response(
+/// Whether the sender of `req` may change its module with a form that
+/// carries `csrf`; else the answer.
+fn admit(req: &ModuleReq, csrf: Option<&str>) -> Result<(), Early> {
+    let header_token = req
+        .headers
+        .get(TOKEN_HEADER)
+        .map(|v| v.to_str().unwrap_or("\u{0}"));
+    let admin_token = req.app.settings.admin_token.as_deref();
+    let (status, title, message) =
+        match judge_change(admin_token, header_token, req.session.0.as_ref(), csrf) {
+            Verdict::Allowed => return Ok(()),
+            Verdict::NeedToken => (
                 StatusCode::UNAUTHORIZED,
                 "admin token needed",
                 "Changing routes needs the admin token: sign in, or send it in the \
                  X-Lars-Token header. Nothing was changed.",
-                &ctx,
-            ))),
-            Verdict::BadForm => Err(Early::from(error_response(
+            ),
+            Verdict::BadForm => (
                 StatusCode::FORBIDDEN,
                 "form out of date",
                 "This form does not belong to a live session of this console (it \
                  restarted, or the session expired). Nothing was changed: reload the \
                  page and try again.",
-                &ctx,
-            ))),
-        }
-    }
+            ),
+        };
+    Err(Early::from(error_response(
+        status, title, message, &req.ctx,
+    )))
+}
 
+/// The form of a request, or the answer for a body that is no form.
+fn form_of<T>(req: &ModuleReq, form: Result<Form<T>, FormRejection>) -> Result<T, Early> {
+    form.map(|Form(f)| f).map_err(|rejection| {
+        let text = rejection.body_text();
+        Early::from(error_response(
+            StatusCode::BAD_REQUEST,
+            "not a form",
+            &text,
+            &req.ctx,
+        ))
+    })
+}
+
+impl ModuleReq {
     /// Checks, then applies `parsed`; `refill` puts the form's values back
     /// into the page of a refusal.
     async fn apply(
@@ -72,13 +75,13 @@ impl Change<'_> {
         parsed: Result<RouteEdit, Vec<FieldError>>,
         refill: impl FnOnce(&mut ModuleView),
     ) -> Response {
-        let (module, ctx) = match self.admit(csrf) {
-            Ok(ok) => ok,
-            Err(resp) => return resp.into_response(),
-        };
+        if let Err(resp) = admit(self, csrf) {
+            return resp.into_response();
+        }
+        let (module, ctx) = (self.module, &self.ctx);
         let edit = match parsed {
             Ok(edit) => edit,
-            Err(errors) => return self.refused(&ctx, module, kind, errors, refill).await,
+            Err(errors) => return self.refused(kind, errors, refill).await,
         };
         match self.app.db.edit(module, edit).await {
             Ok(version) => {
@@ -92,155 +95,90 @@ impl Change<'_> {
             Err(DbError::Store(StoreError::HostExists { host, .. })) => {
                 let e =
                     FieldError::new("ip", format!("{host} is already a host of module {module}"));
-                self.refused(&ctx, module, kind, vec![e], refill).await
+                self.refused(kind, vec![e], refill).await
             }
             Err(DbError::Store(StoreError::HostAbsent { host, .. })) => {
                 let e = FieldError::new(
                     "host",
                     format!("{host} is not a host of module {module} (removed meanwhile?); nothing was changed"),
                 );
-                self.refused(&ctx, module, kind, vec![e], refill).await
+                self.refused(kind, vec![e], refill).await
             }
-            Err(e) => store_failed(&e, &ctx),
+            Err(e) => store_failed(&e, ctx),
         }
     }
 
     async fn refused(
         &self,
-        ctx: &PageCtx,
-        module: ModuleId,
         kind: FormKind,
         errors: Vec<FieldError>,
         refill: impl FnOnce(&mut ModuleView),
     ) -> Response {
-        match module_view(self.app, module).await {
+        match module_view(&self.app, self.module).await {
             Ok(mut view) => {
                 refill(&mut view);
                 view.refused = (kind, errors);
-                (StatusCode::UNPROCESSABLE_ENTITY, module_page(ctx, &view)).into_response()
+                let page = module_page(&self.ctx, &view);
+                (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
             }
-            Err(e) => store_failed(&e, ctx),
+            Err(e) => store_failed(&e, &self.ctx),
         }
     }
 }
 
-/// The answer for a body that is no form.
-fn bad_form(app: &Shared, session: &ReqSession, rejection: &FormRejection) -> Response {
-    let ctx = app.page_ctx(session, "/modules");
-    error_response(
-        StatusCode::BAD_REQUEST,
-        "not a form",
-        &rejection.body_text(),
-        &ctx,
-    )
-}
-
 /// `POST /modules/M/C/hosts`: add a host.
-pub async fn add_host(
-    State(app): State<Shared>,
-    Extension(session): Extension<ReqSession>,
-    headers: HeaderMap,
-    path: Path<(String, String)>,
-    form: Result<Form<AddHostForm>, FormRejection>,
-) -> Response {
-    let Form(form) = match form {
+pub async fn add_host(req: ModuleReq, form: Result<Form<AddHostForm>, FormRejection>) -> Response {
+    let form = match form_of(&req, form) {
         Ok(f) => f,
-        Err(r) => return bad_form(&app, &session, &r),
-    };
-    let change = Change {
-        app: &app,
-        session: &session,
-        headers: &headers,
-        path,
+        Err(resp) => return resp.into_response(),
     };
     let refill = |v: &mut ModuleView| v.add = form.clone();
-    change
-        .apply(form.csrf.as_deref(), FormKind::Add, form.edit(), refill)
+    req.apply(form.csrf.as_deref(), FormKind::Add, form.edit(), refill)
         .await
 }
 
 /// `POST /modules/M/C/weight`: set a host's weight.
-pub async fn set_weight(
-    State(app): State<Shared>,
-    Extension(session): Extension<ReqSession>,
-    headers: HeaderMap,
-    path: Path<(String, String)>,
-    form: Result<Form<WeightForm>, FormRejection>,
-) -> Response {
-    let Form(form) = match form {
+pub async fn set_weight(req: ModuleReq, form: Result<Form<WeightForm>, FormRejection>) -> Response {
+    let form = match form_of(&req, form) {
         Ok(f) => f,
-        Err(r) => return bad_form(&app, &session, &r),
+        Err(resp) => return resp.into_response(),
     };
-    let kind = match form.host.parse() {
-        Ok(host) => FormKind::Weight(host),
-        Err(_) => FormKind::None,
-    };
-    let change = Change {
-        app: &app,
-        session: &session,
-        headers: &headers,
-        path,
-    };
-    change
-        .apply(form.csrf.as_deref(), kind, form.edit(), |_| {})
+    let kind = form.host.parse().map_or(FormKind::None, FormKind::Weight);
+    req.apply(form.csrf.as_deref(), kind, form.edit(), |_| {})
         .await
 }
 
 /// `POST /modules/M/C/remove`: the confirmation page, then (with
 /// `confirm=yes`) the removal.
 pub async fn remove_host(
-    State(app): State<Shared>,
-    Extension(session): Extension<ReqSession>,
-    headers: HeaderMap,
-    path: Path<(String, String)>,
+    req: ModuleReq,
     form: Result<Form<RemoveForm>, FormRejection>,
 ) -> Response {
-    let Form(form) = match form {
+    let form = match form_of(&req, form) {
         Ok(f) => f,
-        Err(r) => return bad_form(&app, &session, &r),
-    };
-    let change = Change {
-        app: &app,
-        session: &session,
-        headers: &headers,
-        path,
+        Err(resp) => return resp.into_response(),
     };
     let parsed = form.edit();
-    if let (false, Ok(RouteEdit::DelHost(host))) = (form.confirmed(), &parsed) {
-        return match change.admit(form.csrf.as_deref()) {
-            Ok((module, ctx)) => confirm_remove_page(&ctx, module, *host).into_response(),
-            Err(resp) => resp.into_response(),
-        };
-    }
     let kind = match parsed {
         Ok(RouteEdit::DelHost(host)) => FormKind::Remove(host),
         _ => FormKind::None,
     };
-    change
-        .apply(form.csrf.as_deref(), kind, parsed, |_| {})
-        .await
+    if let (false, FormKind::Remove(host)) = (form.confirmed(), kind) {
+        return match admit(&req, form.csrf.as_deref()) {
+            Ok(()) => confirm_remove_page(&req.ctx, req.module, host).into_response(),
+            Err(resp) => resp.into_response(),
+        };
+    }
+    req.apply(form.csrf.as_deref(), kind, parsed, |_| {}).await
 }
 
 /// `POST /modules/M/C/policy`: set the policy and panic threshold.
-pub async fn set_policy(
-    State(app): State<Shared>,
-    Extension(session): Extension<ReqSession>,
-    headers: HeaderMap,
-    path: Path<(String, String)>,
-    form: Result<Form<PolicyForm>, FormRejection>,
-) -> Response {
-    let Form(form) = match form {
+pub async fn set_policy(req: ModuleReq, form: Result<Form<PolicyForm>, FormRejection>) -> Response {
+    let form = match form_of(&req, form) {
         Ok(f) => f,
-        Err(r) => return bad_form(&app, &session, &r),
-    };
-    let change = Change {
-        app: &app,
-        session: &session,
-        headers: &headers,
-        path,
+        Err(resp) => return resp.into_response(),
     };
     let refill = |v: &mut ModuleView| v.policy = Some(form.clone());
-    change
-        .apply(form.csrf.as_deref(), FormKind::Policy, form.edit(), refill)
+    req.apply(form.csrf.as_deref(), FormKind::Policy, form.edit(), refill)
         .await
 }

@@ -1,20 +1,19 @@
 //! The request handlers: `read` (pages that show), `change` (the forms
-//! that edit routes), `login` (the admin token), and what they share here:
-//! the module of a path, the clock, and the answers for errors.
+//! that edit routes), `login` (the admin token), `extract` (the module and
+//! session of a request), and what they share here: the clock and the
+//! answers for errors.
 
 pub mod change;
+pub mod extract;
 pub mod login;
 pub mod read;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use lars_proto::ModuleId;
 
 use crate::db::DbError;
-use crate::input::parse_module;
 use crate::pages::layout::{error_page, PageCtx};
 
 /// Now, Unix milliseconds.
@@ -43,20 +42,6 @@ impl IntoResponse for Early {
     fn into_response(self) -> Response {
         *self.0
     }
-}
-
-/// The module of a `/modules/MODID/CMDID/...` path, or a `400` page.
-pub fn path_module(path: &Path<(String, String)>, ctx: &PageCtx) -> Result<ModuleId, Early> {
-    parse_module(&path.0 .0, &path.0 .1).map_err(|errors| {
-        let message: Vec<String> = errors.into_iter().map(|e| e.message).collect();
-        let resp = error_response(
-            StatusCode::BAD_REQUEST,
-            "no such module",
-            &message.join("; "),
-            ctx,
-        );
-        Early::from(resp)
-    })
 }
 
 /// The answer when the store failed: `503`, with the store's message

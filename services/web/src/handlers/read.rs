@@ -2,7 +2,7 @@
 //! Live (and its refreshed part), the static files, and not-found.
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use lars_proto::ModuleId;
@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use crate::app::{ReqSession, Shared};
 use crate::db::DbError;
-use crate::handlers::{error_response, path_module, store_failed, unix_now_ms};
+use crate::handlers::extract::ModuleReq;
+use crate::handlers::{error_response, store_failed, unix_now_ms};
 use crate::input::{parse_module, FieldError};
 use crate::model::stats_per_host;
 use crate::pages::layout::module_path;
@@ -97,20 +98,10 @@ pub async fn open_module(
 }
 
 /// `GET /modules/M/C`.
-pub async fn module(
-    State(app): State<Shared>,
-    Extension(session): Extension<ReqSession>,
-    uri: Uri,
-    path: Path<(String, String)>,
-) -> Response {
-    let ctx = app.page_ctx(&session, uri.path());
-    let module = match path_module(&path, &ctx) {
-        Ok(m) => m,
-        Err(resp) => return resp.into_response(),
-    };
-    match module_view(&app, module).await {
-        Ok(view) => module_page(&ctx, &view).into_response(),
-        Err(e) => store_failed(&e, &ctx),
+pub async fn module(req: ModuleReq) -> Response {
+    match module_view(&req.app, req.module).await {
+        Ok(view) => module_page(&req.ctx, &view).into_response(),
+        Err(e) => store_failed(&e, &req.ctx),
     }
 }
 
@@ -126,68 +117,38 @@ pub async fn module_view(app: &Shared, module: ModuleId) -> Result<ModuleView, D
 }
 
 /// `GET /modules/M/C/stats`.
-pub async fn stats(
-    State(app): State<Shared>,
-    Extension(session): Extension<ReqSession>,
-    uri: Uri,
-    path: Path<(String, String)>,
-) -> Response {
-    let ctx = app.page_ctx(&session, uri.path());
-    let module = match path_module(&path, &ctx) {
-        Ok(m) => m,
-        Err(resp) => return resp.into_response(),
-    };
-    match app.db.statuses(module).await {
+pub async fn stats(req: ModuleReq) -> Response {
+    match req.app.db.statuses(req.module).await {
         Ok(rows) => {
             let view = StatsView {
-                module,
+                module: req.module,
                 hosts: stats_per_host(&rows),
                 now_s: unix_now_ms() / 1000,
             };
-            stats_page(&ctx, &view).into_response()
+            stats_page(&req.ctx, &view).into_response()
         }
-        Err(e) => store_failed(&e, &ctx),
+        Err(e) => store_failed(&e, &req.ctx),
     }
 }
 
-async fn live_view(app: &Shared, module: ModuleId) -> LiveView {
-    let answers = app
-        .agents
-        .module_everywhere(&app.settings.agents, module)
-        .await;
+async fn live_view(req: &ModuleReq) -> LiveView {
+    let agents = &req.app.settings.agents;
     LiveView {
-        module,
-        answers,
+        module: req.module,
+        answers: req.app.agents.module_everywhere(agents, req.module).await,
         now_ms: unix_now_ms(),
     }
 }
 
 /// `GET /modules/M/C/live`.
-pub async fn live(
-    State(app): State<Shared>,
-    Extension(session): Extension<ReqSession>,
-    uri: Uri,
-    path: Path<(String, String)>,
-) -> Response {
-    let ctx = app.page_ctx(&session, uri.path());
-    match path_module(&path, &ctx) {
-        Ok(module) => live_page(&ctx, &live_view(&app, module).await).into_response(),
-        Err(resp) => resp.into_response(),
-    }
+pub async fn live(req: ModuleReq) -> Response {
+    live_page(&req.ctx, &live_view(&req).await).into_response()
 }
 
 /// `GET /modules/M/C/live/fragment`: the part of the Live page that
 /// refreshes.
-pub async fn live_fragment(
-    State(app): State<Shared>,
-    Extension(session): Extension<ReqSession>,
-    path: Path<(String, String)>,
-) -> Response {
-    let ctx = app.page_ctx(&session, "/modules");
-    match path_module(&path, &ctx) {
-        Ok(module) => fragment(&live_view(&app, module).await).into_response(),
-        Err(resp) => resp.into_response(),
-    }
+pub async fn live_fragment(req: ModuleReq) -> Response {
+    fragment(&live_view(&req).await).into_response()
 }
 
 /// `GET /static/style.css`.

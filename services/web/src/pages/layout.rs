@@ -185,11 +185,13 @@ mod tests {
     #[test]
     fn errors_carry_their_status_and_escape_the_message() {
         let html = error_page(503, "store unavailable", "<x>", &PageCtx::default()).into_string();
-        assert!(
-            html.contains("<title>Error 503: store unavailable · Lars console</title>"),
-            "{html}"
+        crate::pages::assert_has(
+            &html,
+            &[
+                "<title>Error 503: store unavailable · Lars console</title>",
+                r#"data-status="503""#,
+            ],
         );
-        assert!(html.contains(r#"data-status="503""#), "{html}");
         assert!(
             html.contains("&lt;x&gt;") && !html.contains("<x>"),
             "{html}"

@@ -183,30 +183,20 @@ mod tests {
     #[test]
     fn each_agent_shows_its_hosts_states_and_reasons() {
         let html = live_fragment(&view()).into_string();
-        assert!(
-            html.contains(r#"<tr class="overload" data-host="10.0.0.1:80" data-state="overload">"#),
-            "{html}"
+        crate::pages::assert_has(
+            &html,
+            &[
+                r#"<tr class="overload" data-host="10.0.0.1:80" data-state="overload">"#,
+                r#"<tr data-host="10.0.0.2:80" data-state="idle">"#,
+                "12 s ago</time>: too many consecutive errors",
+                "no change since it joined",
+                "1 idle, ",
+                "route version 7",
+                "Could not ask the agent: connection refused",
+                "Does not hold module 1/1: module 1/1 is not held by this agent",
+                r#"<p class="updated">updated <time data-unix-ms="1700000000000">2023-11-14 22:13:20 UTC</time></p>"#,
+            ],
         );
-        assert!(
-            html.contains(r#"<tr data-host="10.0.0.2:80" data-state="idle">"#),
-            "{html}"
-        );
-        assert!(
-            html.contains("12 s ago</time>: too many consecutive errors"),
-            "{html}"
-        );
-        assert!(html.contains("no change since it joined"), "{html}");
-        assert!(html.contains("1 idle, "), "{html}");
-        assert!(html.contains("route version 7"), "{html}");
-        assert!(
-            html.contains("Could not ask the agent: connection refused"),
-            "{html}"
-        );
-        assert!(
-            html.contains("Does not hold module 1/1: module 1/1 is not held by this agent"),
-            "{html}"
-        );
-        assert!(html.contains(r#"<p class="updated">updated <time data-unix-ms="1700000000000">2023-11-14 22:13:20 UTC</time></p>"#), "{html}");
     }
 
     #[test]
@@ -218,13 +208,12 @@ mod tests {
             ),
             "{html}"
         );
-        assert!(
-            html.contains(r#"<script src="/static/live.js" defer></script>"#),
-            "{html}"
-        );
-        assert!(
-            html.contains(r#"<meta http-equiv="refresh" content="2">"#),
-            "{html}"
+        crate::pages::assert_has(
+            &html,
+            &[
+                r#"<script src="/static/live.js" defer></script>"#,
+                r#"<meta http-equiv="refresh" content="2">"#,
+            ],
         );
     }
 }

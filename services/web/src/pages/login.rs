@@ -42,17 +42,13 @@ mod tests {
             ..PageCtx::default()
         };
         let html = login_page(&ctx, "/modules/1/1", Some("wrong token")).into_string();
-        assert!(
-            html.contains(r#"<input type="hidden" name="next" value="/modules/1/1">"#),
-            "{html}"
-        );
-        assert!(
-            html.contains(r#"<input type="hidden" name="csrf" value="c">"#),
-            "{html}"
-        );
-        assert!(
-            html.contains(r#"<span class="field-error" data-field="token">wrong token</span>"#),
-            "{html}"
+        crate::pages::assert_has(
+            &html,
+            &[
+                r#"<input type="hidden" name="next" value="/modules/1/1">"#,
+                r#"<input type="hidden" name="csrf" value="c">"#,
+                r#"<span class="field-error" data-field="token">wrong token</span>"#,
+            ],
         );
         let open = login_page(&PageCtx::default(), "/", None).into_string();
         assert!(

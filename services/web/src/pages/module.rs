@@ -212,20 +212,16 @@ mod tests {
             ..PageCtx::default()
         };
         let html = module_page(&ctx, &view()).into_string();
-        assert!(
-            html.contains(r#"<tr data-host="10.0.0.5:9000"><td class="host">10.0.0.5:9000</td>"#),
-            "{html}"
+        crate::pages::assert_has(
+            &html,
+            &[
+                r#"<tr data-host="10.0.0.5:9000"><td class="host">10.0.0.5:9000</td>"#,
+                r#"value="3" aria-label="weight of 10.0.0.5:9000""#,
+                r#"<option value="ewma" selected>ewma</option>"#,
+                r#"name="panic" value="30""#,
+                "store route version 8",
+            ],
         );
-        assert!(
-            html.contains(r#"value="3" aria-label="weight of 10.0.0.5:9000""#),
-            "{html}"
-        );
-        assert!(
-            html.contains(r#"<option value="ewma" selected>ewma</option>"#),
-            "{html}"
-        );
-        assert!(html.contains(r#"name="panic" value="30""#), "{html}");
-        assert!(html.contains("store route version 8"), "{html}");
         assert_eq!(
             html.matches(r#"name="csrf" value="tok""#).count(),
             4,
@@ -251,8 +247,13 @@ mod tests {
             )],
         );
         let html = module_page(&PageCtx::default(), &v).into_string();
-        assert!(html.contains(r#"name="ip" value="10.0.0.300""#), "{html}");
-        assert!(html.contains(r#"<span class="field-error" data-field="ip">'10.0.0.300' is not an IPv4 address a.b.c.d</span>"#), "{html}");
+        crate::pages::assert_has(
+            &html,
+            &[
+                r#"name="ip" value="10.0.0.300""#,
+                r#"<span class="field-error" data-field="ip">'10.0.0.300' is not an IPv4 address a.b.c.d</span>"#,
+            ],
+        );
         assert_eq!(
             html.matches("field-error").count(),
             1,
@@ -270,17 +271,13 @@ mod tests {
         assert_eq!(html.matches("<fieldset disabled>").count(), 4, "{html}");
         let host = "10.0.0.5:9000".parse().unwrap();
         let confirm = confirm_remove_page(&ctx, ModuleId::new(1, 1), host).into_string();
-        assert!(
-            confirm.contains("Remove 10.0.0.5:9000 from module 1/1?"),
-            "{confirm}"
-        );
-        assert!(
-            confirm.contains(r#"<input type="hidden" name="confirm" value="yes">"#),
-            "{confirm}"
-        );
-        assert!(
-            confirm.contains(r#"action="/modules/1/1/remove""#),
-            "{confirm}"
+        crate::pages::assert_has(
+            &confirm,
+            &[
+                "Remove 10.0.0.5:9000 from module 1/1?",
+                r#"<input type="hidden" name="confirm" value="yes">"#,
+                r#"action="/modules/1/1/remove""#,
+            ],
         );
     }
 }

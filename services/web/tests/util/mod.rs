@@ -178,3 +178,11 @@ pub fn encode(form: &[(&str, &str)]) -> String {
         .collect::<Vec<_>>()
         .join("&")
 }
+
+/// Asserts that `html` contains every one of `parts`, showing the page
+/// when one is missing.
+pub fn assert_has(html: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(html.contains(part), "missing {part:?} in:\n{html}");
+    }
+}
