@@ -4,6 +4,7 @@
 //! `browser.rs`.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod stub_agent;
 
 use std::time::Duration;
