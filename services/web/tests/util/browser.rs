@@ -21,6 +21,9 @@ use tokio::runtime::Runtime;
 /// How long one browser step (a page load, a wait) may take.
 pub const STEP: Duration = Duration::from_secs(15);
 
+/// The width of the window, and so of the screenshots.
+pub const SHOT_WIDTH: u32 = 1100;
+
 fn program(env: &str, default: &str) -> PathBuf {
     let path = PathBuf::from(std::env::var(env).unwrap_or_else(|_| default.to_string()));
     assert!(
@@ -72,7 +75,7 @@ impl Browser {
             "binary": chromium,
             "args": [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1200,1000", "--hide-scrollbars", "--no-first-run",
+                "--window-size=1100,800", "--hide-scrollbars", "--no-first-run",
                 format!("--user-data-dir={}", profile.path().display()),
             ],
         });
@@ -219,8 +222,17 @@ impl Browser {
         self.run(&format!("read {css}"), element.text())
     }
 
-    /// Saves a PNG of the page as `NAME.png` among the screenshots.
+    /// Saves a PNG of the whole page (the window grown to its height) as
+    /// `NAME.png` among the screenshots.
     pub fn screenshot(&self, name: &str) -> PathBuf {
+        let script = "return [Math.ceil(document.body.getBoundingClientRect().height), window.outerHeight - window.innerHeight];";
+        let size = self.run("measure the page", self.client().execute(script, vec![]));
+        let number = |i: usize| size[i].as_u64().unwrap_or(0) as u32;
+        let height = (number(0) + number(1) + 16).clamp(400, 2400);
+        self.run(
+            "fit the window",
+            self.client().set_window_size(SHOT_WIDTH, height),
+        );
         let png = self.run("take a screenshot", self.client().screenshot());
         assert!(
             png.starts_with(b"\x89PNG\r\n\x1a\n"),
