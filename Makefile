@@ -1,16 +1,18 @@
 # Lars in Rust — build, test and run.
 #   make all    release binaries into bin/, and `make cpp`
 #   make cpp    liblars (C ABI) into bin/lib/, the C++ example tools into bin/cpp/
-#   make test   every test of the workspace (starts MariaDB if needed), then
+#   make test   every test of the workspace (starts MariaDB and installs
+#               Chromium for the web console's browser test if needed), then
 #               the Python client's tests in a venv (target/venv)
 #   make run    the whole stack on the embedded SQLite store, with a demo
+#               and the web console (lars-web) while it runs
 #   make bench  the QPS and micro benchmarks (scripts/bench-agent.sh: agent QPS)
 #   make lint   clippy, and the crate layering and rust-version checks
 
 CARGO ?= cargo
 PYTHON ?= python3
 VENV := target/venv
-BINS := lars-dns lars-reporter lars-agent lars
+BINS := lars-dns lars-reporter lars-agent lars lars-web
 
 .PHONY: all build cpp test test-python lint fmt bench run clean
 
@@ -34,6 +36,7 @@ cpp:
 
 test:
 	./scripts/ensure-mariadb.sh
+	./scripts/ensure-chromium.sh
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
 	$(MAKE) test-python

@@ -38,6 +38,12 @@ forbid lars-store lars-reactor mio rust-ini
 # The event loop does not know the daemons or their stores.
 forbid lars-reactor lars-store lars-daemon mysql rusqlite clap
 forbid lars-idle-spin lars-reactor mio
+# The web stack (tokio, axum, hyper) stays in the console, lars-web: no
+# daemon, library or tool of the workspace may link it.
+for crate in $(cargo metadata -q --no-deps --format-version 1 \
+  | python3 -c 'import json, sys; print("\n".join(p["name"] for p in json.load(sys.stdin)["packages"]))'); do
+  [ "$crate" = lars-web ] || forbid "$crate" tokio axum hyper
+done
 
 # rust-version: every package the lockfile uses declares at most it.
 cargo metadata -q --format-version 1 | python3 -c '

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make run`: the whole stack on the embedded SQLite store, with a short demo.
-# Starts lars-dns, lars-reporter and lars-agent (scripts/run_lars), waits
-# until each answers, runs the simulator on module 1/1, prints the call
-# statistics the reporter stored, and stops the daemons.
+# Starts lars-dns, lars-reporter, lars-agent and the web console lars-web
+# (scripts/run_lars), waits until each answers, prints the console's URL,
+# runs the simulator on module 1/1, prints the call statistics the reporter
+# stored, and stops the daemons (the console with them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +31,11 @@ for _ in $(seq 1 50); do
   sleep 0.1
 done
 bin/lars gethost 1 1 >/dev/null || { echo "agent does not answer; see data/log/agent.log" >&2; exit 1; }
+scripts/run_lars start web
+web_listen=$(sed -n 's/^[[:space:]]*listen[[:space:]]*=[[:space:]]*\([^[:space:];]*\).*/\1/p' conf/lars_web.conf | head -n 1)
+wait_tcp "${web_listen##*:}" web
+echo
+echo "== web console: http://${web_listen}/ (open it while the demo runs; it stops at the end)"
 
 echo
 echo "== metrics and health (while the demo runs)"

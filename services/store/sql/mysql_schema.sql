@@ -48,6 +48,18 @@ CREATE TABLE IF NOT EXISTS RouteChange (
     KEY RouteChange_version (version)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
 
+-- Per module, the route version and Unix time (seconds) of its route's
+-- last change, written by the same transaction as its RouteChange row. The
+-- DNS service consumes RouteChange; this table keeps the last one for the
+-- admin tools and the web console.
+CREATE TABLE IF NOT EXISTS RouteLastChange (
+    modid int NOT NULL,
+    cmdid int NOT NULL,
+    version bigint unsigned NOT NULL,
+    changed_at bigint unsigned NOT NULL,
+    PRIMARY KEY (modid, cmdid)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
+
 -- Per-host call statistics, written by the reporter.
 CREATE TABLE IF NOT EXISTS ServerCallStatus (
     modid int NOT NULL,

@@ -42,6 +42,16 @@ CREATE TABLE IF NOT EXISTS RouteChange (
 );
 CREATE INDEX IF NOT EXISTS RouteChange_version ON RouteChange (version);
 
+-- Per module, the version and Unix time (seconds) of its route's last
+-- change; kept when RouteChange rows are consumed (see the MySQL schema).
+CREATE TABLE IF NOT EXISTS RouteLastChange (
+    modid INTEGER NOT NULL,
+    cmdid INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    changed_at INTEGER NOT NULL,
+    PRIMARY KEY (modid, cmdid)
+);
+
 -- Per-host call statistics, written by the reporter.
 CREATE TABLE IF NOT EXISTS ServerCallStatus (
     modid INTEGER NOT NULL,

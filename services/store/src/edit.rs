@@ -23,8 +23,10 @@ pub enum RouteEdit {
 }
 
 impl RouteEdit {
-    /// What is being done to `module`, for error messages.
-    pub(crate) fn action(&self, module: ModuleId) -> String {
+    /// What the edit does to `module`, e.g. `add host 10.0.0.5:9000 to
+    /// module 1/1`: the words of its error messages, and of a console's
+    /// report that it was done.
+    pub fn action(&self, module: ModuleId) -> String {
         match self {
             RouteEdit::AddHost(h) if h.weight == Weight::ONE => {
                 format!("add host {} to module {module}", h.host)
@@ -73,6 +75,14 @@ impl RouteEdit {
     }
 }
 
+/// Now, in Unix seconds: when an edit is made (the backends read the
+/// clock; [`run`] takes the time as a parameter).
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// A bound parameter of an edit statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Param {
@@ -107,11 +117,13 @@ pub(crate) enum Outcome {
 }
 
 /// Bumps the version (its row lock serialises writers), applies `edit` to
-/// `module` and records the change, on `tx`.
+/// `module` and records the change (in `RouteChange`, and as the module's
+/// last change, made at `now_unix_s`), on `tx`.
 pub(crate) fn run<T: EditTx>(
     tx: &mut T,
     module: ModuleId,
     edit: RouteEdit,
+    now_unix_s: u64,
 ) -> Result<Outcome, T::Error> {
     if tx.exec(sql::BUMP_VERSION, &[])? == 0 {
         return Ok(Outcome::NoVersionRow);
@@ -165,9 +177,13 @@ pub(crate) fn run<T: EditTx>(
     let Ok(version) = u64::try_from(version) else {
         return Ok(Outcome::NoVersionRow);
     };
+    let version_param = Param::Int(version as i64);
+    tx.exec(sql::INSERT_CHANGE, &[ids[0], ids[1], version_param])?;
+    tx.exec(sql::DELETE_LAST_CHANGE, &ids)?;
+    let at = Param::Int(i64::try_from(now_unix_s).unwrap_or(i64::MAX));
     tx.exec(
-        sql::INSERT_CHANGE,
-        &[ids[0], ids[1], Param::Int(version as i64)],
+        sql::INSERT_LAST_CHANGE,
+        &[ids[0], ids[1], version_param, at],
     )?;
     Ok(Outcome::Done(version))
 }

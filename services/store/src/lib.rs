@@ -22,7 +22,8 @@
 //!
 //! * `error.rs` — [`StoreError`].
 //! * `config.rs` — [`StoreSettings`], [`MysqlSettings`].
-//! * `types.rs` — [`RouteRow`], [`Route`], [`RouteMap`], [`CallStatus`].
+//! * `types.rs` — [`RouteRow`], [`Route`], [`RouteMap`], [`LastChange`],
+//!   [`CallStatus`].
 //! * `edit.rs` — [`RouteEdit`] and the one edit transaction both backends run.
 //! * `store.rs` — the [`RouteStore`] and [`StatusStore`] traits and the
 //!   `open_*` functions.
@@ -46,5 +47,5 @@ pub use crate::mysql::{MysqlStore, CONNECT_TIMEOUT, IDLE_PING, IO_TIMEOUT};
 pub use crate::sql::{DEMO_ROUTES, MYSQL_SCHEMA, SQLITE_SCHEMA};
 pub use crate::sqlite::{SqliteStore, BUSY_TIMEOUT};
 pub use crate::store::{open_route_store, open_status_store, seed_demo, RouteStore, StatusStore};
-pub use crate::types::{group_routes, CallStatus, RouteMap, RouteRow};
+pub use crate::types::{group_routes, CallStatus, LastChange, RouteMap, RouteRow};
 pub use lars_proto::Route;

@@ -31,6 +31,10 @@ pub(crate) const DELETE_HOST: &str =
     "DELETE FROM RouteData WHERE modid = ? AND cmdid = ? AND serverip = ? AND serverport = ?";
 pub(crate) const INSERT_CHANGE: &str =
     "INSERT INTO RouteChange (modid, cmdid, version) VALUES (?, ?, ?)";
+pub(crate) const DELETE_LAST_CHANGE: &str =
+    "DELETE FROM RouteLastChange WHERE modid = ? AND cmdid = ?";
+pub(crate) const INSERT_LAST_CHANGE: &str =
+    "INSERT INTO RouteLastChange (modid, cmdid, version, changed_at) VALUES (?, ?, ?, ?)";
 pub(crate) const CHANGED_MODULES: &str =
     "SELECT DISTINCT modid, cmdid FROM RouteChange WHERE version <= ? ORDER BY modid, cmdid";
 pub(crate) const DELETE_CHANGES: &str = "DELETE FROM RouteChange WHERE version <= ?";
@@ -117,33 +121,43 @@ pub(crate) fn module_filter(modid: Option<i32>, cmdid: Option<i32>) -> (String, 
     }
 }
 
+/// `select` (a `SELECT ... FROM table`) with an optional module filter,
+/// then `ORDER BY order_by`.
+fn filtered(
+    select: &str,
+    order_by: &str,
+    modid: Option<i32>,
+    cmdid: Option<i32>,
+) -> (String, Vec<i32>) {
+    let (filter, params) = module_filter(modid, cmdid);
+    (format!("{select}{filter} ORDER BY {order_by}"), params)
+}
+
 /// `SELECT` of route rows with an optional module filter, in a stable order.
 pub(crate) fn list_routes(modid: Option<i32>, cmdid: Option<i32>) -> (String, Vec<i32>) {
-    let (filter, params) = module_filter(modid, cmdid);
-    let sql =
-        format!("{SELECT_ALL_ROUTES}{filter} ORDER BY modid, cmdid, serverip, serverport, id");
-    (sql, params)
+    let order = "modid, cmdid, serverip, serverport, id";
+    filtered(SELECT_ALL_ROUTES, order, modid, cmdid)
 }
 
 /// `SELECT` of module policies with an optional module filter, in module
 /// order.
 pub(crate) fn list_policies(modid: Option<i32>, cmdid: Option<i32>) -> (String, Vec<i32>) {
-    let (filter, params) = module_filter(modid, cmdid);
-    let sql = format!(
-        "SELECT modid, cmdid, policy, panic_threshold FROM ModulePolicy{filter} \
-         ORDER BY modid, cmdid"
-    );
-    (sql, params)
+    let select = "SELECT modid, cmdid, policy, panic_threshold FROM ModulePolicy";
+    filtered(select, "modid, cmdid", modid, cmdid)
+}
+
+/// `SELECT` of the modules' last route changes with an optional module
+/// filter, in module order.
+pub(crate) fn last_changes(modid: Option<i32>, cmdid: Option<i32>) -> (String, Vec<i32>) {
+    let select = "SELECT modid, cmdid, version, changed_at FROM RouteLastChange";
+    filtered(select, "modid, cmdid", modid, cmdid)
 }
 
 /// `SELECT` of call statuses with an optional module filter, in key order.
 pub(crate) fn read_statuses(modid: Option<i32>, cmdid: Option<i32>) -> (String, Vec<i32>) {
-    let (filter, params) = module_filter(modid, cmdid);
-    let sql = format!(
-        "SELECT modid, cmdid, ip, port, caller, succ_cnt, err_cnt, ts, overload \
-         FROM ServerCallStatus{filter} ORDER BY modid, cmdid, ip, port, caller"
-    );
-    (sql, params)
+    let select = "SELECT modid, cmdid, ip, port, caller, succ_cnt, err_cnt, ts, overload \
+                  FROM ServerCallStatus";
+    filtered(select, "modid, cmdid, ip, port, caller", modid, cmdid)
 }
 
 /// The SQL dialect of an upsert.
@@ -213,8 +227,8 @@ mod tests {
 
     #[test]
     fn schema_files_split_into_their_statements() {
-        assert_eq!(split_statements(MYSQL_SCHEMA).len(), 8);
-        assert_eq!(split_statements(SQLITE_SCHEMA).len(), 10);
+        assert_eq!(split_statements(MYSQL_SCHEMA).len(), 9);
+        assert_eq!(split_statements(SQLITE_SCHEMA).len(), 11);
         let demo = split_statements(DEMO_ROUTES);
         assert_eq!(demo.len(), 1, "one statement inserts every demo row");
         assert!(demo.iter().all(|s| s.starts_with("INSERT INTO RouteData")));

@@ -10,7 +10,7 @@ use crate::edit::{self, EditTx, Outcome, Param, RouteEdit};
 use crate::error::StoreError;
 use crate::sql;
 use crate::store::RouteStore;
-use crate::types::{checked_policy, checked_row, RouteRow};
+use crate::types::{checked_policy, checked_row, LastChange, RouteRow};
 use lars_proto::{ModuleId, RoutePolicy};
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, OptionalExtension, TransactionBehavior};
@@ -144,7 +144,8 @@ impl SqliteStore {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(fail)?;
-        match edit::run(&mut EditOnSqlite(&mut tx), module, edit).map_err(fail)? {
+        let now = edit::unix_now();
+        match edit::run(&mut EditOnSqlite(&mut tx), module, edit, now).map_err(fail)? {
             Outcome::Done(version) => {
                 tx.commit().map_err(fail)?;
                 Ok(version)
@@ -324,5 +325,25 @@ impl RouteStore for SqliteStore {
             out.push(checked_policy(&store, module, &policy, panic));
         }
         Ok(out)
+    }
+
+    fn last_changes(
+        &mut self,
+        modid: Option<i32>,
+        cmdid: Option<i32>,
+    ) -> Result<Vec<LastChange>, StoreError> {
+        let fail = |e| self.error("read last route changes", e);
+        let (query, params) = sql::last_changes(modid, cmdid);
+        let mut stmt = self.conn.prepare_cached(&query).map_err(fail)?;
+        let rows = stmt
+            .query_map(params_from_iter(params), |r| {
+                Ok(LastChange {
+                    module: ModuleId::new(r.get(0)?, r.get(1)?),
+                    version: r.get(2)?,
+                    unix_s: r.get(3)?,
+                })
+            })
+            .map_err(fail)?;
+        rows.collect::<Result<_, _>>().map_err(fail)
     }
 }

@@ -13,7 +13,7 @@ use crate::edit::RouteEdit;
 use crate::error::StoreError;
 use crate::mysql::MysqlStore;
 use crate::sqlite::SqliteStore;
-use crate::types::{CallStatus, RouteMap, RouteRow};
+use crate::types::{CallStatus, LastChange, RouteMap, RouteRow};
 
 /// The routes: `RouteData`, `RouteVersion` and `RouteChange`.
 ///
@@ -98,6 +98,17 @@ pub trait RouteStore: Send {
         modid: Option<i32>,
         cmdid: Option<i32>,
     ) -> Result<Vec<(ModuleId, RoutePolicy)>, StoreError>;
+
+    /// The last change of each module's route (the version it made and
+    /// when), optionally only those of one modid and/or cmdid, sorted by
+    /// module. Kept when [`delete_changes`](Self::delete_changes) consumes
+    /// the `RouteChange` rows; a module never edited since the table
+    /// existed is not listed.
+    fn last_changes(
+        &mut self,
+        modid: Option<i32>,
+        cmdid: Option<i32>,
+    ) -> Result<Vec<LastChange>, StoreError>;
 }
 
 /// The call statistics: `ServerCallStatus`.

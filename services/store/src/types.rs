@@ -116,6 +116,17 @@ pub(crate) fn checked_policy(
     }
 }
 
+/// One row of `RouteLastChange`: the last change of a module's route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LastChange {
+    /// The module.
+    pub module: ModuleId,
+    /// The route version the change made.
+    pub version: u64,
+    /// When it was made, in Unix seconds.
+    pub unix_s: u64,
+}
+
 /// One row of `ServerCallStatus`: how calls from `caller` to one host of a
 /// module went, as last reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

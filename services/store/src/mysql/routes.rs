@@ -6,7 +6,7 @@ use crate::edit::{self, EditTx, Outcome, Param, RouteEdit};
 use crate::error::StoreError;
 use crate::sql;
 use crate::store::RouteStore;
-use crate::types::{checked_policy, checked_row, RouteRow};
+use crate::types::{checked_policy, checked_row, LastChange, RouteRow};
 use lars_proto::{ModuleId, RoutePolicy};
 use mysql::prelude::Queryable;
 use mysql::{from_row_opt, Params, Row, TxOpts, Value};
@@ -16,9 +16,10 @@ impl MysqlStore {
     /// bumps the version, whose row lock serialises writers.
     fn apply_edit(&mut self, module: ModuleId, edit: RouteEdit) -> Result<u64, StoreError> {
         let action = edit.action(module);
+        let now = edit::unix_now();
         let outcome = self.run(&action, |conn| {
             let mut tx = conn.start_transaction(TxOpts::default())?;
-            let outcome = edit::run(&mut tx, module, edit)?;
+            let outcome = edit::run(&mut tx, module, edit, now)?;
             match outcome {
                 Outcome::Done(_) => tx.commit()?,
                 _ => tx.rollback()?,
@@ -149,5 +150,26 @@ impl RouteStore for MysqlStore {
                 checked_policy(&self.described, ModuleId::new(m, c), &policy, panic)
             })
             .collect())
+    }
+
+    fn last_changes(
+        &mut self,
+        modid: Option<i32>,
+        cmdid: Option<i32>,
+    ) -> Result<Vec<LastChange>, StoreError> {
+        let (query, params) = sql::last_changes(modid, cmdid);
+        self.run("read last route changes", |conn| {
+            let rows: Vec<Row> = conn.exec(query, positional(params))?;
+            rows.into_iter()
+                .map(|row| {
+                    let (modid, cmdid, version, unix_s) = from_row_opt(row)?;
+                    Ok(LastChange {
+                        module: ModuleId::new(modid, cmdid),
+                        version,
+                        unix_s,
+                    })
+                })
+                .collect()
+        })
     }
 }

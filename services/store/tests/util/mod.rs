@@ -84,7 +84,9 @@ pub fn sorted_by_key(mut rows: Vec<CallStatus>) -> Vec<CallStatus> {
 }
 
 mod checks;
+mod last_changes;
 pub use checks::*;
+pub use last_changes::*;
 
 /// One `#[test]` per behaviour check of `checks.rs`, each on a fresh fixture
 /// made by `$fixture`.
@@ -120,6 +122,7 @@ macro_rules! all_behaviour_tests {
             demo_seed_is_explicit_and_idempotent,
             weights_are_stored_and_changed_like_hosts,
             policies_are_stored_per_module,
+            last_changes_keep_each_modules_latest_edit,
         );
     };
 }
