@@ -156,7 +156,10 @@ fn an_engineer_changes_a_route_in_the_browser_and_the_agent_serves_it() {
             ],
         ),
     );
-    let (_web, base) = WebDaemon::start(&stack.dir, &store_ini, &stub.addr().to_string());
+    // The stack's real agent (its `/modules`) and a stand-in whose answers
+    // the test sets.
+    let agents = format!("{},{}", stack.http.agent, stub.addr());
+    let (_web, base) = WebDaemon::start(&stack.dir, &store_ini, &agents);
     let mut agent = stack.client(Duration::from_millis(500));
     agent.reg_init(M);
     wait_route(&mut agent, Duration::from_secs(10), |hosts| {
@@ -234,8 +237,14 @@ fn an_engineer_changes_a_route_in_the_browser_and_the_agent_serves_it() {
     browser.wait_for("figure.chart svg g.bar-row.overload");
     browser.screenshot("stats");
 
-    // Live: the agents' view, refreshed every 2 s.
+    // Live: the agents' view, refreshed every 2 s. The real agent saw
+    // 127.0.0.1:9002 fail and overloaded it.
     browser.open("/modules/1/1/live");
+    let real = format!(r#"section.agent[data-agent="{}"]"#, stack.http.agent);
+    browser.wait_for(&format!(
+        r#"{real} tr[data-host="127.0.0.1:9002"][data-state="overload"]"#
+    ));
+    browser.wait_for(&format!(r#"{real} tr[data-host="127.0.0.1:9555"]"#));
     browser.wait_for(r#"tr[data-host="127.0.0.1:9002"][data-state="overload"]"#);
     browser.wait_for(r#"tr[data-host="127.0.0.1:9003"][data-state="idle"]"#);
     browser.screenshot("live");
