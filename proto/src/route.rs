@@ -2,6 +2,9 @@
 //! DNS service serves, the agent holds and answers an API `get_route` with —
 //! and its `GetRouteResponse` wire form.
 
+use prost::Message;
+
+use crate::frame::MAX_BODY_LEN;
 use crate::host::HostAddrError;
 use crate::module::ModuleId;
 use crate::pb::GetRouteResponse;
@@ -34,6 +37,28 @@ pub enum RouteWireError {
 }
 
 impl Route {
+    /// The most hosts a route may have so that its `GetRouteResponse`
+    /// always fits one frame ([`MAX_BODY_LEN`] bytes), whatever its
+    /// addresses, weights, policy, module and version: 20 bytes a host at
+    /// most (an address above 127.255.255.255 is a 10-byte varint), 37 for
+    /// the rest. Stores refuse to grow a route beyond it.
+    pub const MAX_HOSTS: usize = 3274;
+
+    /// The size of the route's `GetRouteResponse` body for `module` when it
+    /// carries a version (the larger of the DNS service's two forms);
+    /// above [`MAX_BODY_LEN`] it cannot be sent.
+    pub fn encoded_len(&self, module: ModuleId) -> usize {
+        let mut response = self.to_response(module);
+        response.version = Some(u64::MAX);
+        response.encoded_len()
+    }
+
+    /// Whether the route fits one frame ([`encoded_len`](Self::encoded_len)
+    /// at most [`MAX_BODY_LEN`]).
+    pub fn fits_a_frame(&self, module: ModuleId) -> bool {
+        self.encoded_len(module) <= MAX_BODY_LEN
+    }
+
     /// The `GetRouteResponse` for `module` with this route. Weight 1, `rr`
     /// and no panic threshold are left out, so a route that uses none of
     /// them encodes to the original's bytes.
@@ -87,6 +112,33 @@ impl Route {
 mod tests {
     use super::*;
     use crate::pb::HostInfo;
+    use crate::policy::Weight;
+    use crate::HostAddr;
+
+    /// `n` hosts whose wire form is as large as it gets: addresses from
+    /// 255.255.x.y (10-byte varints), ports 65535, weight 10000.
+    fn largest(n: usize) -> Route {
+        let hosts = (0..n as u32)
+            .map(|i| RouteHost {
+                host: HostAddr::from_number(0xffff_0000 + i, 65535),
+                weight: Weight::new(Weight::MAX).unwrap(),
+            })
+            .collect();
+        Route {
+            hosts,
+            policy: RoutePolicy::new(Policy::Ewma, 100).unwrap(),
+        }
+    }
+
+    #[test]
+    fn max_hosts_of_the_largest_hosts_fit_one_frame_and_one_more_does_not() {
+        let module = ModuleId::new(i32::MIN, i32::MIN);
+        // 20 bytes a host, 37 for the rest: 3274 hosts are 65517 bytes.
+        assert_eq!(largest(1).encoded_len(module), 37 + 20);
+        assert_eq!(largest(Route::MAX_HOSTS).encoded_len(module), 65_517);
+        assert!(largest(Route::MAX_HOSTS).fits_a_frame(module));
+        assert!(!largest(Route::MAX_HOSTS + 1).fits_a_frame(module));
+    }
 
     #[test]
     fn a_response_round_trips_and_bad_parts_are_reported() {

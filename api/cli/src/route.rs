@@ -132,7 +132,8 @@ fn open(args: &RouteArgs) -> anyhow::Result<Box<dyn RouteStore>> {
 }
 
 /// The `list` output: per module, `MODID CMDID policy=P panic=N` when a
-/// policy was set, then `MODID CMDID IP:PORT weight=W` per host; or `no
+/// policy was set, then `MODID CMDID IP:PORT weight=W` per host, then a
+/// `too large` line if its route cannot be sent in one frame; or `no
 /// routes`.
 fn render(rows: &[RouteRow], policies: &[(ModuleId, RoutePolicy)]) -> String {
     if rows.is_empty() && policies.is_empty() {
@@ -155,6 +156,25 @@ fn render(rows: &[RouteRow], policies: &[(ModuleId, RoutePolicy)]) -> String {
         );
         (r.module, 1, line)
     }));
+    // A module written past the frame limit by hand: DNS does not serve it.
+    let routes = lars_store::group_routes(rows.iter().copied(), policies.iter().copied());
+    lines.extend(
+        routes
+            .iter()
+            .filter(|(m, route)| !route.fits_a_frame(**m))
+            .map(|(m, route)| {
+                let line = format!(
+                    "{} {} too large: {} hosts need {} bytes, over the {}-byte frame; \
+                     lars-dns serves its last route that fitted\n",
+                    m.modid,
+                    m.cmdid,
+                    route.hosts.len(),
+                    route.encoded_len(*m),
+                    lars_proto::MAX_BODY_LEN
+                );
+                (*m, 2, line)
+            }),
+    );
     // Stable: hosts keep the store's order within their module.
     lines.sort_by_key(|(m, kind, _)| (m.modid, m.cmdid, *kind));
     lines.into_iter().map(|(_, _, line)| line).collect()
@@ -175,6 +195,23 @@ mod tests {
         };
         let wrr = RoutePolicy::new(Policy::Wrr, 50).unwrap();
         let text = render(&[row(1, 1), row(3, 7)], &[(ModuleId::new(3, 2), wrr)]);
+        let huge: Vec<RouteRow> = (0..7300)
+            .map(|i| RouteRow {
+                module: ModuleId::new(9, 9),
+                host: HostAddr::from_number(0x0a00_0000 + i, 80),
+                weight: Weight::ONE,
+            })
+            .collect();
+        let listed = render(&huge, &[]);
+        // 9 bytes a host (10.x.y.z a 4-byte varint, port 80 one byte, two
+        // tags, a tag and a length around it): 65 700; modid and cmdid 2
+        // each; the version (u64::MAX) 11.
+        assert_eq!(listed.lines().count(), 7301);
+        assert_eq!(
+            listed.lines().last().unwrap(),
+            "9 9 too large: 7300 hosts need 65715 bytes, over the 65527-byte frame; \
+             lars-dns serves its last route that fitted"
+        );
         let want = "1 2 192.168.1.177:7777 weight=1\n\
                     3 2 policy=wrr panic=50\n\
                     3 2 192.168.1.177:7777 weight=7\n";

@@ -10,6 +10,7 @@
 //! | `config.rs` | [`DnsConfig`] from `conf/lars_dns.conf` |
 //! | `snapshot.rs` | the immutable route snapshot, its atomic swap, route diffing |
 //! | `schedule.rs` | when to reload (pure) |
+//! | `oversize.rs` | routes too large for a frame kept out of snapshots |
 //! | `subscriptions.rs` | module → subscribed connections |
 //! | `state.rs` | what workers and refresher share |
 //! | `handlers.rs` | `ID_GetRouteRequest` and the connection hooks |
@@ -22,6 +23,7 @@
 mod config;
 mod handlers;
 mod metrics;
+mod oversize;
 mod refresher;
 mod schedule;
 mod service;
@@ -30,6 +32,7 @@ mod state;
 mod subscriptions;
 
 pub use config::DnsConfig;
+pub use oversize::{keep_deliverable, Oversized};
 pub use schedule::{Refresh, RefreshSchedule};
 pub use service::DnsService;
 pub use snapshot::{diff_routes, route_response, RouteSnapshot, SharedSnapshot};

@@ -13,6 +13,7 @@ use crossbeam_channel::{Receiver, Sender};
 use lars_proto::{frame, GetRouteResponse, MessageId, ModuleId};
 use lars_store::{RouteStore, StoreError};
 
+use crate::oversize::{keep_deliverable, OversizeLog};
 use crate::schedule::{Refresh, RefreshSchedule};
 use crate::snapshot::{diff_routes, route_response, RouteSnapshot};
 use crate::state::DnsState;
@@ -24,12 +25,14 @@ pub struct Refresher {
 }
 
 impl Refresher {
-    /// Starts polling every `poll_interval`.
+    /// Starts polling every `poll_interval`; oversized routes are logged
+    /// through `oversize_log` (which knows what the first load logged).
     pub fn start(
         store: Box<dyn RouteStore>,
         state: Arc<DnsState>,
         schedule: RefreshSchedule,
         poll_interval: Duration,
+        oversize_log: OversizeLog,
     ) -> std::io::Result<Refresher> {
         let (stop_tx, stop_rx) = crossbeam_channel::bounded(1);
         let mut worker = Worker {
@@ -37,6 +40,7 @@ impl Refresher {
             state,
             schedule,
             in_outage: false,
+            oversize_log,
         };
         let thread = std::thread::Builder::new()
             .name("dns-refresher".into())
@@ -62,6 +66,7 @@ struct Worker {
     state: Arc<DnsState>,
     schedule: RefreshSchedule,
     in_outage: bool,
+    oversize_log: OversizeLog,
 }
 
 impl Worker {
@@ -93,7 +98,9 @@ impl Worker {
             return self.recovered();
         };
         let started = Instant::now();
-        let routes = self.store.load_routes()?;
+        let mut routes = self.store.load_routes()?;
+        let oversized = keep_deliverable(&mut routes, &self.state.snapshot.load().routes);
+        self.oversize_log.report(version, &oversized);
         let next = Arc::new(RouteSnapshot { version, routes });
         let previous = self.state.snapshot.swap(next.clone());
         let mut changed: BTreeSet<ModuleId> = diff_routes(&previous.routes, &next.routes)

@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 use lars_daemon::{Daemon, StartError};
 use lars_metrics::MetricsServer;
 use lars_reactor::TcpServer;
-use lars_store::{open_route_store, RouteStore};
+use lars_store::{open_route_store, RouteMap, RouteStore};
 
 use crate::config::DnsConfig;
 use crate::handlers::make_handlers;
 use crate::metrics::{health, DnsCollector, DnsMetrics};
+use crate::oversize::{keep_deliverable, OversizeLog};
 use crate::refresher::Refresher;
 use crate::schedule::RefreshSchedule;
 use crate::snapshot::{RouteSnapshot, SharedSnapshot};
@@ -34,7 +35,10 @@ impl DnsService {
     pub fn start(config: DnsConfig) -> Result<DnsService, StartError> {
         let mut store = connect_with_retries(&config)?;
         let version = store.version()?;
-        let routes = store.load_routes()?;
+        let mut routes = store.load_routes()?;
+        let oversized = keep_deliverable(&mut routes, &RouteMap::new());
+        let mut oversize_log = OversizeLog::default();
+        oversize_log.report(version, &oversized);
         store.clear_changes()?;
         log::info!(
             "loaded {} modules at route version {version} from {}",
@@ -53,8 +57,14 @@ impl DnsService {
         })
         .map_err(|e| StartError::io(format!("listen on {}", config.server.addr), e))?;
         let schedule = RefreshSchedule::new(config.reload_interval, version, Instant::now());
-        let refresher = Refresher::start(store, state.clone(), schedule, config.poll_interval)
-            .map_err(|e| StartError::io("start the refresher thread", e))?;
+        let refresher = Refresher::start(
+            store,
+            state.clone(),
+            schedule,
+            config.poll_interval,
+            oversize_log,
+        )
+        .map_err(|e| StartError::io("start the refresher thread", e))?;
         log::info!("lars-dns serving on {}", server.local_addr());
         let http = match config.metrics_listen {
             None => None,

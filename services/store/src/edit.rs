@@ -4,7 +4,7 @@
 //! backends only provide an [`EditTx`] over their own transaction type, so
 //! the rules (what is refused, what is written) exist once.
 
-use lars_proto::{HostAddr, ModuleId, RouteHost, RoutePolicy, Weight};
+use lars_proto::{HostAddr, ModuleId, Route, RouteHost, RoutePolicy, Weight};
 
 use crate::error::StoreError;
 use crate::sql;
@@ -48,6 +48,17 @@ impl RouteEdit {
                 "set the policy of module {module} to {} (panic threshold {}%)",
                 p.policy, p.panic_threshold
             ),
+        }
+    }
+
+    /// The error for adding a host to a module that has
+    /// [`Route::MAX_HOSTS`] already.
+    pub(crate) fn full(&self, module: ModuleId, store: String) -> StoreError {
+        StoreError::RouteFull {
+            store,
+            action: self.action(module),
+            module,
+            limit: Route::MAX_HOSTS,
         }
     }
 
@@ -112,6 +123,8 @@ pub(crate) enum Outcome {
     Done(u64),
     /// The route does not allow the edit.
     Refused,
+    /// The module has [`Route::MAX_HOSTS`] hosts: no more can be added.
+    Full,
     /// `RouteVersion` has no row 1 (or a negative version).
     NoVersionRow,
 }
@@ -142,6 +155,10 @@ pub(crate) fn run<T: EditTx>(
     };
     let applied = match edit {
         RouteEdit::AddHost(h) => {
+            let hosts = tx.value(sql::COUNT_HOSTS, &ids)?.unwrap_or(0);
+            if usize::try_from(hosts).unwrap_or(usize::MAX) >= Route::MAX_HOSTS {
+                return Ok(Outcome::Full);
+            }
             let found = tx.exists(sql::FIND_HOST, &key(h.host))?;
             !found && {
                 let [m, c, ip, port] = key(h.host);

@@ -75,6 +75,25 @@ pub enum StoreError {
         host: HostAddr,
     },
 
+    /// Adding a host to a module that has [`Route::MAX_HOSTS`](lars_proto::Route::MAX_HOSTS)
+    /// already: its route could no longer be sent in one frame. Nothing
+    /// was written.
+    #[error(
+        "{store}: {action}: the module has {limit} hosts, the most a route can have \
+         (its answer must fit one {frame}-byte frame)",
+        frame = lars_proto::MAX_BODY_LEN
+    )]
+    RouteFull {
+        /// The store, as in [`describe`](crate::RouteStore::describe).
+        store: String,
+        /// What was being done.
+        action: String,
+        /// The module.
+        module: ModuleId,
+        /// The host limit.
+        limit: usize,
+    },
+
     /// A MySQL database name that cannot be used as an identifier (it is
     /// spliced into `CREATE DATABASE`, so only letters, digits, `_` and `$`).
     #[error("mysql database name '{name}': {reason}")]

@@ -20,6 +20,7 @@ pub(crate) const SELECT_ALL_ROUTES: &str =
     "SELECT modid, cmdid, serverip, serverport, weight FROM RouteData";
 pub(crate) const FIND_HOST: &str = "SELECT id FROM RouteData \
      WHERE modid = ? AND cmdid = ? AND serverip = ? AND serverport = ? LIMIT 1";
+pub(crate) const COUNT_HOSTS: &str = "SELECT COUNT(*) FROM RouteData WHERE modid = ? AND cmdid = ?";
 pub(crate) const INSERT_HOST: &str =
     "INSERT INTO RouteData (modid, cmdid, serverip, serverport, weight) VALUES (?, ?, ?, ?, ?)";
 pub(crate) const SET_WEIGHT: &str = "UPDATE RouteData SET weight = ? \

@@ -151,6 +151,7 @@ impl SqliteStore {
                 Ok(version)
             }
             Outcome::Refused => Err(edit.refused(module, store)),
+            Outcome::Full => Err(edit.full(module, store)),
             Outcome::NoVersionRow => Err(no_version_row(store, action)),
         }
     }

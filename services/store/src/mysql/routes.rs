@@ -29,6 +29,7 @@ impl MysqlStore {
         match outcome {
             Outcome::Done(version) => Ok(version),
             Outcome::Refused => Err(edit.refused(module, self.described.clone())),
+            Outcome::Full => Err(edit.full(module, self.described.clone())),
             Outcome::NoVersionRow => {
                 Err(self.bad_data(&action, "table RouteVersion has no row id 1"))
             }

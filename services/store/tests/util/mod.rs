@@ -85,8 +85,10 @@ pub fn sorted_by_key(mut rows: Vec<CallStatus>) -> Vec<CallStatus> {
 
 mod checks;
 mod last_changes;
+mod route_size;
 pub use checks::*;
 pub use last_changes::*;
+pub use route_size::*;
 
 /// One `#[test]` per behaviour check of `checks.rs`, each on a fresh fixture
 /// made by `$fixture`.
@@ -123,6 +125,7 @@ macro_rules! all_behaviour_tests {
             weights_are_stored_and_changed_like_hosts,
             policies_are_stored_per_module,
             last_changes_keep_each_modules_latest_edit,
+            a_full_route_takes_no_more_hosts,
         );
     };
 }
