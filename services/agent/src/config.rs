@@ -39,6 +39,11 @@ pub struct AgentConfig {
     /// `[agent] max_modules` (100000): modules each of the three tables
     /// holds at most; requests for more answer RET_NOEXIST.
     pub max_modules: usize,
+    /// `[agent] new_modules_per_sec` (1000; 0 = no limit): modules each
+    /// table creates at most per second; further requests for unknown
+    /// modules answer RET_NOEXIST (a flood of random modules cannot flood
+    /// the DNS service or crowd out real modules).
+    pub new_modules_per_sec: u32,
     /// `[loadbalance]`: the load-balancing tunables.
     pub lb: LbConfig,
     /// `[metrics] listen`: the HTTP endpoint (`/metrics`, `/healthz`,
@@ -85,8 +90,10 @@ impl AgentConfig {
         if max_modules == 0 {
             return Err(cfg.bad_value("agent", "max_modules", "0", "must be at least 1"));
         }
+        let new_modules_per_sec: u32 = cfg.get_int("agent", "new_modules_per_sec", 1000)?;
         Ok(AgentConfig {
             max_modules,
+            new_modules_per_sec,
             idle_spin: (idle_spin_us > 0).then(|| Duration::from_micros(idle_spin_us)),
             listen_ip,
             base_port,

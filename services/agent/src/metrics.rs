@@ -34,7 +34,8 @@ pub struct TableMetrics {
     probes: AtomicU64,
     panic_picks: AtomicU64,
     transitions: [AtomicU64; 6],
-    refused_modules: AtomicU64,
+    refused_full: AtomicU64,
+    refused_rate: AtomicU64,
     modules: AtomicU64,
     routed_modules: AtomicU64,
     idle_hosts: AtomicU64,
@@ -49,7 +50,8 @@ impl Default for TableMetrics {
             probes: AtomicU64::new(0),
             panic_picks: AtomicU64::new(0),
             transitions: Default::default(),
-            refused_modules: AtomicU64::new(0),
+            refused_full: AtomicU64::new(0),
+            refused_rate: AtomicU64::new(0),
             modules: AtomicU64::new(0),
             routed_modules: AtomicU64::new(0),
             idle_hosts: AtomicU64::new(0),
@@ -68,27 +70,30 @@ impl TableMetrics {
     }
 
     /// Copies the table's running totals (probes, panic picks, state
-    /// changes, refused modules): a few stores, after each request.
+    /// changes, refused modules, module counts): a few stores, after each
+    /// request and each batch of routes.
     pub fn publish_counts(&self, table: &RouteTable) {
         self.probes.store(table.probes(), Relaxed);
         self.panic_picks.store(table.panic_picks(), Relaxed);
         for (slot, n) in self.transitions.iter().zip(table.transitions()) {
             slot.store(n, Relaxed);
         }
-        self.refused_modules.store(table.refused_total(), Relaxed);
+        let refused = table.refused_total();
+        self.refused_full.store(refused.full, Relaxed);
+        self.refused_rate.store(refused.rate, Relaxed);
+        self.modules.store(table.len() as u64, Relaxed);
+        self.routed_modules.store(table.routed() as u64, Relaxed);
     }
 
-    /// Copies the table's sizes: modules and hosts by state (a walk of the
-    /// table, when routes arrive and once per report interval).
+    /// Copies the table's hosts by state (a walk of the table, once per
+    /// report interval).
     pub fn publish_sizes(&self, table: &RouteTable) {
-        let (mut idle, mut overloaded, mut routed) = (0, 0, 0);
+        self.publish_counts(table);
+        let (mut idle, mut overloaded) = (0, 0);
         for module in table.modules() {
             idle += module.idle_hosts().count() as u64;
             overloaded += module.overloaded_hosts().count() as u64;
-            routed += u64::from(!module.is_empty());
         }
-        self.modules.store(table.len() as u64, Relaxed);
-        self.routed_modules.store(routed, Relaxed);
         self.idle_hosts.store(idle, Relaxed);
         self.overloaded_hosts.store(overloaded, Relaxed);
     }
@@ -183,10 +188,14 @@ impl Collector for AgentCollector {
             "Picks made in panic mode.",
             sum(|t| &t.panic_picks),
         )?;
-        out.counter(
+        out.counters(
             "lars_agent_refused_modules",
-            "Requests for new modules refused because a table was full ([agent] max_modules).",
-            sum(|t| &t.refused_modules),
+            "Requests for new modules refused: a table was full ([agent] max_modules), \
+             or had created [agent] new_modules_per_sec modules that second.",
+            &[
+                (&[("reason", "full")], sum(|t| &t.refused_full)),
+                (&[("reason", "rate")], sum(|t| &t.refused_rate)),
+            ],
         )?;
         let transitions: Vec<(ChangeReason, u64)> = ChangeReason::ALL
             .iter()

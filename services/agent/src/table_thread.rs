@@ -46,6 +46,10 @@ pub struct TableService {
     name: String,
     /// Its index (and port offset).
     index: usize,
+    /// Modules dropped because DNS has no hosts for them, since the last
+    /// log line, and the last of them.
+    deleted: u64,
+    last_deleted: Option<ModuleId>,
     table: RouteTable,
     clock: Arc<dyn Clock>,
     links: Links,
@@ -68,8 +72,11 @@ impl TableThread {
         let service = TableService {
             name: name.clone(),
             index,
+            deleted: 0,
+            last_deleted: None,
             // Each table (and agent) draws its own `ewma` choices.
             table: RouteTable::with_max_modules(config.lb.clone(), config.max_modules)
+                .with_new_module_rate(config.new_modules_per_sec)
                 .with_seed(clock.now_ms() ^ (u64::from(std::process::id()) << 20) ^ index as u64),
             clock,
             links,
@@ -229,10 +236,12 @@ impl TableService {
                     .table
                     .apply_route(module, &route.hosts, route.policy, now)
                 {
-                    RouteApply::Deleted => log::info!(
-                        "{}: module {module} has no hosts left in DNS; deleted",
-                        self.name
-                    ),
+                    // Logged once per interval with a count: a flood of
+                    // random modules must not flood the log.
+                    RouteApply::Deleted => {
+                        self.deleted += 1;
+                        self.last_deleted = Some(module);
+                    }
                     RouteApply::Updated => self.table.set_route_version(module, version),
                     RouteApply::Ignored => {}
                 },
@@ -248,7 +257,7 @@ impl TableService {
             }
         }
         self.send_pulls();
-        self.links.metrics.tables[self.index].publish_sizes(&self.table);
+        self.links.metrics.tables[self.index].publish_counts(&self.table);
     }
 
     fn send_reports(&mut self) {
@@ -256,13 +265,7 @@ impl TableService {
         let mut reports = Vec::new();
         self.table
             .take_reports(self.clock.wall_secs(), &mut reports);
-        let refused = self.table.take_refused();
-        if refused > 0 {
-            log::warn!(
-                "{}: {refused} requests for new modules answered RET_NOEXIST: the table is full ([agent] max_modules)",
-                self.name
-            );
-        }
+        self.log_dropped_modules();
         for report in reports {
             if self
                 .links
@@ -273,6 +276,35 @@ impl TableService {
                 log::error!("reporter link is gone; statistics dropped");
                 return;
             }
+        }
+    }
+}
+
+impl TableService {
+    /// One line per interval for what happened to many modules: requests
+    /// for new modules refused, modules DNS has no hosts for.
+    fn log_dropped_modules(&mut self) {
+        let refused = self.table.take_refused();
+        if refused.full > 0 {
+            log::warn!(
+                "{}: {} requests for new modules answered RET_NOEXIST: the table is full ([agent] max_modules)",
+                self.name,
+                refused.full
+            );
+        }
+        if refused.rate > 0 {
+            log::warn!(
+                "{}: {} requests for new modules answered RET_NOEXIST: more new modules a second than [agent] new_modules_per_sec",
+                self.name,
+                refused.rate
+            );
+        }
+        if let Some(last) = self.last_deleted.take() {
+            log::info!(
+                "{}: {} modules have no hosts in DNS and were dropped (the last: {last})",
+                self.name,
+                std::mem::take(&mut self.deleted)
+            );
         }
     }
 }

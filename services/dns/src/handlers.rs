@@ -1,9 +1,16 @@
 //! The DNS service's message handlers, registered on each worker loop.
 //!
-//! `ID_GetRouteRequest`: subscribe the connection to the module (once), then
-//! answer with the module's hosts from the current snapshot. Subscribing
-//! before reading the snapshot means a concurrent reload is either seen in
-//! the answer or pushed afterwards, never missed.
+//! `ID_GetRouteRequest`: subscribe the connection to the module (once) if
+//! the module has a route, then answer with the module's hosts from the
+//! current snapshot. Subscribing before reading the snapshot for the answer
+//! means a concurrent reload is either seen in the answer or pushed
+//! afterwards, never missed.
+//!
+//! A module without a route is answered (with no hosts) but not
+//! subscribed: an agent drops such a module on that answer and asks again
+//! when a caller does, so junk modules (a flood of random ids) never take
+//! subscription slots. A connection at its subscription limit first evicts
+//! its subscriptions to modules that have lost their route.
 
 use std::sync::Arc;
 
@@ -47,7 +54,9 @@ fn get_route(state: &DnsState, conn: &mut TcpConn, req: GetRouteRequest) {
             mine.wants_version = true;
         }
     }
-    subscribe(state, conn, module);
+    if state.snapshot.load().route(module).is_some() {
+        subscribe(state, conn, module);
+    }
     let snapshot = state.snapshot.load();
     let mut response = route_response(module, snapshot.route(module));
     if req.want_version {
@@ -77,12 +86,29 @@ fn subscribe(state: &DnsState, conn: &mut TcpConn, module: ModuleId) {
 /// Records `module` in the connection's own module set; whether it is new
 /// and within the per-connection limit.
 fn claim(state: &DnsState, conn: &mut TcpConn, module: ModuleId) -> bool {
-    let peer = conn.peer_addr();
+    let (peer, id) = (conn.peer_addr(), conn.id());
     let Some(mine) = conn.user_state::<ConnModules>() else {
         return false;
     };
     if mine.modules.contains(&module) {
         return false;
+    }
+    if mine.modules.len() >= state.max_subscriptions_per_conn {
+        // Make room: drop the subscriptions to modules that lost their route.
+        let snapshot = state.snapshot.load();
+        let routeless: Vec<ModuleId> = mine
+            .modules
+            .iter()
+            .filter(|m| snapshot.route(**m).is_none())
+            .copied()
+            .collect();
+        if !routeless.is_empty() {
+            for m in &routeless {
+                mine.modules.remove(m);
+            }
+            state.subscriptions.lock().unsubscribe(id, routeless);
+            return mine.modules.insert(module);
+        }
     }
     if mine.modules.len() >= state.max_subscriptions_per_conn {
         if !mine.limit_logged {

@@ -12,6 +12,7 @@
 //! # Layout
 //!
 //! * [`config`] — [`LbConfig`], the `[loadbalance]` tunables and their checks.
+//! * [`admission`] — [`Admission`]: how many modules a table may create.
 //! * [`change`] — [`ChangeReason`], [`Reported`]: why a host changed state.
 //! * [`host`] — [`HostStats`], one host's counters and its idle/overload
 //!   resets.
@@ -46,6 +47,7 @@
 //! assert!(table.report(module, host, CallOutcome::Success, None, 101).known());
 //! ```
 
+pub mod admission;
 pub mod change;
 pub mod config;
 pub mod host;
@@ -61,6 +63,7 @@ pub mod update;
 #[cfg(test)]
 mod tests;
 
+pub use admission::{Admission, Refusals};
 pub use change::{ChangeReason, Reported, StateChange};
 pub use config::{LbConfig, LbConfigError};
 pub use host::HostStats;

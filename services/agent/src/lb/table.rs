@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use lars_proto::{HostAddr, ModuleId, Route, RouteHost, RoutePolicy};
 
+use super::admission::{Admission, Refusals};
 use super::change::Reported;
 use super::latency::Latency;
 use super::module::ModuleLb;
@@ -37,15 +38,11 @@ pub struct RouteTable {
     modules: HashMap<ModuleId, ModuleLb>,
     /// Route requests to send, in decision order.
     pulls: Vec<ModuleId>,
-    /// Modules the table holds at most: requests for further unknown
-    /// modules are answered `RET_NOEXIST` without creating them, so a
-    /// caller asking for random modules cannot grow memory without bound.
-    max_modules: usize,
-    /// Requests refused because the table was full, since the table was
-    /// made.
-    refused: u64,
-    /// `refused` at the last [`take_refused`](Self::take_refused).
-    refused_taken: u64,
+    /// Whether an unknown module may be created: requests for further
+    /// unknown modules are answered `RET_NOEXIST` without creating them.
+    admission: Admission,
+    /// Modules with at least one host.
+    routed: usize,
     /// Seeds the random source of each new module.
     seed: u64,
     /// Picks that probed an overloaded host.
@@ -69,9 +66,8 @@ impl RouteTable {
             cfg,
             modules: HashMap::new(),
             pulls: Vec::new(),
-            max_modules,
-            refused: 0,
-            refused_taken: 0,
+            admission: Admission::new(max_modules, 0),
+            routed: 0,
             seed: 0,
             probes: 0,
             panic_picks: 0,
@@ -86,23 +82,32 @@ impl RouteTable {
         self
     }
 
+    /// Creates at most `per_sec` new modules a second (0: no limit); the
+    /// rest of the requests for unknown modules get `RET_NOEXIST`.
+    pub fn with_new_module_rate(mut self, per_sec: u32) -> Self {
+        let max_modules = self.admission_max();
+        self.admission = Admission::new(max_modules, per_sec);
+        self
+    }
+
+    fn admission_max(&self) -> usize {
+        self.admission.max_modules()
+    }
+
     /// The tunables the table follows.
     pub fn config(&self) -> &LbConfig {
         &self.cfg
     }
 
-    /// Requests for new modules refused because the table was full, since
-    /// the last call (the I/O shell logs them).
-    pub fn take_refused(&mut self) -> u64 {
-        let new = self.refused - self.refused_taken;
-        self.refused_taken = self.refused;
-        new
+    /// Requests for new modules refused (table full, or too many new
+    /// modules this second), since the last call (the I/O shell logs them).
+    pub fn take_refused(&mut self) -> Refusals {
+        self.admission.take()
     }
 
-    /// Requests for new modules refused because the table was full, since
-    /// the table was made.
-    pub fn refused_total(&self) -> u64 {
-        self.refused
+    /// Requests for new modules refused since the table was made.
+    pub fn refused_total(&self) -> Refusals {
+        self.admission.total()
     }
 
     /// The module (created and pulled if unknown and there is room, then
@@ -116,18 +121,14 @@ impl RouteTable {
             cfg,
             modules,
             pulls,
-            max_modules,
-            refused,
+            admission,
             seed,
             ..
         } = self;
-        let full = modules.len() >= *max_modules;
+        let held = modules.len();
         match modules.entry(module) {
             Entry::Occupied(slot) => Some((slot.into_mut(), cfg, pulls)),
-            Entry::Vacant(_) if full => {
-                *refused += 1;
-                None
-            }
+            Entry::Vacant(_) if !admission.admit(held, now) => None,
             Entry::Vacant(slot) => {
                 slot.insert(ModuleLb::with_seed(module, *seed))
                     .mark_pulling(now);
@@ -203,13 +204,24 @@ impl RouteTable {
         let Some(lb) = self.modules.get_mut(&module) else {
             return RouteApply::Ignored;
         };
+        let had_hosts = !lb.is_empty();
         match lb.apply_route(hosts, policy, now, &self.cfg) {
-            RouteUpdate::Applied => RouteApply::Updated,
+            RouteUpdate::Applied => {
+                self.routed += usize::from(!had_hosts);
+                RouteApply::Updated
+            }
             RouteUpdate::Empty => {
                 self.modules.remove(&module);
+                self.routed -= usize::from(had_hosts);
                 RouteApply::Deleted
             }
         }
+    }
+
+    /// Modules that have hosts (a module is empty only until its first
+    /// route arrives).
+    pub fn routed(&self) -> usize {
+        self.routed
     }
 
     /// Records the DNS route version of `module`'s last route (a module not

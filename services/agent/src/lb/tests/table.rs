@@ -2,7 +2,9 @@
 //! deletion, reports.
 
 use super::{addr, host, m, plain};
-use crate::lb::{CallOutcome, LbConfig, ModuleReport, Pick, RouteApply, RouteStatus, RouteTable};
+use crate::lb::{
+    CallOutcome, LbConfig, ModuleReport, Pick, Refusals, RouteApply, RouteStatus, RouteTable,
+};
 use lars_proto::RetCode;
 use lars_proto::RoutePolicy;
 
@@ -197,7 +199,26 @@ fn a_full_table_refuses_new_modules_but_serves_known_ones() {
         t.take_pull_requests().is_empty(),
         "no request for refused modules"
     );
-    assert_eq!(t.take_refused(), 2);
+    assert_eq!(t.take_refused(), Refusals { full: 2, rate: 0 });
     assert_eq!(t.get_host(m(1, 1), None, 0), host(1));
     assert_eq!(t.len(), 2);
+}
+
+#[test]
+fn new_modules_beyond_the_rate_wait_for_the_next_second() {
+    let mut t = RouteTable::new(LbConfig::default()).with_new_module_rate(2);
+    for modid in 1..=5 {
+        t.get_host(m(modid, 1), None, 10);
+    }
+    assert_eq!(t.take_pull_requests(), vec![m(1, 1), m(2, 1)]);
+    assert_eq!(t.take_refused(), Refusals { full: 0, rate: 3 });
+    // Known modules are served whatever the rate; the next second admits
+    // two more new ones.
+    t.apply_route(m(1, 1), &plain(&[addr(1)]), RoutePolicy::default(), 10);
+    assert_eq!(t.get_host(m(1, 1), None, 10), host(1));
+    for modid in 3..=5 {
+        t.get_host(m(modid, 1), None, 11);
+    }
+    assert_eq!(t.take_pull_requests(), vec![m(3, 1), m(4, 1)]);
+    assert_eq!((t.len(), t.routed()), (4, 1));
 }
