@@ -18,7 +18,8 @@ use crate::dns_link::DnsLink;
 use crate::http::{self, ModulesSource};
 use crate::metrics::AgentMetrics;
 use crate::reporter_link::ReporterLink;
-use crate::table_thread::{Links, TableThread};
+use crate::snapshot_io::SnapshotWriter;
+use crate::table_thread::{Links, SnapshotSink, TableThread};
 
 /// A running agent. Dropping it stops every thread.
 pub struct Agent {
@@ -26,6 +27,9 @@ pub struct Agent {
     // links.
     http: Option<MetricsServer>,
     tables: Vec<TableThread>,
+    /// Writes the tables' route snapshots; after the tables, so the last
+    /// ones are written.
+    _snapshots: Option<SnapshotWriter>,
     _dns: DnsLink,
     _reporter: ReporterLink,
 }
@@ -60,10 +64,22 @@ impl Agent {
             metrics.clone(),
         )
         .map_err(|e| StartError::io("start the DNS link", e))?;
+        let snapshots = match &config.snapshot_dir {
+            None => None,
+            Some(_) => Some(
+                SnapshotWriter::start()
+                    .map_err(|e| StartError::io("start the route snapshot writer", e))?,
+            ),
+        };
         let links = Links {
             dns: dns.queue(),
             reporter: reporter.queue(),
             metrics: metrics.clone(),
+            snapshots: config
+                .snapshot_dir
+                .clone()
+                .zip(snapshots.as_ref().and_then(SnapshotWriter::sender))
+                .map(|(dir, writer)| SnapshotSink { dir, writer }),
         };
         let tables = receivers
             .into_iter()
@@ -99,6 +115,7 @@ impl Agent {
         Ok(Agent {
             http,
             tables,
+            _snapshots: snapshots,
             _dns: dns,
             _reporter: reporter,
         })
@@ -124,6 +141,18 @@ impl Agent {
     /// Stops every thread.
     pub fn stop(self) {
         drop(self);
+    }
+}
+
+impl Drop for Agent {
+    /// Saves the routes that changed since the last save, before the
+    /// threads stop.
+    fn drop(&mut self) {
+        for table in &self.tables {
+            if let Err(e) = table.save_snapshot() {
+                log::warn!("route snapshot not saved at stop: {e}");
+            }
+        }
     }
 }
 

@@ -44,6 +44,9 @@ pub struct AgentConfig {
     /// modules answer RET_NOEXIST (a flood of random modules cannot flood
     /// the DNS service or crowd out real modules).
     pub new_modules_per_sec: u32,
+    /// `[agent] snapshot_dir` (`data/agent`; `off` = off): where each
+    /// table's routes are saved, to be served at once after a restart.
+    pub snapshot_dir: Option<std::path::PathBuf>,
     /// `[loadbalance]`: the load-balancing tunables.
     pub lb: LbConfig,
     /// `[metrics] listen`: the HTTP endpoint (`/metrics`, `/healthz`,
@@ -91,9 +94,12 @@ impl AgentConfig {
             return Err(cfg.bad_value("agent", "max_modules", "0", "must be at least 1"));
         }
         let new_modules_per_sec: u32 = cfg.get_int("agent", "new_modules_per_sec", 1000)?;
+        let snapshot_dir = cfg.get_string("agent", "snapshot_dir", "data/agent");
+        let snapshot_dir = (snapshot_dir != "off").then(|| snapshot_dir.into());
         Ok(AgentConfig {
             max_modules,
             new_modules_per_sec,
+            snapshot_dir,
             idle_spin: (idle_spin_us > 0).then(|| Duration::from_micros(idle_spin_us)),
             listen_ip,
             base_port,

@@ -26,6 +26,8 @@
 //! | `metrics.rs` | [`metrics::AgentMetrics`]: counters per thread, written out on scrape |
 //! | `modules_view.rs` | the `/modules` JSON of a table |
 //! | `http.rs` | the `[metrics] listen` endpoint: `/metrics`, `/healthz`, `/modules` |
+//! | `snapshot.rs` | a table's routes as a file (`[agent] snapshot_dir`), checked on reading |
+//! | `snapshot_io.rs` | reading the files at start, writing them atomically |
 //! | `agent.rs` | [`Agent`]: start and stop |
 #![warn(missing_docs)]
 
@@ -40,6 +42,8 @@ mod messages;
 pub mod metrics;
 pub mod modules_view;
 mod reporter_link;
+pub mod snapshot;
+mod snapshot_io;
 mod table_thread;
 
 pub use agent::Agent;

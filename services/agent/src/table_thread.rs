@@ -7,8 +7,9 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::lb::Latency;
 use lars_proto::{msgid, GetHostRequest, GetHostResponse, GetRouteRequest, GetRouteResponse};
@@ -31,6 +32,17 @@ pub struct Links {
     pub reporter: ThreadQueue<ToReporter>,
     /// The agent's numbers (each table writes its own entry).
     pub metrics: Arc<AgentMetrics>,
+    /// Where the routes are saved (`[agent] snapshot_dir`), if anywhere.
+    pub snapshots: Option<SnapshotSink>,
+}
+
+/// A snapshot directory and the writer thread's queue.
+#[derive(Clone)]
+pub struct SnapshotSink {
+    /// `[agent] snapshot_dir`.
+    pub dir: PathBuf,
+    /// The writer thread.
+    pub writer: crossbeam_channel::Sender<(PathBuf, Vec<u8>)>,
 }
 
 /// A running table thread.
@@ -50,6 +62,8 @@ pub struct TableService {
     /// log line, and the last of them.
     deleted: u64,
     last_deleted: Option<ModuleId>,
+    /// Whether routes changed since the table's snapshot was last written.
+    snapshot_dirty: bool,
     table: RouteTable,
     clock: Arc<dyn Clock>,
     links: Links,
@@ -69,11 +83,12 @@ impl TableThread {
     ) -> io::Result<TableThread> {
         let addr = SocketAddr::from((config.listen_ip, config.base_port + index as u16));
         let name = format!("agent table {index}");
-        let service = TableService {
+        let mut service = TableService {
             name: name.clone(),
             index,
             deleted: 0,
             last_deleted: None,
+            snapshot_dirty: false,
             // Each table (and agent) draws its own `ewma` choices.
             table: RouteTable::with_max_modules(config.lb.clone(), config.max_modules)
                 .with_new_module_rate(config.new_modules_per_sec)
@@ -81,6 +96,7 @@ impl TableThread {
             clock,
             links,
         };
+        service.restore_snapshot();
         let (idle_spin, interval) = (config.idle_spin, config.report_interval);
         let (thread, server) = LoopThread::spawn_with(&format!("agent-udp-{index}"), move |el| {
             let server = UdpServer::start(el, &name, addr, router(), service)
@@ -100,6 +116,12 @@ impl TableThread {
                     log::error!("statistics not sent: {e}");
                 }
             });
+            // Routes are saved at most once a second, when they changed.
+            el.run_every(Duration::from_secs(1), move |el| {
+                if let Err(e) = server.with_state(el, |ctx, _| ctx.state().save_snapshot()) {
+                    log::error!("route snapshot not saved: {e}");
+                }
+            });
             Ok(server)
         })?;
         Ok(TableThread { server, thread })
@@ -110,13 +132,24 @@ impl TableThread {
         self.server.local_addr()
     }
 
+    /// Saves the table's routes now if they changed since the last save,
+    /// and waits until they are handed to the snapshot writer.
+    pub fn save_snapshot(&self) -> io::Result<()> {
+        self.on_table(TableService::save_snapshot)
+    }
+
     /// Sends the statistics gathered since the last report interval now,
     /// and waits until they are queued to the reporter link.
     pub fn send_reports(&self) -> io::Result<()> {
+        self.on_table(TableService::send_reports)
+    }
+
+    /// Runs `action` on the table, on its thread, and waits for it.
+    fn on_table(&self, action: fn(&mut TableService)) -> io::Result<()> {
         let server = self.server;
         self.thread
             .handle()
-            .call(move |el| server.with_state(el, |ctx, _| ctx.state().send_reports()))
+            .call(move |el| server.with_state(el, |ctx, _| action(ctx.state())))
             .map_err(io::Error::other)?
             .map_err(io::Error::other)
     }
@@ -241,8 +274,12 @@ impl TableService {
                     RouteApply::Deleted => {
                         self.deleted += 1;
                         self.last_deleted = Some(module);
+                        self.snapshot_dirty = true;
                     }
-                    RouteApply::Updated => self.table.set_route_version(module, version),
+                    RouteApply::Updated => {
+                        self.table.set_route_version(module, version);
+                        self.snapshot_dirty = true;
+                    }
                     RouteApply::Ignored => {}
                 },
                 ToTable::DnsReconnected => self.table.on_dns_reconnect(now),
@@ -280,37 +317,10 @@ impl TableService {
     }
 }
 
-impl TableService {
-    /// One line per interval for what happened to many modules: requests
-    /// for new modules refused, modules DNS has no hosts for.
-    fn log_dropped_modules(&mut self) {
-        let refused = self.table.take_refused();
-        if refused.full > 0 {
-            log::warn!(
-                "{}: {} requests for new modules answered RET_NOEXIST: the table is full ([agent] max_modules)",
-                self.name,
-                refused.full
-            );
-        }
-        if refused.rate > 0 {
-            log::warn!(
-                "{}: {} requests for new modules answered RET_NOEXIST: more new modules a second than [agent] new_modules_per_sec",
-                self.name,
-                refused.rate
-            );
-        }
-        if let Some(last) = self.last_deleted.take() {
-            log::info!(
-                "{}: {} modules have no hosts in DNS and were dropped (the last: {last})",
-                self.name,
-                std::mem::take(&mut self.deleted)
-            );
-        }
-    }
-}
-
 fn send_reply<M: prost::Message>(ctx: &mut UdpCtx<TableService>, msgid: i32, reply: &M) {
     if let Err(e) = ctx.reply(msgid, reply) {
         log::debug!("reply to {} dropped: {e}", ctx.peer_addr());
     }
 }
+
+mod upkeep;

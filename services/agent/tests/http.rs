@@ -166,7 +166,8 @@ fn a_taken_metrics_port_is_a_start_error_naming_the_key() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap();
     let base = lars_testkit::free_udp_base();
-    let text = format!("[agent]\nbase_port = {base}\n[metrics]\nlisten = {addr}\n");
+    let text =
+        format!("[agent]\nbase_port = {base}\nsnapshot_dir = off\n[metrics]\nlisten = {addr}\n");
     let config = AgentConfig::from_config(&Config::parse(&text, "t.conf").unwrap()).unwrap();
     let err = Agent::start(config)
         .err()

@@ -165,7 +165,7 @@ fn malformed_datagrams_get_no_answer_and_do_not_disturb() {
 fn a_taken_port_is_a_clear_start_error() {
     let taken = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
-    let text = format!("[agent]\nbase_port = {port}\n");
+    let text = format!("[agent]\nbase_port = {port}\nsnapshot_dir = off\n");
     let config = AgentConfig::from_config(&Config::parse(&text, "t.conf").unwrap()).unwrap();
     let err = Agent::start(config).err().expect("bind must fail");
     assert!(

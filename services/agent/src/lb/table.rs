@@ -85,13 +85,9 @@ impl RouteTable {
     /// Creates at most `per_sec` new modules a second (0: no limit); the
     /// rest of the requests for unknown modules get `RET_NOEXIST`.
     pub fn with_new_module_rate(mut self, per_sec: u32) -> Self {
-        let max_modules = self.admission_max();
+        let max_modules = self.admission.max_modules();
         self.admission = Admission::new(max_modules, per_sec);
         self
-    }
-
-    fn admission_max(&self) -> usize {
-        self.admission.max_modules()
     }
 
     /// The tunables the table follows.
@@ -222,6 +218,34 @@ impl RouteTable {
     /// route arrives).
     pub fn routed(&self) -> usize {
         self.routed
+    }
+
+    /// Puts `module` back with `route` (from a snapshot of this table, at
+    /// start): its hosts idle with fresh counters, answering at once, and
+    /// pulled again from DNS like a module just asked for. Whether it was
+    /// restored: not when the module is known already, the route is empty
+    /// or the table is full.
+    pub fn restore(
+        &mut self,
+        module: ModuleId,
+        route: &Route,
+        version: Option<u64>,
+        now: u64,
+    ) -> bool {
+        if route.hosts.is_empty()
+            || self.modules.contains_key(&module)
+            || self.modules.len() >= self.admission.max_modules()
+        {
+            return false;
+        }
+        let mut lb = ModuleLb::with_seed(module, self.seed);
+        lb.apply_route(&route.hosts, route.policy, now, &self.cfg);
+        lb.set_route_version(version);
+        lb.mark_pulling(now);
+        self.modules.insert(module, lb);
+        self.pulls.push(module);
+        self.routed += 1;
+        true
     }
 
     /// Records the DNS route version of `module`'s last route (a module not

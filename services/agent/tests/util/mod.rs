@@ -90,10 +90,25 @@ pub fn agent_with(
     clock: &Arc<ManualClock>,
     extra: &str,
 ) -> Agent {
+    // No route snapshots unless a test asks for them.
+    let agent_lines = format!("report_interval = {report_interval}\nsnapshot_dir = off\n");
+    agent_on(dns, reporter, &agent_lines, lb, clock, extra)
+}
+
+/// An agent on free ports with `agent_lines` in its `[agent]` section,
+/// `lb` in `[loadbalance]` and `extra` at the end.
+pub fn agent_on(
+    dns: SocketAddr,
+    reporter: SocketAddr,
+    agent_lines: &str,
+    lb: &str,
+    clock: &Arc<ManualClock>,
+    extra: &str,
+) -> Agent {
     for _ in 0..20 {
         let base = lars_testkit::free_udp_base();
         let text = format!(
-            "[agent]\nbase_port = {base}\ncaller_ip = 10.0.0.9\nreport_interval = {report_interval}\n\
+            "[agent]\nbase_port = {base}\ncaller_ip = 10.0.0.9\n{agent_lines}\n\
              [dnsserver]\nip = 127.0.0.1\nport = {}\n[reporter]\nip = 127.0.0.1\nport = {}\n\
              [loadbalance]\n{lb}\n{extra}",
             dns.port(),
