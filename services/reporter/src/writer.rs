@@ -6,8 +6,10 @@
 //! back into the coalescer, newer values winning; the outage is logged once
 //! (warn) and the recovery once (info, with the rows it wrote), and the
 //! writer retries with capped exponential backoff while the drainer keeps
-//! coalescing. At stop it flushes what is left, giving up after
-//! `shutdown_timeout` and logging how many rows were lost.
+//! coalescing. At stop it flushes what is left, giving up at the stop
+//! deadline (`shutdown_timeout` after the stop) and logging how many keys
+//! were not stored. A store call that hangs past the deadline is not
+//! waited for: the service counts those keys (see [`crate::shard::Ending`]).
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -249,12 +251,16 @@ impl Writer {
     }
 
     /// At stop: keeps flushing (and retrying) until nothing is pending or
-    /// `shutdown_timeout` has passed; what is left is counted as lost.
+    /// the stop deadline has passed; what is left is counted as lost.
     fn final_flush(&mut self) {
-        let deadline = Instant::now() + self.settings.shutdown_timeout;
+        let deadline = self
+            .shard
+            .lock()
+            .stop_by
+            .unwrap_or_else(|| Instant::now() + self.settings.shutdown_timeout);
         loop {
             if self.shard.lock().coalescer.is_empty() {
-                return;
+                break;
             }
             let now = Instant::now();
             if now >= deadline {
@@ -265,10 +271,12 @@ impl Writer {
                 _ => self.flush(),
             }
         }
-        let lost = self.shard.lock().coalescer.len();
+        let Some(lost) = self.shard.finish().filter(|&lost| lost > 0) else {
+            return;
+        };
         self.stats.lost(lost);
         log::error!(
-            "writer {}: status store {} still unavailable {:?} after stop: {lost} rows lost",
+            "writer {}: status store {} still unavailable {:?} after stop: {lost} keys not stored",
             self.index,
             self.name,
             self.settings.shutdown_timeout
