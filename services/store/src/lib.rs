@@ -28,6 +28,9 @@
 //! * `store.rs` — the [`RouteStore`] and [`StatusStore`] traits and the
 //!   `open_*` functions.
 //! * `sql.rs` — all SQL text; the schema files themselves are in `sql/`.
+//! * `grants.rs` — [`DbRole`], [`DbUser`]: the MySQL users of a
+//!   least-privilege setup and their rights (pure); created by
+//!   [`MysqlStore::init_users`] (`mysql/users.rs`).
 //! * `checkpoint.rs` — [`CheckpointPolicy`]: when SQLite's write-ahead log
 //!   is truncated (pure).
 //! * `sqlite.rs` — [`SqliteStore`] (`sqlite/wal.rs`: its log kept small);
@@ -38,6 +41,7 @@ mod checkpoint;
 mod config;
 mod edit;
 mod error;
+mod grants;
 mod mysql;
 mod sql;
 mod sqlite;
@@ -50,7 +54,10 @@ pub use crate::checkpoint::{
 pub use crate::config::{check_db_name, MysqlSettings, StoreSettings, PASSWD_ENV};
 pub use crate::edit::RouteEdit;
 pub use crate::error::StoreError;
-pub use crate::mysql::{MysqlStore, CONNECT_TIMEOUT, IDLE_PING, IO_TIMEOUT};
+pub use crate::grants::{check_password, DbRole, DbUser};
+pub use crate::mysql::{
+    MysqlStore, PasswordOutcome, UserSpec, CONNECT_TIMEOUT, IDLE_PING, IO_TIMEOUT,
+};
 pub use crate::sql::{DEMO_ROUTES, MYSQL_SCHEMA, SQLITE_SCHEMA};
 pub use crate::sqlite::{SqliteStore, BUSY_TIMEOUT, JOURNAL_SIZE_LIMIT, WAL_AUTOCHECKPOINT_PAGES};
 pub use crate::store::{open_route_store, open_status_store, seed_demo, RouteStore, StatusStore};
