@@ -4,17 +4,18 @@
 //!
 //! SQLite's own checkpoints (`wal_autocheckpoint`) are *passive*: they copy
 //! what they can without waiting for anyone, and the log only starts over
-//! from its beginning once a checkpoint has caught up with every writer.
-//! With several connections writing back to back (the reporter's writer
-//! threads in a flood) that never happens and the log grows without
-//! bound. A `wal_checkpoint(TRUNCATE)` waits for the writers and readers
+//! from its beginning once a checkpoint has caught up with every writer
+//! and reader. Behind the store's write gate the writers of one process
+//! let them catch up; a reader that keeps an old snapshot, or writers in
+//! several processes, still hold them back, and the file keeps the size it
+//! grew to. A `wal_checkpoint(TRUNCATE)` waits for the writers and readers
 //! of the moment (up to the busy timeout), copies everything and cuts the
 //! file to zero bytes. The policy asks for one
 //!
 //! * after a write that leaves the log at [`WAL_TRUNCATE_AT`] or more —
-//!   this bounds the log during a flood;
+//!   this bounds the log whatever held the passive checkpoints back;
 //! * when the writer has been idle for [`WAL_IDLE_AFTER`] and the log is
-//!   not empty — this gives the disk back once the flood is over;
+//!   not empty — this gives the disk back once a flood is over;
 //!
 //! and, after one that could not finish (a long reader kept it from the
 //! end of the log), not again within [`WAL_RETRY_AFTER`], so it is not

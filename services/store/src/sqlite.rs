@@ -4,9 +4,11 @@
 //! The file is opened in WAL mode with a 5 s busy timeout, so an admin tool
 //! can write routes while a daemon reads them; every write runs in a
 //! `BEGIN IMMEDIATE` transaction, which takes the write lock up front and so
-//! serialises writers from several processes. The log is kept small
-//! (`sqlite/wal.rs`): truncated after a write that leaves it at 16 MiB and
-//! once the writer is idle.
+//! serialises writers from several processes; within one process the
+//! writers of a file also take turns behind a gate (`sqlite/gate.rs`). The
+//! log is kept small (`sqlite/wal.rs`): checkpointed after commits,
+//! truncated after a write that leaves it at 16 MiB and once the writer is
+//! idle.
 
 use crate::checkpoint::CheckpointPolicy;
 use crate::edit::{self, EditTx, Outcome, Param, RouteEdit};

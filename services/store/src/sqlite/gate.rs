@@ -2,14 +2,16 @@
 //! a process.
 //!
 //! SQLite lets one connection write at a time anyway; the others wait in
-//! its busy handler, which sleeps in growing steps and lets whoever asks
-//! at the right moment in first. That is unfair to a truncating
-//! checkpoint, which needs the write lock with no writer between it and
-//! the end of the log: in a flood the reporter's writers kept taking the
-//! lock ahead of it while the log grew. Behind the gate, the connections of
-//! one process hand the file over in turn, and a writer that checkpoints
-//! right after its commit still holds the gate, so no writer of its own
-//! process can slip in.
+//! its busy handler, which sleeps in growing steps. With several writers
+//! (the reporter's writer threads in a flood) a passive checkpoint run at
+//! one commit never catches up with the frames the next writers append
+//! meanwhile, so the log never starts over and grows by megabytes a
+//! second; a truncating checkpoint waits for a write lock the writers keep
+//! taking ahead of it. Behind the gate the connections of one process hand
+//! the file over in turn, and the checkpoints a commit runs (SQLite's
+//! passive one, the policy's truncating one) run while the gate is still
+//! held, with no writer of the process between them and the end of the
+//! log.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -15,12 +15,13 @@ use crate::error::StoreError;
 /// file larger than this is cut back to it.
 pub const JOURNAL_SIZE_LIMIT: u64 = 16 * 1024 * 1024;
 
-/// `PRAGMA wal_autocheckpoint`: 0, SQLite's own passive checkpoints are
-/// off. With several connections writing back to back they never catch up
-/// (so they never let the log start over), and each one holds the
-/// checkpoint lock, which makes the truncating checkpoints of the policy
-/// give up at once. The policy's checkpoints take their place.
-pub const WAL_AUTOCHECKPOINT_PAGES: u32 = 0;
+/// `PRAGMA wal_autocheckpoint`: a commit that leaves more pages than this
+/// (4 MiB) in the log runs a passive checkpoint (SQLite's default, set
+/// explicitly). It runs inside the commit, so behind the
+/// [`WriteGate`](super::gate::WriteGate): no other writer of the process
+/// appends meanwhile, it catches up, and the next write starts the log
+/// over.
+pub const WAL_AUTOCHECKPOINT_PAGES: u32 = 1000;
 
 /// Sets the log's pragmas on a newly opened connection.
 pub(super) fn configure(conn: &Connection) -> rusqlite::Result<()> {
