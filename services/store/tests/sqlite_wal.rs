@@ -35,6 +35,18 @@ fn sqlite_fixture() -> TempSqlite {
     TempSqlite::new("store_wal")
 }
 
+/// A writer that has written one batch, and a reader inside a transaction
+/// that keeps the snapshot of that moment.
+fn writer_and_old_reader(fx: &TempSqlite) -> (SqliteStore, rusqlite::Connection) {
+    let mut writer = SqliteStore::open(fx.path(), false).unwrap();
+    writer.upsert_statuses(&batch(0)).unwrap();
+    let reader = rusqlite::Connection::open(fx.path()).unwrap();
+    reader
+        .execute_batch("BEGIN; SELECT COUNT(*) FROM ServerCallStatus;")
+        .unwrap();
+    (writer, reader)
+}
+
 /// One writer: SQLite's passive checkpoint after each commit of more than
 /// 1000 pages catches up, and the log starts over instead of growing.
 #[test]
@@ -115,12 +127,7 @@ fn readers_hold_no_snapshot_between_calls() {
 #[test]
 fn a_log_a_reader_held_back_is_cut_by_the_next_write() {
     let fx = sqlite_fixture();
-    let mut writer = SqliteStore::open(fx.path(), false).unwrap();
-    writer.upsert_statuses(&batch(0)).unwrap();
-    let reader = rusqlite::Connection::open(fx.path()).unwrap();
-    reader
-        .execute_batch("BEGIN; SELECT COUNT(*) FROM ServerCallStatus;")
-        .unwrap();
+    let (mut writer, reader) = writer_and_old_reader(&fx);
     let mut n = 1;
     while writer.wal_bytes() < 16 * MB {
         writer.upsert_statuses(&batch(n)).unwrap();
@@ -147,12 +154,7 @@ fn a_log_a_reader_held_back_is_cut_by_the_next_write() {
 #[test]
 fn a_long_reader_stops_the_checkpoint_not_the_write() {
     let fx = sqlite_fixture();
-    let mut writer = SqliteStore::open(fx.path(), false).unwrap();
-    writer.upsert_statuses(&batch(0)).unwrap();
-    let reader = rusqlite::Connection::open(fx.path()).unwrap();
-    reader
-        .execute_batch("BEGIN; SELECT COUNT(*) FROM ServerCallStatus;")
-        .unwrap();
+    let (mut writer, reader) = writer_and_old_reader(&fx);
     writer.upsert_statuses(&batch(1)).unwrap();
     assert_eq!(
         writer.truncate_wal(Instant::now()).unwrap(),
