@@ -8,13 +8,14 @@
 #               and the web console (lars-web) while it runs
 #   make bench  the QPS and micro benchmarks (scripts/bench-agent.sh: agent QPS)
 #   make lint   clippy, and the crate layering and rust-version checks
+#   make fuzz   the fuzz targets (tests/fuzz) with a million cases each
 
 CARGO ?= cargo
 PYTHON ?= python3
 VENV := target/venv
 BINS := lars-dns lars-reporter lars-agent lars lars-web
 
-.PHONY: all build cpp test test-python lint fmt bench run clean
+.PHONY: all build cpp test test-python lint fmt bench fuzz run clean
 
 all: build cpp
 	@mkdir -p bin
@@ -57,6 +58,11 @@ fmt:
 bench:
 	./scripts/ensure-mariadb.sh
 	$(CARGO) bench --workspace
+
+# The frame decoder and the daemons' handlers on random input: 1000000
+# cases per target (CI runs 50000 each in `make test`).
+fuzz:
+	LARS_FUZZ_CASES=1000000 $(CARGO) test --release -p lars-fuzz -- --nocapture
 
 run: all
 	./scripts/demo.sh

@@ -19,8 +19,11 @@ work=$(mktemp -d /tmp/lars-bench-agent.XXXXXX)
 mkdir -p "$work/bin" "$work/conf"
 cp -r "$repo"/bin/* "$work/bin/"
 cp "$repo"/scripts/run_lars "$work/run_lars"
-for f in lars_dns.conf lars_reporter.conf lars_lb_agent.conf; do
+# A scratch database: root creates and writes it (the shipped users are for
+# a database set up with `lars db init`).
+for f in lars_dns.conf lars_reporter.conf lars_lb_agent.conf lars_admin.conf; do
   sed -e "s/^backend = sqlite/backend = $backend/" -e "s/^db_name = lars_dns/db_name = lars_bench/" \
+    -e "s/^db_user = .*/db_user = root/" \
     "$repo/conf/$f" >"$work/conf/$f"
 done
 cd "$work"

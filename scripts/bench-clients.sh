@@ -15,7 +15,7 @@ work=$(mktemp -d /tmp/lars-bench-clients.XXXXXX)
 mkdir -p "$work/bin" "$work/conf"
 cp "$repo"/bin/lars* "$work/bin/"
 cp "$repo"/scripts/run_lars "$work/run_lars"
-for f in lars_dns.conf lars_reporter.conf lars_lb_agent.conf; do
+for f in lars_dns.conf lars_reporter.conf lars_lb_agent.conf lars_admin.conf; do
   cp "$repo/conf/$f" "$work/conf/$f"
 done
 cd "$work"

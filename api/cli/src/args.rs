@@ -13,6 +13,8 @@
 //!         | weight MODID CMDID IP:PORT N | policy MODID CMDID rr|wrr|hash|ewma [--panic PERCENT]
 //!         | list [MODID [CMDID]] | version | demo
 //!   status [--config PATH] [MODID [CMDID]]   the statistics the reporter stored
+//!   db init [--config PATH] [--admin-user U] [--client-host H] [--print-sql]
+//!                                            the MySQL database and its least-privilege users
 //!   top [--http ADDR] [--once]               the agent's modules and hosts, live
 //!   agent modules [MODID CMDID] [--http ADDR] the same, printed once
 //! ```
@@ -20,8 +22,9 @@
 //! Exit codes: 0 success, 1 failure (no host, agent or store error), 2 bad
 //! arguments (clap's usage error).
 
+pub use crate::db_args::*;
 pub use crate::route_args::*;
-use crate::{qps, query, route, simulator, status, top};
+use crate::{db, qps, query, route, simulator, status, top};
 use clap::{Args, Parser, Subcommand};
 use lars_api::{ClientOptions, ModuleId};
 use std::net::Ipv4Addr;
@@ -100,6 +103,9 @@ pub enum Command {
     /// Show the call statistics the reporter stored (ServerCallStatus).
     #[command(allow_negative_numbers = true)]
     Status(StatusArgs),
+    /// Set up a MySQL / MariaDB database with a least-privilege user per
+    /// part of Lars.
+    Db(DbArgs),
     /// The agent's modules and hosts (its /modules endpoint), refreshed
     /// every second: state, window counts, last change and its reason.
     Top(TopArgs),
@@ -262,6 +268,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Qps(q) => ("qps", qps::run(opts, &q)),
         Command::Route(r) => ("route", route::run(&r)),
         Command::Status(s) => ("status", status::run(&s)),
+        Command::Db(d) => ("db", db::run(&d)),
         Command::Top(t) => ("top", top::top(&t)),
         Command::Agent(AgentArgs {
             what: AgentWhat::Modules(m),
@@ -324,7 +331,7 @@ mod tests {
     fn route_config_defaults_and_can_follow_the_action() {
         let cli = Cli::try_parse_from(["lars", "route", "version"]).unwrap();
         match cli.command {
-            Command::Route(r) => assert_eq!(r.config, PathBuf::from("conf/lars_dns.conf")),
+            Command::Route(r) => assert_eq!(r.config, PathBuf::from("conf/lars_admin.conf")),
             other => panic!("{other:?}"),
         }
         let cli =

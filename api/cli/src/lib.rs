@@ -16,11 +16,14 @@
 //! | `top.rs` | `top`, `agent modules`: the agent's `/modules`, fetched |
 //! | `top_view.rs` | the `/modules` JSON as types, and its table |
 //! | `status.rs` | `status`: the `ServerCallStatus` rows |
+//! | `db.rs`, `db_args.rs` | `db init`: the MySQL database and its least-privilege users |
 
 //! | `main.rs` | the thin binary |
 #![warn(missing_docs)]
 
 mod args;
+mod db;
+mod db_args;
 mod histogram;
 mod qps;
 mod query;

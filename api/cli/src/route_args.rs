@@ -9,8 +9,8 @@ use std::path::PathBuf;
 #[derive(Debug, Args)]
 pub struct RouteArgs {
     /// Configuration file whose `[store]` (and `[mysql]`) section names the
-    /// route store.
-    #[arg(long, global = true, default_value = "conf/lars_dns.conf")]
+    /// route store and the user that may change it.
+    #[arg(long, global = true, default_value = "conf/lars_admin.conf")]
     pub config: PathBuf,
     /// What to do.
     #[command(subcommand)]

@@ -15,6 +15,17 @@ pub trait Daemon {
     /// Stops the service, waiting for its threads; logs what it must say
     /// at exit (e.g. what could not be stored).
     fn stop(self);
+
+    /// Stops like [`stop`](Self::stop) and returns what the daemon's last
+    /// log line adds after `NAME stopped: `, e.g. how much could not be
+    /// stored; the default stops and adds nothing.
+    fn stop_with_summary(self) -> Option<String>
+    where
+        Self: Sized,
+    {
+        self.stop();
+        None
+    }
 }
 
 /// The daemons' command line.
@@ -44,8 +55,10 @@ pub fn run<D: Daemon>(
                 Ok(signal) => log::info!("{name}: {signal}, stopping"),
                 Err(e) => log::error!("{name}: cannot wait for signals: {e}"),
             }
-            daemon.stop();
-            log::info!("{name} stopped");
+            match daemon.stop_with_summary() {
+                Some(summary) => log::info!("{name} stopped: {summary}"),
+                None => log::info!("{name} stopped"),
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

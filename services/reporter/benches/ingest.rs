@@ -15,6 +15,8 @@
 //! `LARS_BENCH_BATCH` overrides `batch_size` (500). Each phase prints the
 //! accepted rate, the store's rate, the backlog (lag)
 //! when the senders stop and how long it takes to flush, and the RSS.
+//! `LARS_BENCH_STORE=sqlite` writes to a fresh SQLite file instead, and
+//! also prints the largest size its write-ahead log reached.
 //!
 //! `cargo bench -p lars-reporter --bench ingest`
 
@@ -29,7 +31,8 @@ use lars_proto::{msgid, HostCallResult, ReportStatusRequest};
 use lars_reactor::frame;
 use lars_reporter::{ReporterConfig, ReporterService, ReporterStats};
 use lars_store::open_status_store;
-use lars_testkit::stores::TempMysql;
+use lars_store::StoreSettings;
+use lars_testkit::stores::{TempMysql, TempSqlite};
 use lars_testkit::{proc_status_kib, wait_until};
 
 const SENDERS: u32 = 4;
@@ -58,8 +61,8 @@ fn env_number(name: &str, default: u64) -> u64 {
 /// One phase: a fresh database and service, senders at `rate` results/s
 /// (`None`: unpaced) for `secs` seconds.
 fn run_phase(name: &str, rate: Option<u64>, secs: u64) {
-    let db = TempMysql::new("bench_reporter");
-    let mut config = ReporterConfig::new("127.0.0.1:0".parse().unwrap(), db.config.clone());
+    let db = BenchStore::new();
+    let mut config = ReporterConfig::new("127.0.0.1:0".parse().unwrap(), db.config().clone());
     config.batch_size = env_number("LARS_BENCH_BATCH", config.batch_size as u64) as usize;
     println!(
         "\n== {name}: {SENDERS} connections × reports of {HOSTS} results, {MODULES} modules, \
@@ -69,7 +72,7 @@ fn run_phase(name: &str, rate: Option<u64>, secs: u64) {
         config.flush_interval,
         config.batch_size,
         config.batch_size,
-        db.config
+        db.config()
     );
     let (hwm0, rss0) = memory();
     // Messages per second per sender.
@@ -85,8 +88,10 @@ fn run_phase(name: &str, rate: Option<u64>, secs: u64) {
 
     let started = Instant::now();
     let (mut max_pending, mut max_queued, mut last, mut last_t) = (0, 0, service.stats(), started);
+    let mut max_wal = 0;
     while started.elapsed() < Duration::from_secs(secs) {
         std::thread::sleep(Duration::from_millis(100));
+        max_wal = max_wal.max(db.wal_bytes());
         let s = service.stats();
         (max_pending, max_queued) = (max_pending.max(s.pending_keys), max_queued.max(s.queued));
         if last_t.elapsed() >= Duration::from_secs(1) {
@@ -115,6 +120,7 @@ fn run_phase(name: &str, rate: Option<u64>, secs: u64) {
     // takes to catch up (socket buffers included).
     let drain_start = Instant::now();
     let caught_up = wait_until(Duration::from_secs(60), || {
+        max_wal = max_wal.max(db.wal_bytes());
         let s = service.stats();
         s.messages + s.messages_dropped == total_sent && s.queued == 0 && s.pending_keys == 0
     });
@@ -126,6 +132,12 @@ fn run_phase(name: &str, rate: Option<u64>, secs: u64) {
         "  memory: VmHWM {hwm0} kB at start → {hwm1} kB at end; VmRSS {rss0} kB → {rss1} kB; \
          max during run: {max_pending} pending keys, {max_queued} queued items"
     );
+    if let BenchStore::Sqlite(_) = db {
+        println!(
+            "  SQLite write-ahead log: at most {:.1} MB during the run and the flush",
+            max_wal as f64 / 1e6
+        );
+    }
     check_table(&db, &sent, fin.messages_dropped == 0);
 }
 
@@ -214,8 +226,8 @@ fn report(
 
 /// Checks that every (caller, module, host) holds its last sent round;
 /// asserted only when nothing was dropped (`strict`).
-fn check_table(db: &TempMysql, sent: &[u32], strict: bool) {
-    let rows = open_status_store(&db.config)
+fn check_table(db: &BenchStore, sent: &[u32], strict: bool) {
+    let rows = open_status_store(db.config())
         .and_then(|mut s| s.read_statuses(None, None))
         .expect("read the table");
     let mut expected = 0usize;
@@ -243,6 +255,39 @@ fn check_table(db: &TempMysql, sent: &[u32], strict: bool) {
     );
     if strict {
         assert_eq!((rows.len(), wrong), (expected, 0));
+    }
+}
+
+/// The store of one phase: a fresh MariaDB database, or a fresh SQLite
+/// file with `LARS_BENCH_STORE=sqlite`.
+enum BenchStore {
+    Mysql(TempMysql),
+    Sqlite(TempSqlite),
+}
+
+impl BenchStore {
+    fn new() -> BenchStore {
+        match std::env::var("LARS_BENCH_STORE").as_deref() {
+            Ok("sqlite") => BenchStore::Sqlite(TempSqlite::new("bench_reporter")),
+            _ => BenchStore::Mysql(TempMysql::new("bench_reporter")),
+        }
+    }
+
+    fn config(&self) -> &StoreSettings {
+        match self {
+            BenchStore::Mysql(db) => &db.config,
+            BenchStore::Sqlite(db) => &db.config,
+        }
+    }
+
+    /// The size of the SQLite write-ahead log (0 for MariaDB).
+    fn wal_bytes(&self) -> u64 {
+        let BenchStore::Sqlite(db) = self else {
+            return 0;
+        };
+        let mut wal = db.path().as_os_str().to_owned();
+        wal.push("-wal");
+        std::fs::metadata(wal).map_or(0, |m| m.len())
     }
 }
 

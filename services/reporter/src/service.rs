@@ -5,13 +5,16 @@
 //! The store is tried once at start, so the schema exists before the
 //! writers open their own handles; if it is down the service starts anyway
 //! and the writers keep trying. Stopping closes the server first (no new
-//! reports), lets the drainers empty the queues, and lets each writer flush
-//! what is pending for at most `shutdown_timeout`.
+//! reports), lets the drainers empty the queues, and lets the writers flush
+//! what is pending until `shutdown_timeout` after the stop began. A writer
+//! still blocked in a store call then (a server that stopped answering) is
+//! left behind: its keys are counted as not stored and the stop returns.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
 use lars_daemon::{Daemon, StartError};
@@ -35,9 +38,16 @@ pub struct ReporterService {
     shards: Vec<Arc<Shard>>,
     /// Receiving ends kept only to read queue lengths.
     queues: Vec<Receiver<Batch>>,
+    /// The drainer threads.
     threads: Vec<JoinHandle<()>>,
+    /// The writer threads, one per shard, in shard order.
+    writers: Vec<JoinHandle<()>>,
     stop: Arc<AtomicBool>,
     stats: Arc<Stats>,
+    /// How long a stop may take.
+    shutdown_timeout: Duration,
+    /// The store, for log lines.
+    store_name: String,
 }
 
 impl ReporterService {
@@ -84,8 +94,11 @@ impl ReporterService {
             shards: Vec::new(),
             queues: Vec::new(),
             threads: Vec::new(),
+            writers: Vec::new(),
             stop: Arc::new(AtomicBool::new(false)),
             stats: stats.clone(),
+            shutdown_timeout: config.shutdown_timeout,
+            store_name: config.store.to_string(),
         };
         let mut senders = Vec::with_capacity(config.db_thread_cnt);
         for i in 0..config.db_thread_cnt {
@@ -110,7 +123,7 @@ impl ReporterService {
                 settings,
             )
             .map_err(|e| StartError::io(format!("start writer thread {i}"), e))?;
-            service.threads.push(writer);
+            service.writers.push(writer);
             service.shards.push(shard);
             service.queues.push(rx);
             senders.push(tx);
@@ -177,16 +190,20 @@ impl ReporterService {
         s
     }
 
-    /// Stops accepting, drains the queues, flushes what is pending (each
-    /// writer for at most `shutdown_timeout`) and joins every thread;
-    /// returns the final counters (`rows_lost` says what could not be
-    /// stored).
+    /// Stops accepting, drains the queues, flushes what is pending and
+    /// joins the threads, returning within `shutdown_timeout` (and a few
+    /// milliseconds) even when the store does not answer; returns the
+    /// final counters (`rows_lost` counts the keys not stored).
     pub fn stop(mut self) -> ReporterStats {
         self.shutdown();
         self.stats()
     }
 
     fn shutdown(&mut self) {
+        let deadline = Instant::now() + self.shutdown_timeout;
+        for shard in &self.shards {
+            shard.stop_by(deadline);
+        }
         if let Some(http) = self.http.take() {
             http.stop();
         }
@@ -197,20 +214,40 @@ impl ReporterService {
         for thread in self.threads.drain(..) {
             let _ = thread.join();
         }
+        for (index, writer) in self.writers.drain(..).enumerate() {
+            match self.shards[index].finished_by(deadline) {
+                None => {
+                    let _ = writer.join();
+                }
+                // Left running: the process may exit under it.
+                Some(unstored) => {
+                    self.stats.lost(unstored);
+                    log::error!(
+                        "writer {index}: status store {} did not answer within shutdown_timeout \
+                         {:?}: {unstored} keys not stored",
+                        self.store_name,
+                        self.shutdown_timeout
+                    );
+                }
+            }
+        }
     }
 }
 
 impl Daemon for ReporterService {
-    /// Stops like [`ReporterService::stop`] and logs the final counters.
+    /// Stops like [`ReporterService::stop`].
     fn stop(self) {
+        ReporterService::stop(self);
+    }
+
+    /// Stops like [`ReporterService::stop`]; the final counters, the keys
+    /// not stored among them, go into the daemon's last log line.
+    fn stop_with_summary(self) -> Option<String> {
         let stats = ReporterService::stop(self);
-        log::info!(
-            "lars-reporter stopped: {} reports, {} rows written in {} batches, {} rows lost",
-            stats.messages,
-            stats.rows_written,
-            stats.batches_written,
-            stats.rows_lost
-        );
+        Some(format!(
+            "{} reports, {} rows written in {} batches, {} keys not stored",
+            stats.messages, stats.rows_written, stats.batches_written, stats.rows_lost
+        ))
     }
 }
 

@@ -10,7 +10,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use lars_reactor::LogThrottle;
@@ -36,6 +36,23 @@ pub struct ShardState {
     /// The writer, waiting, wants to be woken once this many keys are
     /// pending (`usize::MAX`: not before its own deadline).
     pub wake_at: usize,
+    /// At stop: when the writer's final flush must give up.
+    pub stop_by: Option<Instant>,
+    /// Who counts what the writer could not store at stop.
+    pub ending: Ending,
+}
+
+/// How a writer's work ended at stop; whoever gets there first counts the
+/// keys it could not store, the other one does not count them again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The writer is still at work.
+    Running,
+    /// The writer's final flush ended (stored everything or gave up).
+    Finished,
+    /// The service stopped waiting for the writer, which was blocked in a
+    /// store call at the deadline.
+    Abandoned,
 }
 
 /// A shard: state plus the condition variable the writer waits on. Safe
@@ -44,6 +61,8 @@ pub struct ShardState {
 pub struct Shard {
     state: Mutex<ShardState>,
     wake: Condvar,
+    /// Signalled when the writer's final flush has ended.
+    ended: Condvar,
 }
 
 impl Shard {
@@ -54,8 +73,11 @@ impl Shard {
                 coalescer: Coalescer::new(max_keys),
                 closed: false,
                 wake_at: usize::MAX,
+                stop_by: None,
+                ending: Ending::Running,
             }),
             wake: Condvar::new(),
+            ended: Condvar::new(),
         })
     }
 
@@ -70,8 +92,45 @@ impl Shard {
         st.coalescer.len() + st.coalescer.checked_out()
     }
 
+    /// Tells the writer its final flush must end by `deadline`; called
+    /// before the service signals the stop.
+    pub fn stop_by(&self, deadline: Instant) {
+        self.lock().stop_by = Some(deadline);
+    }
+
+    /// The writer, after its final flush: the keys left unstored, which it
+    /// counts as lost; `None` if the service has already counted them.
+    pub fn finish(&self) -> Option<usize> {
+        let mut st = self.lock();
+        if st.ending == Ending::Abandoned {
+            return None;
+        }
+        st.ending = Ending::Finished;
+        self.ended.notify_all();
+        Some(st.coalescer.len() + st.coalescer.checked_out())
+    }
+
+    /// The service, at stop: waits until the writer has finished or
+    /// `deadline` has passed. A writer still at work then (blocked in a
+    /// store call) is abandoned, and the keys it has not stored, pending
+    /// or being written, are returned for the service to count as lost;
+    /// `None` when the writer finished and counted them itself.
+    pub fn finished_by(&self, deadline: Instant) -> Option<usize> {
+        let mut st = self.lock();
+        while st.ending == Ending::Running {
+            if self.ended.wait_until(&mut st, deadline).timed_out() {
+                break;
+            }
+        }
+        if st.ending == Ending::Finished {
+            return None;
+        }
+        st.ending = Ending::Abandoned;
+        Some(st.coalescer.len() + st.coalescer.checked_out())
+    }
+
     /// Blocks on `state` (a guard of this shard) until woken or `until`.
-    pub fn wait_until(&self, state: &mut MutexGuard<'_, ShardState>, until: std::time::Instant) {
+    pub fn wait_until(&self, state: &mut MutexGuard<'_, ShardState>, until: Instant) {
         self.wake.wait_until(state, until);
     }
 

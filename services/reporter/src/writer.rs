@@ -6,8 +6,10 @@
 //! back into the coalescer, newer values winning; the outage is logged once
 //! (warn) and the recovery once (info, with the rows it wrote), and the
 //! writer retries with capped exponential backoff while the drainer keeps
-//! coalescing. At stop it flushes what is left, giving up after
-//! `shutdown_timeout` and logging how many rows were lost.
+//! coalescing. At stop it flushes what is left, giving up at the stop
+//! deadline (`shutdown_timeout` after the stop) and logging how many keys
+//! were not stored. A store call that hangs past the deadline is not
+//! waited for: the service counts those keys (see [`crate::shard::Ending`]).
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -24,8 +26,19 @@ pub type StoreOpener =
     Arc<dyn Fn() -> Result<Box<dyn StatusStore>, StoreError> + Send + Sync + 'static>;
 
 /// How long a writer with nothing pending sleeps before looking again (it
-/// is woken earlier when rows arrive).
+/// is woken earlier when rows arrive); each time it wakes idle it lets the
+/// store do its housekeeping ([`StatusStore::maintain`]).
 const IDLE_WAIT: Duration = Duration::from_secs(1);
+
+/// Why [`Writer::wait`] returned.
+enum Wake {
+    /// A flush or a retry is due.
+    Flush,
+    /// Nothing was pending for [`IDLE_WAIT`].
+    Idle,
+    /// The shard is closed: stop.
+    Stop,
+}
 
 /// The timing settings of a writer.
 #[derive(Debug, Clone, Copy)]
@@ -59,6 +72,8 @@ pub struct Writer {
     retry_at: Option<Instant>,
     /// While the store is failing: since when.
     outage_since: Option<Instant>,
+    /// With nothing pending: when the writer counts as idle.
+    idle_at: Instant,
 }
 
 impl Writer {
@@ -88,6 +103,7 @@ impl Writer {
             settings,
             retry_at: None,
             outage_since: None,
+            idle_at: now + IDLE_WAIT,
         };
         std::thread::Builder::new()
             .name(format!("reporter-db-{index}"))
@@ -96,32 +112,40 @@ impl Writer {
 
     fn run(mut self) {
         self.open_store();
-        while self.wait() {
-            self.flush();
+        loop {
+            match self.wait() {
+                Wake::Flush => self.flush(),
+                Wake::Idle => self.maintain(),
+                Wake::Stop => break,
+            }
         }
         self.final_flush();
     }
 
-    /// Waits until a flush or a retry is due; `false` once the shard is
-    /// closed (stop).
-    fn wait(&mut self) -> bool {
+    /// Waits until a flush or a retry is due, or the writer has been idle
+    /// for [`IDLE_WAIT`], or the shard is closed (stop).
+    fn wait(&mut self) -> Wake {
         let mut st = self.shard.lock();
         loop {
             if st.closed {
-                return false;
+                return Wake::Stop;
             }
             let now = Instant::now();
             let pending = st.coalescer.len();
             let until = match self.retry_at {
-                Some(at) if now >= at => return true,
+                Some(at) if now >= at => return Wake::Flush,
                 Some(at) => {
                     st.wake_at = usize::MAX;
                     at
                 }
-                None if self.policy.due(now, pending) => return true,
+                None if self.policy.due(now, pending) => return Wake::Flush,
+                None if pending == 0 && now >= self.idle_at => {
+                    self.idle_at = now + IDLE_WAIT;
+                    return Wake::Idle;
+                }
                 None if pending == 0 => {
                     st.wake_at = 1;
-                    now + IDLE_WAIT
+                    self.idle_at
                 }
                 None => {
                     st.wake_at = self.policy.batch_size();
@@ -151,6 +175,17 @@ impl Writer {
         }
     }
 
+    /// Lets an open store do its housekeeping while nothing is pending; a
+    /// failure is logged (the next write will say whether the store is
+    /// down).
+    fn maintain(&mut self) {
+        if let Some(store) = self.store.as_mut() {
+            if let Err(e) = store.maintain() {
+                log::warn!("writer {}: {e}", self.index);
+            }
+        }
+    }
+
     /// Writes everything pending, batch by batch; on failure the unwritten
     /// rows go back and a retry is scheduled.
     fn flush(&mut self) {
@@ -158,6 +193,7 @@ impl Writer {
             return;
         }
         let started = Instant::now();
+        self.idle_at = started + IDLE_WAIT;
         self.policy.flushed(started);
         let rows = self.shard.lock().coalescer.take_all();
         let store = self.store.as_mut().expect("store was just opened");
@@ -215,12 +251,16 @@ impl Writer {
     }
 
     /// At stop: keeps flushing (and retrying) until nothing is pending or
-    /// `shutdown_timeout` has passed; what is left is counted as lost.
+    /// the stop deadline has passed; what is left is counted as lost.
     fn final_flush(&mut self) {
-        let deadline = Instant::now() + self.settings.shutdown_timeout;
+        let deadline = self
+            .shard
+            .lock()
+            .stop_by
+            .unwrap_or_else(|| Instant::now() + self.settings.shutdown_timeout);
         loop {
             if self.shard.lock().coalescer.is_empty() {
-                return;
+                break;
             }
             let now = Instant::now();
             if now >= deadline {
@@ -231,10 +271,12 @@ impl Writer {
                 _ => self.flush(),
             }
         }
-        let lost = self.shard.lock().coalescer.len();
+        let Some(lost) = self.shard.finish().filter(|&lost| lost > 0) else {
+            return;
+        };
         self.stats.lost(lost);
         log::error!(
-            "writer {}: status store {} still unavailable {:?} after stop: {lost} rows lost",
+            "writer {}: status store {} still unavailable {:?} after stop: {lost} keys not stored",
             self.index,
             self.name,
             self.settings.shutdown_timeout

@@ -123,3 +123,38 @@ fn stop_with_store_down_is_bounded_and_counts_losses() {
     assert_eq!((stats.rows_lost, stats.rows_written), (90, 0));
     assert!(db.rows().is_empty());
 }
+
+/// A store call that does not return (a server that stopped answering in
+/// the middle of a write) does not hold the stop up: it returns by
+/// `shutdown_timeout`, counting the keys the blocked writer holds, those
+/// being written and those that arrived since.
+#[test]
+fn stop_with_a_hung_store_call_returns_by_the_deadline() {
+    let db = FakeDb::new(false);
+    let mut cfg = fake_config();
+    cfg.db_thread_cnt = 1;
+    cfg.shutdown_timeout = Duration::from_millis(500);
+    let service = ReporterService::start_with(cfg, db.opener()).unwrap();
+    let mut client = FrameClient::connect(service.local_addr()).unwrap();
+    let stored = modules(1, 30, 3, 1);
+    send_all(&mut client, &stored);
+    assert!(wait_until(WAIT, || db.rows() == latest(&stored)));
+
+    db.set_hung(true);
+    send_all(&mut client, &modules(1, 10, 3, 2));
+    assert!(wait_until(WAIT, || db.hung_calls() == 1));
+    send_all(&mut client, &modules(100, 5, 3, 1));
+    assert!(
+        wait_until(WAIT, || service.stats().pending_keys == 45),
+        "{:?}",
+        service.stats()
+    );
+
+    let started = Instant::now();
+    let stats = service.stop();
+    let took = started.elapsed();
+    db.set_hung(false);
+    assert!(took < Duration::from_millis(1500), "stop took {took:?}");
+    assert!(took >= Duration::from_millis(400), "{took:?}");
+    assert_eq!((stats.rows_written, stats.rows_lost), (90, 45));
+}

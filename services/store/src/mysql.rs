@@ -1,9 +1,12 @@
 //! The MySQL / MariaDB backend: [`MysqlStore`], one `mysql` connection
 //! implementing both [`RouteStore`] and
-//! [`StatusStore`](crate::store::StatusStore) (in `mysql/status.rs`).
+//! [`StatusStore`](crate::store::StatusStore) (in `mysql/status.rs`), and
+//! creating the users of a least-privilege setup (`mysql/users.rs`).
 //!
 //! Every (re)connect creates the database if it is missing and applies the
-//! schema, so a fresh server needs no manual setup. Connect, read and write
+//! schema when a table of it is missing, so a fresh server needs no manual
+//! setup; a least-privilege user (`lars db init`), who may not create
+//! tables, uses the schema as it is. Connect, read and write
 //! timeouts bound every call. A call that loses the connection returns an
 //! error and drops it; the next call reconnects. A connection idle for more
 //! than [`IDLE_PING`] is pinged before use, so a server-side idle timeout
@@ -18,6 +21,9 @@ use std::time::{Duration, Instant};
 
 mod routes;
 mod status;
+mod users;
+
+pub use users::{PasswordOutcome, UserSpec};
 
 /// How long a TCP connect to the server may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -27,6 +33,21 @@ pub const IO_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A connection idle for longer than this is pinged before it is used.
 pub const IDLE_PING: Duration = Duration::from_secs(30);
+
+/// ER_BAD_DB_ERROR: unknown database.
+const ER_BAD_DB_ERROR: u16 = 1049;
+
+/// The server's "access denied" errors: to a database (1044), a table
+/// (1142), a column (1143), or for a statement (1227).
+const ACCESS_DENIED: [u16; 4] = [1044, 1142, 1143, 1227];
+
+/// The server's error code, when the server refused the statement.
+fn server_code(e: &mysql::Error) -> Option<u16> {
+    match e {
+        mysql::Error::MySqlError(e) => Some(e.code),
+        _ => None,
+    }
+}
 
 /// A Lars store in a MySQL / MariaDB database.
 ///
@@ -120,33 +141,72 @@ impl MysqlStore {
     /// missing.
     fn connect(&self) -> Result<Conn, StoreError> {
         let mut conn = Conn::new(self.opts.clone()).map_err(|e| self.error("connect", e))?;
-        // The name was checked by `check_db_name`: a plain identifier.
-        let create = format!(
-            "CREATE DATABASE IF NOT EXISTS `{}` DEFAULT CHARACTER SET utf8mb4",
-            self.db_name
-        );
-        conn.query_drop(create)
-            .map_err(|e| self.error("create database", e))?;
-        conn.select_db(&self.db_name)
-            .map_err(|e| self.error("select database", e))?;
-        for stmt in sql::split_statements(sql::MYSQL_SCHEMA) {
-            conn.query_drop(stmt)
-                .map_err(|e| self.error("apply schema", e))?;
+        if let Err(e) = conn.select_db(&self.db_name) {
+            if server_code(&e) != Some(ER_BAD_DB_ERROR) {
+                return Err(self.error("select database", e));
+            }
+            // The name was checked by `check_db_name`: a plain identifier.
+            let create = format!(
+                "CREATE DATABASE IF NOT EXISTS `{}` DEFAULT CHARACTER SET utf8mb4",
+                self.db_name
+            );
+            conn.query_drop(create)
+                .map_err(|e| self.error("create database", e))?;
+            conn.select_db(&self.db_name)
+                .map_err(|e| self.error("select database", e))?;
         }
+        self.ensure_schema(&mut conn)?;
         self.migrate(&mut conn)?;
         Ok(conn)
     }
 
+    /// Applies the schema when a table of it is not among those the user
+    /// sees. A user with rights on some tables only (see
+    /// [`DbRole`](crate::DbRole)) may not create the others: the schema is
+    /// then left as it is, to `lars db init`.
+    fn ensure_schema(&self, conn: &mut Conn) -> Result<(), StoreError> {
+        let visible: Vec<String> = conn
+            .query(sql::VISIBLE_TABLES_MYSQL)
+            .map_err(|e| self.error("list tables", e))?;
+        let missing: Vec<String> = sql::schema_tables(sql::MYSQL_SCHEMA)
+            .into_iter()
+            .filter(|table| !visible.contains(table))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        for stmt in sql::split_statements(sql::MYSQL_SCHEMA) {
+            match conn.query_drop(stmt) {
+                Ok(()) => {}
+                Err(e) if server_code(&e).is_some_and(|code| ACCESS_DENIED.contains(&code)) => {
+                    log::info!(
+                        "{}: tables {} are not visible and the user may not create them; \
+                         using the schema as it is (`lars db init` manages it)",
+                        self.described,
+                        missing.join(", ")
+                    );
+                    return Ok(());
+                }
+                Err(e) => return Err(self.error("apply schema", e)),
+            }
+        }
+        Ok(())
+    }
+
     /// Adds the columns a database made by an older version lacks. The
     /// column is looked up in `information_schema` first (MySQL 8 has no
-    /// `ADD COLUMN IF NOT EXISTS`); a concurrent migration that added it in
-    /// between is not an error.
+    /// `ADD COLUMN IF NOT EXISTS`), and only in a `RouteData` the user
+    /// sees; a concurrent migration that added it in between is not an
+    /// error.
     fn migrate(&self, conn: &mut Conn) -> Result<(), StoreError> {
-        let has_weight: Option<u64> = conn
-            .query_first(sql::HAS_WEIGHT_MYSQL)
+        let columns: Option<(u64, u64)> = conn
+            .query_first(sql::ROUTE_DATA_COLUMNS_MYSQL)
             .map_err(|e| self.error("check for RouteData.weight", e))?;
-        if has_weight == Some(0) {
-            log::info!("{}: adding RouteData.weight", self.described);
+        if let Some((columns, 0)) = columns.filter(|&(columns, _)| columns > 0) {
+            log::info!(
+                "{}: adding RouteData.weight to its {columns} columns",
+                self.described
+            );
             match conn.query_drop(sql::ADD_WEIGHT_MYSQL) {
                 Ok(()) => {}
                 // ER_DUP_FIELDNAME: another process added it meanwhile.

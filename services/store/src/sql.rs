@@ -49,9 +49,17 @@ pub(crate) const ADD_WEIGHT_MYSQL: &str =
 /// [`ADD_WEIGHT_MYSQL`] in SQLite's dialect.
 pub(crate) const ADD_WEIGHT_SQLITE: &str =
     "ALTER TABLE RouteData ADD COLUMN weight INTEGER NOT NULL DEFAULT 1";
-/// Whether `RouteData` has a `weight` column (MySQL / MariaDB).
-pub(crate) const HAS_WEIGHT_MYSQL: &str = "SELECT COUNT(*) FROM information_schema.COLUMNS \
-     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'RouteData' AND COLUMN_NAME = 'weight'";
+/// How many columns of `RouteData` the user sees, and whether `weight` is
+/// one of them (MySQL / MariaDB): no columns when the table is missing or
+/// the user has no right on it.
+pub(crate) const ROUTE_DATA_COLUMNS_MYSQL: &str =
+    "SELECT COUNT(*), CAST(COALESCE(SUM(COLUMN_NAME = 'weight'), 0) AS UNSIGNED) \
+     FROM information_schema.COLUMNS \
+     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'RouteData'";
+/// The tables of the selected database the user has some right on (MySQL /
+/// MariaDB).
+pub(crate) const VISIBLE_TABLES_MYSQL: &str =
+    "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()";
 /// Whether `RouteData` has a `weight` column (SQLite).
 pub(crate) const HAS_WEIGHT_SQLITE: &str =
     "SELECT COUNT(*) FROM pragma_table_info('RouteData') WHERE name = 'weight'";
@@ -93,6 +101,18 @@ pub(crate) fn split_statements(text: &str) -> Vec<String> {
     }
     push_statement(&mut out, &mut cur);
     out
+}
+
+/// The tables a schema file creates (`CREATE TABLE IF NOT EXISTS name`),
+/// in file order.
+pub(crate) fn schema_tables(schema: &str) -> Vec<String> {
+    const CREATE: &str = "CREATE TABLE IF NOT EXISTS ";
+    split_statements(schema)
+        .iter()
+        .filter_map(|stmt| stmt.strip_prefix(CREATE))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
 }
 
 fn push_statement(out: &mut Vec<String>, cur: &mut String) {
@@ -233,6 +253,22 @@ mod tests {
         let demo = split_statements(DEMO_ROUTES);
         assert_eq!(demo.len(), 1, "one statement inserts every demo row");
         assert!(demo.iter().all(|s| s.starts_with("INSERT INTO RouteData")));
+    }
+
+    #[test]
+    fn schema_tables_are_the_created_ones() {
+        let tables = [
+            "RouteData",
+            "ModulePolicy",
+            "RouteVersion",
+            "RouteChange",
+            "RouteLastChange",
+            "ServerCallStatus",
+            "ModIDConfig",
+            "CmdIDConfig",
+        ];
+        assert_eq!(schema_tables(MYSQL_SCHEMA), tables);
+        assert_eq!(schema_tables(SQLITE_SCHEMA), tables);
     }
 
     #[test]

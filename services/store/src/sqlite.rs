@@ -4,8 +4,13 @@
 //! The file is opened in WAL mode with a 5 s busy timeout, so an admin tool
 //! can write routes while a daemon reads them; every write runs in a
 //! `BEGIN IMMEDIATE` transaction, which takes the write lock up front and so
-//! serialises writers from several processes.
+//! serialises writers from several processes; within one process the
+//! writers of a file also take turns behind a gate (`sqlite/gate.rs`). The
+//! log is kept small (`sqlite/wal.rs`): checkpointed after commits,
+//! truncated after a write that leaves it at 16 MiB and once the writer is
+//! idle.
 
+use crate::checkpoint::CheckpointPolicy;
 use crate::edit::{self, EditTx, Outcome, Param, RouteEdit};
 use crate::error::StoreError;
 use crate::sql;
@@ -17,7 +22,13 @@ use rusqlite::{params_from_iter, Connection, OptionalExtension, TransactionBehav
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod gate;
 mod status;
+mod wal;
+
+use gate::WriteGate;
+
+pub use wal::{JOURNAL_SIZE_LIMIT, WAL_AUTOCHECKPOINT_PAGES};
 
 /// How long a statement waits for another process's write lock.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -30,6 +41,10 @@ pub struct SqliteStore {
     path: PathBuf,
     /// `path` as text, for error messages.
     path_text: String,
+    /// When to truncate the write-ahead log.
+    checkpoints: CheckpointPolicy,
+    /// Taken around every write transaction and checkpoint.
+    gate: WriteGate,
 }
 
 impl SqliteStore {
@@ -70,12 +85,16 @@ impl SqliteStore {
         }
         conn.execute_batch("PRAGMA synchronous = NORMAL")
             .map_err(fail("set synchronous = NORMAL"))?;
+        wal::configure(&conn).map_err(fail("set the write-ahead log's limits"))?;
         conn.execute_batch(sql::SQLITE_SCHEMA)
             .map_err(fail("apply schema"))?;
+        let gate = WriteGate::for_file(&path);
         let mut store = SqliteStore {
             conn,
             path,
             path_text,
+            checkpoints: CheckpointPolicy::default(),
+            gate,
         };
         store.migrate()?;
         if seed_demo && created && store.route_count()? == 0 {
@@ -97,18 +116,33 @@ impl SqliteStore {
     /// returns how many rows were inserted (0 if all were there). Bumps no
     /// version.
     pub fn seed_demo(&mut self) -> Result<u64, StoreError> {
-        let path = &self.path_text;
-        let fail = |source| sqlite_error(path, "apply demo routes", source);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(fail)?;
-        let mut inserted = 0;
-        for stmt in sql::split_statements(sql::DEMO_ROUTES) {
-            inserted += tx.execute(&stmt, []).map_err(fail)? as u64;
-        }
-        tx.commit().map_err(fail)?;
-        Ok(inserted)
+        self.gated(|store| {
+            let path = &store.path_text;
+            let fail = |source| sqlite_error(path, "apply demo routes", source);
+            let tx = store
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(fail)?;
+            let mut inserted = 0;
+            for stmt in sql::split_statements(sql::DEMO_ROUTES) {
+                inserted += tx.execute(&stmt, []).map_err(fail)? as u64;
+            }
+            tx.commit().map_err(fail)?;
+            Ok(inserted)
+        })
+    }
+
+    /// Runs the write `write` behind the file's [`WriteGate`], then, still
+    /// behind it, the checkpoint the policy asks for after a write.
+    fn gated<T>(
+        &mut self,
+        write: impl FnOnce(&mut SqliteStore) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let gate = self.gate.clone();
+        let _held = gate.enter();
+        let out = write(self)?;
+        self.after_write();
+        Ok(out)
     }
 
     fn route_count(&self) -> Result<i64, StoreError> {
@@ -260,21 +294,29 @@ impl RouteStore for SqliteStore {
     }
 
     fn delete_changes(&mut self, up_to_version: u64) -> Result<u64, StoreError> {
-        self.conn
-            .execute(sql::DELETE_CHANGES, [version_param(up_to_version)])
-            .map(|n| n as u64)
-            .map_err(|e| self.error(&format!("delete changes up to version {up_to_version}"), e))
+        self.gated(|store| {
+            store
+                .conn
+                .execute(sql::DELETE_CHANGES, [version_param(up_to_version)])
+                .map(|n| n as u64)
+                .map_err(|e| {
+                    store.error(&format!("delete changes up to version {up_to_version}"), e)
+                })
+        })
     }
 
     fn clear_changes(&mut self) -> Result<(), StoreError> {
-        self.conn
-            .execute(sql::CLEAR_CHANGES, [])
-            .map(drop)
-            .map_err(|e| self.error("clear changes", e))
+        self.gated(|store| {
+            store
+                .conn
+                .execute(sql::CLEAR_CHANGES, [])
+                .map(drop)
+                .map_err(|e| store.error("clear changes", e))
+        })
     }
 
     fn edit_route(&mut self, module: ModuleId, edit: RouteEdit) -> Result<u64, StoreError> {
-        self.apply_edit(module, edit)
+        self.gated(|store| store.apply_edit(module, edit))
     }
 
     fn list_routes(

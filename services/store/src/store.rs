@@ -129,6 +129,15 @@ pub trait StatusStore: Send {
         modid: Option<i32>,
         cmdid: Option<i32>,
     ) -> Result<Vec<CallStatus>, StoreError>;
+
+    /// Housekeeping while there is nothing to write; a writer calls it
+    /// about once a second while idle. The SQLite store truncates its
+    /// write-ahead log here once writes have stopped
+    /// ([`CheckpointPolicy`](crate::CheckpointPolicy)); the default does
+    /// nothing.
+    fn maintain(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// Opens the route store `settings` names, creating the database and

@@ -24,6 +24,15 @@ impl FrameClient {
         })
     }
 
+    /// A client on a connection made elsewhere (e.g. one that has been
+    /// sent raw bytes already).
+    pub fn from_stream(stream: TcpStream) -> FrameClient {
+        FrameClient {
+            stream,
+            buf: Vec::new(),
+        }
+    }
+
     /// Sends `msg` under `msgid`.
     pub fn send<M: Message>(&mut self, msgid: i32, msg: &M) -> io::Result<()> {
         let bytes = frame::frame_to_vec(msgid, msg).map_err(io::Error::other)?;

@@ -96,6 +96,18 @@ pub struct Stack {
 impl Stack {
     /// Starts dns, reporter and agent; `lb` is extra `[loadbalance]` lines.
     pub fn start(store: Store, lb: &str) -> Stack {
+        let store_ini = store.ini();
+        Stack::start_with_logins(store, lb, &store_ini, &store_ini)
+    }
+
+    /// Like [`Stack::start`], lars-dns and lars-reporter reaching the store
+    /// with the `[store]`/`[mysql]` lines given (each its own user).
+    pub fn start_with_logins(
+        store: Store,
+        lb: &str,
+        dns_store_ini: &str,
+        reporter_store_ini: &str,
+    ) -> Stack {
         let scratch = ScratchDir::new("e2e");
         let dir = scratch.path().to_path_buf();
         let (dns_port, reporter_port, agent_base) =
@@ -106,13 +118,12 @@ impl Stack {
             reporter: local(free_tcp_port()),
             agent: local(free_tcp_port()),
         };
-        let store_ini = store.ini();
         write(&dir, "dns.conf", &format!(
-            "[reactor]\nport = {dns_port}\nthreadNum = 2\n{store_ini}[dns]\npoll_interval = 0.1\nstore_connect_attempts = 10\n\
+            "[reactor]\nport = {dns_port}\nthreadNum = 2\n{dns_store_ini}[dns]\npoll_interval = 0.1\nstore_connect_attempts = 10\n\
              [metrics]\nlisten = {}\n", http.dns
         ));
         write(&dir, "reporter.conf", &format!(
-            "[reactor]\nport = {reporter_port}\nthreadNum = 1\n{store_ini}[reporter]\nflush_interval = 0.2\ndb_thread_cnt = 2\n\
+            "[reactor]\nport = {reporter_port}\nthreadNum = 1\n{reporter_store_ini}[reporter]\nflush_interval = 0.2\ndb_thread_cnt = 2\n\
              [metrics]\nlisten = {}\n", http.reporter
         ));
         write(
@@ -138,8 +149,15 @@ impl Stack {
             extra_agents: Vec::new(),
         };
         if let Store::Mysql(_) = stack.store {
-            // Demo routes for MariaDB (SQLite files get them on creation).
-            stack.route_ok(&["demo"]);
+            // Demo routes for MariaDB (SQLite files get them on creation),
+            // written as the store's own user.
+            write(&stack.dir, "store.conf", &stack.store.ini());
+            let out = stack.lars(&["route", "--config", "store.conf", "demo"]);
+            assert!(
+                out.status.success(),
+                "lars route demo: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         stack.start_dns();
         stack.reporter = Some(stack.spawn("lars-reporter", "lars-reporter", "reporter.conf"));

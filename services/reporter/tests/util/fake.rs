@@ -1,9 +1,10 @@
-//! An in-memory status store that can be switched off, to drive the
-//! writers' outage handling deterministically.
+//! An in-memory status store that can be switched off, or made to hang in
+//! its calls, to drive the writers' outage handling deterministically.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use std::net::Ipv4Addr;
 
@@ -21,7 +22,14 @@ pub struct FakeDb {
     down: AtomicBool,
     largest_batch: AtomicUsize,
     upserts: AtomicUsize,
+    hung: Mutex<bool>,
+    unhung: Condvar,
+    hung_calls: AtomicUsize,
 }
+
+/// The longest a hung call blocks before it fails anyway, so that a test
+/// of code that waits for it fails instead of hanging.
+pub const HANG_LIMIT: Duration = Duration::from_secs(15);
 
 impl FakeDb {
     /// A database that is up (`down` false) or down.
@@ -34,6 +42,32 @@ impl FakeDb {
     /// Switches the database off or on.
     pub fn set_down(&self, down: bool) {
         self.down.store(down, Ordering::SeqCst);
+    }
+
+    /// Makes upserts block (as over a link that stopped forwarding) until
+    /// switched back, or for [`HANG_LIMIT`] at most, then fail.
+    pub fn set_hung(&self, hung: bool) {
+        *self.hung.lock().unwrap() = hung;
+        self.unhung.notify_all();
+    }
+
+    /// Upserts that have blocked in [`set_hung`](Self::set_hung) mode.
+    pub fn hung_calls(&self) -> usize {
+        self.hung_calls.load(Ordering::SeqCst)
+    }
+
+    /// Blocks while hung (at most [`HANG_LIMIT`]); whether it was.
+    fn hang(&self) -> bool {
+        let hung = self.hung.lock().unwrap();
+        if !*hung {
+            return false;
+        }
+        self.hung_calls.fetch_add(1, Ordering::SeqCst);
+        let _ = self
+            .unhung
+            .wait_timeout_while(hung, HANG_LIMIT, |hung| *hung)
+            .unwrap();
+        true
     }
 
     /// The stored rows in key order.
@@ -80,7 +114,7 @@ impl StatusStore for FakeStore {
     }
 
     fn upsert_statuses(&mut self, rows: &[CallStatus]) -> Result<(), StoreError> {
-        if self.0.down.load(Ordering::SeqCst) {
+        if self.0.hang() || self.0.down.load(Ordering::SeqCst) {
             return Err(down("upsert"));
         }
         let mut table = self.0.rows.lock().unwrap();

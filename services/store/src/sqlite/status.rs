@@ -20,6 +20,42 @@ impl StatusStore for SqliteStore {
         if rows.is_empty() {
             return Ok(());
         }
+        self.gated(|store| store.upsert(rows))
+    }
+
+    fn maintain(&mut self) -> Result<(), StoreError> {
+        self.idle_checkpoint()
+    }
+
+    fn read_statuses(
+        &mut self,
+        modid: Option<i32>,
+        cmdid: Option<i32>,
+    ) -> Result<Vec<CallStatus>, StoreError> {
+        let fail = |e| self.error("read call statuses", e);
+        let (query, params) = sql::read_statuses(modid, cmdid);
+        let mut stmt = self.conn.prepare_cached(&query).map_err(fail)?;
+        let rows = stmt
+            .query_map(params_from_iter(params), |r| {
+                Ok(CallStatus {
+                    module: ModuleId::new(r.get(0)?, r.get(1)?),
+                    host: HostAddr::from_number(r.get(2)?, r.get(3)?),
+                    caller: Ipv4Addr::from(r.get::<_, u32>(4)?),
+                    succ_cnt: r.get(5)?,
+                    err_cnt: r.get(6)?,
+                    ts: r.get(7)?,
+                    overload: r.get::<_, String>(8)? == "1",
+                })
+            })
+            .map_err(fail)?;
+        rows.collect::<Result<_, _>>().map_err(fail)
+    }
+}
+
+impl SqliteStore {
+    /// [`StatusStore::upsert_statuses`]' transaction: multi-row upserts of
+    /// at most [`sql::UPSERT_CHUNK`] rows.
+    fn upsert(&mut self, rows: &[CallStatus]) -> Result<(), StoreError> {
         let action = format!("upsert {} call statuses", rows.len());
         let path = &self.path_text;
         let fail = |source| sqlite_error(path, &action, source);
@@ -49,29 +85,5 @@ impl StatusStore for SqliteStore {
                 .map_err(fail)?;
         }
         tx.commit().map_err(fail)
-    }
-
-    fn read_statuses(
-        &mut self,
-        modid: Option<i32>,
-        cmdid: Option<i32>,
-    ) -> Result<Vec<CallStatus>, StoreError> {
-        let fail = |e| self.error("read call statuses", e);
-        let (query, params) = sql::read_statuses(modid, cmdid);
-        let mut stmt = self.conn.prepare_cached(&query).map_err(fail)?;
-        let rows = stmt
-            .query_map(params_from_iter(params), |r| {
-                Ok(CallStatus {
-                    module: ModuleId::new(r.get(0)?, r.get(1)?),
-                    host: HostAddr::from_number(r.get(2)?, r.get(3)?),
-                    caller: Ipv4Addr::from(r.get::<_, u32>(4)?),
-                    succ_cnt: r.get(5)?,
-                    err_cnt: r.get(6)?,
-                    ts: r.get(7)?,
-                    overload: r.get::<_, String>(8)? == "1",
-                })
-            })
-            .map_err(fail)?;
-        rows.collect::<Result<_, _>>().map_err(fail)
     }
 }
