@@ -1,41 +1,23 @@
 //! INI configuration files: `[section] key = value`, `;` and `#` comments,
-//! typed getters with defaults.
+//! typed getters with defaults, and the check that every section and key
+//! is one the program knows.
 //!
-//! A missing key yields the default; a key that is present but does not parse
-//! is an error naming the file, the section, the key and the bad value, so a
-//! typo in a config file stops a daemon at start instead of being silently
-//! replaced by a default.
+//! A missing key yields the default; a key that is present but does not
+//! parse, or lies outside its documented range, is an error naming the
+//! file, the line, the section, the key and the bad value, so a typo in a
+//! config file stops a daemon at start instead of being silently replaced
+//! by a default. The syntax is in `ini.rs`, the known-key lists in
+//! `known_keys.rs`.
 
 use std::fmt::Display;
+use std::ops::RangeInclusive;
 use std::path::Path;
 use std::str::FromStr;
+use std::time::Duration;
 
-/// Why a configuration could not be read or a value could not be used.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// The file could not be read or is not valid INI.
-    #[error("config {file}: {reason}")]
-    Load {
-        /// The file's name as given.
-        file: String,
-        /// What went wrong.
-        reason: String,
-    },
-    /// A value is present but is not of the expected type or range.
-    #[error("config {file} [{section}] {key}: '{value}' {reason}")]
-    BadValue {
-        /// The file's name as given.
-        file: String,
-        /// The section the key is in.
-        section: String,
-        /// The key.
-        key: String,
-        /// The value as written.
-        value: String,
-        /// What is wrong with it, e.g. "is not a number".
-        reason: String,
-    },
-}
+use crate::config_error::{renamed_reason, ConfigError};
+use crate::ini::{parse_ini, IniEntry, IniSection};
+use crate::known_keys::{key_hint, section_hint, section_list, KnownSection};
 
 /// A parsed INI file. Cheap to query; immutable once loaded.
 ///
@@ -43,7 +25,7 @@ pub enum ConfigError {
 #[derive(Debug, Clone)]
 pub struct Config {
     name: String,
-    ini: ini::Ini,
+    sections: Vec<IniSection>,
 }
 
 impl Config {
@@ -60,13 +42,14 @@ impl Config {
 
     /// Parses INI `text`; `name` is used in error messages (usually the path).
     pub fn parse(text: &str, name: &str) -> Result<Config, ConfigError> {
-        let ini = ini::Ini::load_from_str_noescape(text).map_err(|e| ConfigError::Load {
+        let sections = parse_ini(text).map_err(|e| ConfigError::Syntax {
             file: name.to_string(),
-            reason: e.to_string(),
+            line: e.line,
+            reason: e.reason,
         })?;
         Ok(Config {
             name: name.to_string(),
-            ini,
+            sections,
         })
     }
 
@@ -74,7 +57,7 @@ impl Config {
     pub fn empty(name: &str) -> Config {
         Config {
             name: name.to_string(),
-            ini: ini::Ini::new(),
+            sections: Vec::new(),
         }
     }
 
@@ -83,16 +66,59 @@ impl Config {
         &self.name
     }
 
-    /// The raw value of `section.key`, trimmed, if present and not empty.
+    /// Checks that every section and key of the file is in `known` (a
+    /// section may also be written as one of its aliases); the first that
+    /// is not is an error with its line and, for a near miss, the likely
+    /// intended name.
+    pub fn check_known(&self, known: &[KnownSection]) -> Result<(), ConfigError> {
+        for section in &self.sections {
+            let Some(spec) = known.iter().find(|k| k.answers_to(&section.name)) else {
+                let hint = match section_hint(known, &section.name) {
+                    Some(near) => format!("; did you mean {near}?"),
+                    None => format!(" (known: {})", section_list(known)),
+                };
+                return Err(ConfigError::UnknownSection {
+                    file: self.name.clone(),
+                    line: section.line,
+                    section: section.name.clone(),
+                    hint,
+                });
+            };
+            if let Some(entry) = section
+                .entries
+                .iter()
+                .find(|e| !spec.keys.contains(&&*e.key))
+            {
+                return Err(ConfigError::UnknownKey {
+                    file: self.name.clone(),
+                    line: entry.line,
+                    section: section.name.clone(),
+                    key: entry.key.clone(),
+                    hint: key_hint(known, spec, &entry.key),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn entry(&self, section: &str, key: &str) -> Option<&IniEntry> {
+        self.sections
+            .iter()
+            .filter(|s| s.name == section)
+            .flat_map(|s| &s.entries)
+            .find(|e| e.key == key)
+    }
+
+    /// The value of `section.key`, trimmed, without comment or quotes, if
+    /// present and not empty.
     pub fn get(&self, section: &str, key: &str) -> Option<&str> {
-        let value = self.ini.get_from(Some(section), key)?;
-        let value = strip_inline_comment(value).trim();
+        let value = self.entry(section, key)?.value.as_str();
         (!value.is_empty()).then_some(value)
     }
 
     /// Whether `section` appears in the file.
     pub fn has_section(&self, section: &str) -> bool {
-        self.ini.section(Some(section)).is_some()
+        self.sections.iter().any(|s| s.name == section)
     }
 
     /// The string value of `section.key`, or `default` when missing.
@@ -122,13 +148,13 @@ impl Config {
         T::Err: Display,
     {
         self.get_parsed(section, key, default)
-            .map_err(|e| self.renamed_reason(e, "is not a valid integer"))
+            .map_err(|e| renamed_reason(e, "is not a valid integer"))
     }
 
     /// A floating-point value, or `default` when missing.
     pub fn get_float(&self, section: &str, key: &str, default: f64) -> Result<f64, ConfigError> {
         self.get_parsed(section, key, default)
-            .map_err(|e| self.renamed_reason(e, "is not a number"))
+            .map_err(|e| renamed_reason(e, "is not a number"))
     }
 
     /// A positive duration written in (fractional) seconds, or `default`
@@ -138,7 +164,7 @@ impl Config {
         section: &str,
         key: &str,
         default: f64,
-    ) -> Result<std::time::Duration, ConfigError> {
+    ) -> Result<Duration, ConfigError> {
         let value = self.get_float(section, key, default)?;
         if !(value > 0.0 && value < 1e9) {
             return Err(self.bad_value(
@@ -148,11 +174,92 @@ impl Config {
                 "must be a positive number of seconds",
             ));
         }
-        Ok(std::time::Duration::from_secs_f64(value))
+        Ok(Duration::from_secs_f64(value))
     }
 
-    /// Builds a [`ConfigError::BadValue`] for `section.key`; services use it
-    /// for their own range checks so every message has the same shape.
+    /// An integer in `range`, or `default` when missing; a value outside
+    /// it (however many digits it has) is an error naming the range.
+    ///
+    /// ```
+    /// let c = lars_reactor::Config::parse("[reactor]\nthreadNum = 99999999999\n", "d.conf").unwrap();
+    /// assert_eq!(
+    ///     c.get_int_in("reactor", "threadNum", 5usize, 1..=256).unwrap_err().to_string(),
+    ///     "config d.conf:2 [reactor] threadNum: '99999999999' is out of range: 1..=256"
+    /// );
+    /// ```
+    pub fn get_int_in<T>(
+        &self,
+        section: &str,
+        key: &str,
+        default: T,
+        range: RangeInclusive<T>,
+    ) -> Result<T, ConfigError>
+    where
+        T: Copy + Display + TryFrom<i128> + TryInto<i128>,
+    {
+        let Some(raw) = self.get(section, key) else {
+            return Ok(default);
+        };
+        let wide = |v: T| v.try_into().ok();
+        let number: i128 = raw
+            .parse()
+            .map_err(|_| self.bad_value(section, key, raw, "is not a valid integer"))?;
+        let (low, high) = (wide(*range.start()), wide(*range.end()));
+        match (low, high, T::try_from(number)) {
+            (Some(low), Some(high), Ok(value)) if (low..=high).contains(&number) => Ok(value),
+            _ => Err(self.bad_value(
+                section,
+                key,
+                raw,
+                format!("is out of range: {}..={}", range.start(), range.end()),
+            )),
+        }
+    }
+
+    /// A duration in (fractional) seconds within `range`, or `default`
+    /// seconds when missing.
+    pub fn get_seconds_in(
+        &self,
+        section: &str,
+        key: &str,
+        default: f64,
+        range: RangeInclusive<f64>,
+    ) -> Result<Duration, ConfigError> {
+        let value = self.get_float(section, key, default)?;
+        if !range.contains(&value) {
+            let raw = self.get(section, key).unwrap_or_default();
+            return Err(self.bad_value(
+                section,
+                key,
+                raw,
+                format!(
+                    "is out of range: {} to {} seconds",
+                    range.start(),
+                    range.end()
+                ),
+            ));
+        }
+        Ok(Duration::from_secs_f64(value))
+    }
+
+    /// Like [`get_seconds_in`](Self::get_seconds_in) where 0 means off
+    /// (`None`); other values must lie in `range`.
+    pub fn get_seconds_or_off(
+        &self,
+        section: &str,
+        key: &str,
+        default: f64,
+        range: RangeInclusive<f64>,
+    ) -> Result<Option<Duration>, ConfigError> {
+        if self.get_float(section, key, default)? == 0.0 {
+            return Ok(None);
+        }
+        self.get_seconds_in(section, key, default, range).map(Some)
+    }
+
+    /// Builds a [`ConfigError::BadValue`] for `section.key` (with its line
+    /// when the file has the key); services use it for their own checks so
+    /// every message has the same shape.
     pub fn bad_value(
         &self,
         section: &str,
@@ -160,123 +267,19 @@ impl Config {
         value: &str,
         reason: impl Display,
     ) -> ConfigError {
+        let at = match self.entry(section, key) {
+            Some(entry) => format!("{}:{}", self.name, entry.line),
+            None => self.name.clone(),
+        };
         ConfigError::BadValue {
-            file: self.name.clone(),
+            at,
             section: section.to_string(),
             key: key.to_string(),
             value: value.to_string(),
             reason: reason.to_string(),
         }
     }
-
-    fn renamed_reason(&self, err: ConfigError, reason: &str) -> ConfigError {
-        match err {
-            ConfigError::BadValue {
-                file,
-                section,
-                key,
-                value,
-                ..
-            } => ConfigError::BadValue {
-                file,
-                section,
-                key,
-                value,
-                reason: reason.to_string(),
-            },
-            other => other,
-        }
-    }
-}
-
-/// Drops a trailing ` ; comment` or ` # comment` from a value. A `;` or `#`
-/// must follow white space to start a comment, so `a#b` stays a value.
-fn strip_inline_comment(value: &str) -> &str {
-    let bytes = value.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        if (b == b';' || b == b'#') && (i == 0 || bytes[i - 1].is_ascii_whitespace()) {
-            return &value[..i];
-        }
-    }
-    value
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const TEXT: &str = "\
-; a comment
-# another comment
-[reactor]
-ip = 127.0.0.1
-port = 7778   ; the DNS port
-threadNum=5
-[loadbalance]
-err_rate = 0.1
-bad_int = abc
-empty =
-";
-
-    fn conf() -> Config {
-        Config::parse(TEXT, "test.conf").unwrap()
-    }
-
-    #[test]
-    fn reads_typed_values_and_strips_comments() {
-        let c = conf();
-        assert_eq!(c.get_string("reactor", "ip", "0.0.0.0"), "127.0.0.1");
-        assert_eq!(c.get_int::<u16>("reactor", "port", 1).unwrap(), 7778);
-        assert_eq!(c.get_int::<usize>("reactor", "threadNum", 1).unwrap(), 5);
-        assert!((c.get_float("loadbalance", "err_rate", 0.5).unwrap() - 0.1).abs() < 1e-12);
-    }
-
-    #[test]
-    fn missing_or_empty_keys_give_defaults() {
-        let c = conf();
-        assert_eq!(c.get_int::<u32>("reactor", "maxConn", 1024).unwrap(), 1024);
-        assert_eq!(c.get_int::<u32>("loadbalance", "empty", 7).unwrap(), 7);
-        assert_eq!(c.get_string("nosuch", "key", "dflt"), "dflt");
-        assert!(c.has_section("reactor"));
-        assert!(!c.has_section("nosuch"));
-    }
-
-    #[test]
-    fn bad_value_names_file_section_key_and_value() {
-        let err = conf()
-            .get_int::<u32>("loadbalance", "bad_int", 1)
-            .unwrap_err();
-        let msg = err.to_string();
-        assert_eq!(
-            msg,
-            "config test.conf [loadbalance] bad_int: 'abc' is not a valid integer"
-        );
-        let err = conf().get_float("loadbalance", "bad_int", 1.0).unwrap_err();
-        assert!(err.to_string().ends_with("'abc' is not a number"));
-    }
-
-    #[test]
-    fn seconds_must_be_positive() {
-        let c = Config::parse("[a]\nt = 0.25\nz = 0\nn = -1\n", "x.conf").unwrap();
-        assert_eq!(c.get_seconds("a", "t", 1.0).unwrap().as_millis(), 250);
-        assert_eq!(c.get_seconds("a", "missing", 2.0).unwrap().as_secs(), 2);
-        for key in ["z", "n"] {
-            let err = c.get_seconds("a", key, 1.0).unwrap_err().to_string();
-            assert!(err.contains("positive number of seconds"), "{err}");
-        }
-    }
-
-    #[test]
-    fn out_of_range_integer_is_an_error() {
-        let c = Config::parse("[a]\nport = 70000\n", "x.conf").unwrap();
-        assert!(c.get_int::<u16>("a", "port", 1).is_err());
-    }
-
-    #[test]
-    fn missing_file_is_a_load_error_naming_the_file() {
-        let err = Config::load("/nonexistent/lars.conf").unwrap_err();
-        assert!(err
-            .to_string()
-            .starts_with("config /nonexistent/lars.conf:"));
-    }
-}
+mod tests;

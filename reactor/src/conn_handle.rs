@@ -29,6 +29,8 @@ pub enum SendError {
 pub(crate) enum ConnCommand {
     Send(Arc<[u8]>),
     Close,
+    PauseReading,
+    ResumeReading,
 }
 
 pub(crate) type Deliver = Arc<dyn Fn(&mut EventLoop, u64, ConnCommand) + Send + Sync>;
@@ -65,6 +67,20 @@ impl ConnHandle {
     /// Closes the connection. Safe from any thread.
     pub fn close(&self) -> Result<(), SendError> {
         self.command(ConnCommand::Close)
+    }
+
+    /// Pauses reading, like [`TcpConn::pause_reading`](crate::TcpConn::pause_reading).
+    /// Safe from any thread.
+    pub fn pause_reading(&self) -> Result<(), SendError> {
+        self.command(ConnCommand::PauseReading)
+    }
+
+    /// Resumes reading a paused connection: its resume hook runs
+    /// ([`Handlers::on_resume`](crate::Handlers::on_resume)), then the
+    /// frames it already received are dispatched and its socket is read
+    /// again. Nothing happens if it is not paused. Safe from any thread.
+    pub fn resume_reading(&self) -> Result<(), SendError> {
+        self.command(ConnCommand::ResumeReading)
     }
 
     fn command(&self, cmd: ConnCommand) -> Result<(), SendError> {

@@ -175,6 +175,12 @@ impl EventLoop {
         self.slots.len()
     }
 
+    /// The tokens of every live source, e.g. to visit each connection of a
+    /// type with [`with_source`](Self::with_source) (which skips the others).
+    pub fn source_tokens(&self) -> Vec<Token> {
+        self.slots.iter().map(|(_, slot)| slot.token).collect()
+    }
+
     /// Runs `f` once after `delay`.
     pub fn run_after(
         &mut self,

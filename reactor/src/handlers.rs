@@ -12,6 +12,9 @@ pub struct ConnHooks {
     pub on_connect: Option<Hook>,
     /// Runs once when the connection closes, whatever the cause.
     pub on_close: Option<Hook>,
+    /// Runs when a paused connection resumes reading, before the frames it
+    /// already received are dispatched; it may pause the connection again.
+    pub on_resume: Option<Hook>,
 }
 
 /// Everything a connection needs to serve frames: the router and hooks.
@@ -41,6 +44,12 @@ impl Handlers {
     /// Sets the close hook.
     pub fn on_close(mut self, hook: impl Fn(&mut TcpConn) + 'static) -> Handlers {
         self.hooks.on_close = Some(Box::new(hook));
+        self
+    }
+
+    /// Sets the resume hook (see [`ConnHooks::on_resume`]).
+    pub fn on_resume(mut self, hook: impl Fn(&mut TcpConn) + 'static) -> Handlers {
+        self.hooks.on_resume = Some(Box::new(hook));
         self
     }
 }

@@ -2,7 +2,10 @@
 //! server side, and reconnection with capped exponential backoff.
 //!
 //! With several addresses the client fails over: each failed attempt moves
-//! to the next address. Hooks fire on every (re)connect and close.
+//! to the next address. Hooks fire on every (re)connect and close. The
+//! backoff grows on connections that die young too ([`ReconnectBackoff`]),
+//! and an optional keepalive frame goes out whenever the client has sent
+//! nothing for its interval.
 //!
 //! Messages sent while not connected are **refused** with
 //! [`SendError::NotConnected`], never queued: the caller knows at once and
@@ -12,50 +15,21 @@ use std::io;
 use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mio::event::Event;
 use mio::net::TcpStream;
 use mio::{Interest, Token};
 use prost::Message;
 
+use crate::backoff::ReconnectBackoff;
+use crate::client_config::ClientConfig;
 use crate::conn_handle::{ConnCommand, SendError};
 use crate::event_loop::SourceGone;
 use crate::event_loop::{EventLoop, LoopSource};
 use crate::handlers::Handlers;
-use crate::tcp_conn::{TcpConn, DEFAULT_MAX_OUTPUT};
+use crate::tcp_conn::TcpConn;
 use crate::timer::TimerId;
-
-/// Settings of a [`TcpClient`].
-#[derive(Debug, Clone)]
-pub struct ClientConfig {
-    /// Server addresses, tried in turn.
-    pub addrs: Vec<SocketAddr>,
-    /// How long one connect attempt may take.
-    pub connect_timeout: Duration,
-    /// First reconnect delay; doubles per failure up to `backoff_max`.
-    pub backoff_min: Duration,
-    /// Largest reconnect delay.
-    pub backoff_max: Duration,
-    /// Cap on unsent output, in bytes.
-    pub max_output: usize,
-    /// Name used in logs.
-    pub name: String,
-}
-
-impl ClientConfig {
-    /// Defaults: 3 s connect timeout, backoff 100 ms doubling to 5 s.
-    pub fn new(name: &str, addrs: Vec<SocketAddr>) -> ClientConfig {
-        ClientConfig {
-            addrs,
-            connect_timeout: Duration::from_secs(3),
-            backoff_min: Duration::from_millis(100),
-            backoff_max: Duration::from_secs(5),
-            max_output: DEFAULT_MAX_OUTPUT,
-            name: name.to_string(),
-        }
-    }
-}
 
 enum State {
     Idle,
@@ -71,10 +45,11 @@ pub struct TcpClient {
     handlers: Rc<Handlers>,
     state: State,
     addr_index: usize,
-    backoff: Duration,
+    backoff: ReconnectBackoff,
     attempt: u64,
     in_outage: bool,
     timer: Option<TimerId>,
+    keepalive_timer: Option<TimerId>,
 }
 
 /// Names a [`TcpClient`] on its loop. `Copy`; loop thread only. Once the
@@ -96,7 +71,11 @@ impl TcpClient {
                 format!("{}: no server address", config.name),
             ));
         }
-        let backoff = config.backoff_min;
+        let backoff = ReconnectBackoff::with_random_seed(
+            config.backoff_min,
+            config.backoff_max,
+            config.stable_after,
+        );
         let token = el.insert_source(|_, _| {
             Ok(TcpClient {
                 config,
@@ -107,6 +86,7 @@ impl TcpClient {
                 attempt: 0,
                 in_outage: false,
                 timer: None,
+                keepalive_timer: None,
             })
         })?;
         el.with_source::<TcpClient, _>(token, |c, el| c.connect(el, token));
@@ -160,8 +140,7 @@ impl TcpClient {
             self.in_outage = true;
         }
         self.addr_index = (self.addr_index + 1) % self.config.addrs.len();
-        let delay = self.backoff;
-        self.backoff = (self.backoff * 2).min(self.config.backoff_max);
+        let delay = self.backoff.failed();
         self.schedule_connect(el, token, delay);
     }
 
@@ -188,18 +167,19 @@ impl TcpClient {
             log::info!("{}: connected to {peer}", self.config.name);
         }
         self.in_outage = false;
-        self.backoff = self.config.backoff_min;
+        self.backoff.connected(Instant::now());
         let deliver = Arc::new(move |el: &mut EventLoop, target: u64, cmd: ConnCommand| {
             el.with_source::<TcpClient, _>(token, |c, el| {
                 if let State::Connected(conn) = &mut c.state {
                     if conn.id() == target {
-                        conn.apply(cmd);
+                        conn.apply(cmd, el.registry());
                         conn.flush(el.registry());
                     }
                 }
                 c.after_io(el, token);
             });
         });
+        self.start_keepalive(el, token);
         let conn = TcpConn::new(
             stream,
             token,
@@ -222,16 +202,44 @@ impl TcpClient {
     fn after_io(&mut self, el: &mut EventLoop, token: Token) {
         if let State::Connected(conn) = &self.state {
             if conn.is_closed() {
+                let delay = self.backoff.closed(Instant::now());
                 log::warn!(
-                    "{}: lost connection to {}; reconnecting",
+                    "{}: lost connection to {}; reconnecting in {delay:?}",
                     self.config.name,
                     conn.peer_addr()
                 );
                 self.state = State::Idle;
                 self.in_outage = true;
-                let delay = self.config.backoff_min;
+                self.stop_keepalive(el);
                 self.schedule_connect(el, token, delay);
             }
+        }
+    }
+
+    /// While connected, sends the keepalive frame whenever nothing else
+    /// was queued during one interval.
+    fn start_keepalive(&mut self, el: &mut EventLoop, token: Token) {
+        let Some(keepalive) = self.config.keepalive.clone() else {
+            return;
+        };
+        let mut seen = 0;
+        self.keepalive_timer = Some(el.run_every(keepalive.interval, move |el| {
+            el.with_source::<TcpClient, _>(token, |c, el| {
+                if let State::Connected(conn) = &mut c.state {
+                    if conn.frames_queued() == seen {
+                        conn.send_frame_bytes(&keepalive.frame);
+                        conn.flush(el.registry());
+                    }
+                    seen = conn.frames_queued();
+                }
+                c.after_io(el, token);
+            });
+        }));
+    }
+
+    fn stop_keepalive(&mut self, el: &mut EventLoop) {
+        if let Some(t) = self.keepalive_timer.take() {
+            el.cancel_timer(t);
         }
     }
 
@@ -319,6 +327,7 @@ impl ClientRef {
             if let Some(t) = c.timer.take() {
                 el.cancel_timer(t);
             }
+            c.stop_keepalive(el);
             if let State::Connected(conn) = &mut c.state {
                 conn.close();
             }

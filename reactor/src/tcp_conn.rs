@@ -3,18 +3,27 @@
 //!
 //! A [`TcpConn`] lives on one loop thread (loop thread only). Handlers and
 //! hooks get `&mut TcpConn`; other threads use a [`ConnHandle`].
+//!
+//! Reading can be paused and resumed (back-pressure, `flow.rs`): a paused
+//! connection dispatches no frame and reads nothing, so its socket buffer
+//! fills and TCP slows the sender down. The times of its frames feed the
+//! server's idle and frame deadlines ([`ConnDeadline`]).
+
+mod flow;
 
 use std::any::Any;
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
 use prost::Message;
 
 use crate::buffer::{InBuffer, OutBuffer};
+use crate::conn_deadline::{ConnDeadline, ConnTimeouts, TimeoutReason};
 use crate::conn_handle::{ConnCommand, ConnHandle, Deliver, SendError};
 use crate::frame;
 use crate::handlers::Handlers;
@@ -40,7 +49,13 @@ pub struct TcpConn {
     handlers: Rc<Handlers>,
     handle: ConnHandle,
     user: Option<Box<dyn Any>>,
-    writable_armed: bool,
+    /// The interest the socket is registered with (`None`: not registered).
+    registered: Option<Interest>,
+    /// `false` while reading is paused.
+    reading: bool,
+    deadline: ConnDeadline,
+    /// Frames queued for sending since the start (for keepalives).
+    frames_queued: u64,
     max_output: usize,
     bad_input_log: LogThrottle,
 }
@@ -71,7 +86,10 @@ impl TcpConn {
             handlers,
             handle,
             user: None,
-            writable_armed: false,
+            registered: None,
+            reading: true,
+            deadline: ConnDeadline::new(Instant::now()),
+            frames_queued: 0,
             max_output,
             bad_input_log: LogThrottle::default(),
         }
@@ -81,6 +99,7 @@ impl TcpConn {
     pub(crate) fn start(&mut self, registry: &Registry) -> io::Result<()> {
         if let Some(stream) = self.stream.as_mut() {
             registry.register(stream, self.token, Interest::READABLE)?;
+            self.registered = Some(Interest::READABLE);
         }
         self.run_connect_hook(registry);
         Ok(())
@@ -89,7 +108,7 @@ impl TcpConn {
     /// For a socket already registered for reading and writing (a client
     /// that just connected): runs the connect hook and flushes.
     pub(crate) fn start_registered(&mut self, registry: &Registry) {
-        self.writable_armed = true;
+        self.registered = Some(Interest::READABLE | Interest::WRITABLE);
         self.run_connect_hook(registry);
     }
 
@@ -137,6 +156,7 @@ impl TcpConn {
             return Err(SendError::NotConnected);
         }
         frame::encode_frame(msgid, msg, self.output.vec_mut())?;
+        self.frames_queued += 1;
         Ok(())
     }
 
@@ -146,6 +166,7 @@ impl TcpConn {
             return Err(SendError::NotConnected);
         }
         frame::encode_raw_frame(msgid, body, self.output.vec_mut())?;
+        self.frames_queued += 1;
         Ok(())
     }
 
@@ -153,6 +174,7 @@ impl TcpConn {
     pub(crate) fn send_frame_bytes(&mut self, bytes: &[u8]) {
         if !self.is_closed() {
             self.output.vec_mut().extend_from_slice(bytes);
+            self.frames_queued += 1;
         }
     }
 
@@ -176,10 +198,32 @@ impl TcpConn {
         self.shutdown("closed locally");
     }
 
-    pub(crate) fn apply(&mut self, cmd: ConnCommand) {
+    /// Closes the connection for `reason` (a server's timeout).
+    pub(crate) fn close_for(&mut self, reason: &str) {
+        self.shutdown(reason);
+    }
+
+    /// Frames queued for sending since the connection started.
+    pub(crate) fn frames_queued(&self) -> u64 {
+        self.frames_queued
+    }
+
+    /// Whether the connection overstayed one of `limits` at `now`; a
+    /// paused connection never does (the pause is the server's choice).
+    pub(crate) fn expired(&self, now: Instant, limits: ConnTimeouts) -> Option<TimeoutReason> {
+        if !self.reading || self.is_closed() {
+            return None;
+        }
+        self.deadline.expired(now, limits)
+    }
+
+    /// Runs a command from a [`ConnHandle`]; the caller flushes after.
+    pub(crate) fn apply(&mut self, cmd: ConnCommand, registry: &Registry) {
         match cmd {
             ConnCommand::Send(bytes) => self.send_frame_bytes(&bytes),
             ConnCommand::Close => self.close(),
+            ConnCommand::PauseReading => self.pause_reading(),
+            ConnCommand::ResumeReading => self.resume_reading(registry),
         }
     }
 
@@ -206,8 +250,7 @@ impl TcpConn {
                 Err(e) => return self.shutdown(&format!("write error: {e}")),
             }
         }
-        let want_writable = !self.output.is_empty();
-        if want_writable && self.output.len() > self.max_output {
+        if self.output.len() > self.max_output {
             let msg = format!(
                 "peer is not reading: {} bytes pending exceed the {}-byte output cap",
                 self.output.len(),
@@ -216,21 +259,14 @@ impl TcpConn {
             log::warn!("connection {}: {msg}", self.peer);
             return self.shutdown(&msg);
         }
-        if want_writable != self.writable_armed {
-            let interest = if want_writable {
-                Interest::READABLE | Interest::WRITABLE
-            } else {
-                Interest::READABLE
-            };
-            if let Err(e) = registry.reregister(stream, self.token, interest) {
-                return self.shutdown(&format!("reregister failed: {e}"));
-            }
-            self.writable_armed = want_writable;
-        }
+        self.sync_interest(registry, false);
     }
 
     fn read_and_dispatch(&mut self, registry: &Registry) {
         for _ in 0..READS_PER_EVENT {
+            if !self.reading {
+                return;
+            }
             let Some(stream) = self.stream.as_mut() else {
                 return;
             };
@@ -248,22 +284,14 @@ impl TcpConn {
         }
         // Still readable after a fair share: re-arm so the edge fires again
         // after other sources had their turn.
-        if let Some(stream) = self.stream.as_mut() {
-            let interest = if self.writable_armed {
-                Interest::READABLE | Interest::WRITABLE
-            } else {
-                Interest::READABLE
-            };
-            if let Err(e) = registry.reregister(stream, self.token, interest) {
-                self.shutdown(&format!("reregister failed: {e}"));
-            }
-        }
+        self.sync_interest(registry, true);
     }
 
     fn dispatch_frames(&mut self) {
         let mut input = std::mem::take(&mut self.input);
         let handlers = self.handlers.clone();
-        while !self.is_closed() {
+        let mut completed = false;
+        while self.reading && !self.is_closed() {
             match frame::parse_frame(input.readable()) {
                 Ok(Some(frame::RawFrame {
                     msgid,
@@ -287,6 +315,7 @@ impl TcpConn {
                         }
                     }
                     input.consume(used);
+                    completed = true;
                 }
                 Ok(None) => break,
                 Err(e) => {
@@ -295,7 +324,11 @@ impl TcpConn {
                 }
             }
         }
-        self.input = input;
+        if !self.is_closed() {
+            let now = Instant::now();
+            self.deadline.after_read(now, completed, !input.is_empty());
+            self.input = input;
+        }
     }
 
     /// One non-blocking attempt to write what is queued (before a close).

@@ -14,10 +14,10 @@ use lars_reactor::{ClientConfig, ThreadQueue};
 use crate::caller::local_ipv4;
 use crate::clock::{Clock, SystemClock};
 use crate::config::AgentConfig;
-use crate::dns_link::DnsLink;
+use crate::dns_link::{self, DnsLink};
 use crate::http::{self, ModulesSource};
 use crate::metrics::AgentMetrics;
-use crate::reporter_link::ReporterLink;
+use crate::reporter_link::{self, ReporterLink};
 use crate::snapshot_io::SnapshotWriter;
 use crate::table_thread::{Links, SnapshotSink, TableThread};
 
@@ -52,18 +52,16 @@ impl Agent {
         let metrics = Arc::new(AgentMetrics::default());
         let (table_queues, receivers): (Vec<_>, Vec<_>) =
             (0..AGENT_PORTS).map(|_| ThreadQueue::detached()).unzip();
-        let reporter = ReporterLink::start(
-            ClientConfig::new("reporter link", vec![config.reporter]),
-            caller,
-            metrics.clone(),
-        )
-        .map_err(|e| StartError::io("start the reporter link", e))?;
-        let dns = DnsLink::start(
-            ClientConfig::new("dns link", config.dns_servers.clone()),
-            table_queues.clone(),
-            metrics.clone(),
-        )
-        .map_err(|e| StartError::io("start the DNS link", e))?;
+        let mut to_reporter = ClientConfig::new("reporter link", vec![config.reporter]);
+        to_reporter.keepalive = config
+            .keepalive
+            .map(|every| reporter_link::keepalive(every, caller));
+        let reporter = ReporterLink::start(to_reporter, caller, metrics.clone())
+            .map_err(|e| StartError::io("start the reporter link", e))?;
+        let mut to_dns = ClientConfig::new("dns link", config.dns_servers.clone());
+        to_dns.keepalive = config.keepalive.map(dns_link::keepalive);
+        let dns = DnsLink::start(to_dns, table_queues.clone(), metrics.clone())
+            .map_err(|e| StartError::io("start the DNS link", e))?;
         let snapshots = match &config.snapshot_dir {
             None => None,
             Some(_) => Some(

@@ -1,11 +1,60 @@
-//! `lars-agent` settings from `conf/lars_lb_agent.conf`, checked at start.
+//! `lars-agent` settings from `conf/lars_lb_agent.conf`, checked at start,
+//! and [`KNOWN_KEYS`]: every section and key the file may hold.
 
 use std::net::{Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
-use lars_reactor::{Config, ConfigError};
+use lars_reactor::{Config, ConfigError, KnownSection};
 
 use crate::lb::LbConfig;
+
+/// Every section and key lars-agent reads; any other in its file stops it
+/// at start, naming the line. A new key is one more name here.
+pub const KNOWN_KEYS: &[KnownSection] = &[
+    KnownSection::new(
+        "agent",
+        &[
+            "ip",
+            "base_port",
+            "report_interval",
+            "caller_ip",
+            "idle_spin_us",
+            "max_modules",
+            "new_modules_per_sec",
+            "snapshot_dir",
+            "keepalive",
+        ],
+    ),
+    KnownSection::new("reporter", &["ip", "port"]),
+    KnownSection::new("dnsserver", &["ip", "port", "servers"]),
+    KnownSection::new(
+        "loadbalance",
+        &[
+            "probe_num",
+            "init_succ_cnt",
+            "init_err_cnt",
+            "err_rate",
+            "succ_rate",
+            "contin_err_limit",
+            "contin_succ_limit",
+            "window_err_rate",
+            "idle_timeout",
+            "overload_timeout",
+            "update_timeout",
+            "ewma_decay",
+        ],
+    ),
+    lars_daemon::METRICS_SECTION,
+];
+
+/// The default `[agent] keepalive` in seconds: a third of the DNS and
+/// reporter services' default idle timeout (60 s).
+pub const DEFAULT_KEEPALIVE_SECS: f64 = 20.0;
+
+/// Bounds of the `[loadbalance]` counts.
+const COUNT: std::ops::RangeInclusive<u32> = 1..=1_000_000;
+/// Bounds of the `[loadbalance]` times, in seconds.
+const SECONDS: std::ops::RangeInclusive<u64> = 1..=86_400;
 
 /// The default `[agent] idle_spin_us`: long enough for a lone client's next
 /// request to arrive before the thread would sleep (a round trip takes
@@ -47,6 +96,11 @@ pub struct AgentConfig {
     /// `[agent] snapshot_dir` (`data/agent`; `off` = off): where each
     /// table's routes are saved, to be served at once after a restart.
     pub snapshot_dir: Option<std::path::PathBuf>,
+    /// `[agent] keepalive` seconds ([`DEFAULT_KEEPALIVE_SECS`]; 0 = off):
+    /// the DNS and reporter links send a harmless frame after this long
+    /// without sending anything, so services that close idle connections
+    /// (`[reactor] idle_timeout`) keep a quiet agent's connection.
+    pub keepalive: Option<Duration>,
     /// `[loadbalance]`: the load-balancing tunables.
     pub lb: LbConfig,
     /// `[metrics] listen`: the HTTP endpoint (`/metrics`, `/healthz`,
@@ -55,18 +109,13 @@ pub struct AgentConfig {
 }
 
 impl AgentConfig {
-    /// Reads and checks every key; a bad value names its key.
+    /// Checks that every section and key is known, then reads and checks
+    /// every value; an error names the file, line and key.
     pub fn from_config(cfg: &Config) -> Result<AgentConfig, ConfigError> {
+        cfg.check_known(KNOWN_KEYS)?;
         let listen_ip = ip(cfg, "agent", "ip", "127.0.0.1")?;
-        let base_port: u16 = cfg.get_int("agent", "base_port", 8888)?;
-        if base_port == 0 || base_port > 65533 {
-            return Err(cfg.bad_value(
-                "agent",
-                "base_port",
-                &base_port.to_string(),
-                "must leave room for three ports (1..=65533)",
-            ));
-        }
+        // Room for three ports.
+        let base_port = cfg.get_int_in("agent", "base_port", 8888, 1..=65533)?;
         let dns_servers = match cfg.get("dnsserver", "servers") {
             Some(list) => list
                 .split(',')
@@ -75,31 +124,29 @@ impl AgentConfig {
             None => vec![endpoint(cfg, "dnsserver", 7778)?],
         };
         let reporter = endpoint(cfg, "reporter", 7779)?;
-        let report_interval = cfg.get_seconds("agent", "report_interval", 1.0)?;
+        let report_interval =
+            cfg.get_seconds_in("agent", "report_interval", 1.0, 0.01..=3_600.0)?;
         let caller_ip = match cfg.get("agent", "caller_ip") {
             None => None,
             Some(_) => Some(ip(cfg, "agent", "caller_ip", "")?),
         };
-        let idle_spin_us: u64 = cfg.get_int("agent", "idle_spin_us", DEFAULT_IDLE_SPIN_US)?;
-        if idle_spin_us > 1_000_000 {
-            return Err(cfg.bad_value(
-                "agent",
-                "idle_spin_us",
-                &idle_spin_us.to_string(),
-                "must be at most 1000000",
-            ));
-        }
-        let max_modules: usize = cfg.get_int("agent", "max_modules", 100_000)?;
-        if max_modules == 0 {
-            return Err(cfg.bad_value("agent", "max_modules", "0", "must be at least 1"));
-        }
-        let new_modules_per_sec: u32 = cfg.get_int("agent", "new_modules_per_sec", 1000)?;
+        let idle_spin_us =
+            cfg.get_int_in("agent", "idle_spin_us", DEFAULT_IDLE_SPIN_US, 0..=1_000_000)?;
+        let max_modules = cfg.get_int_in("agent", "max_modules", 100_000, 1..=10_000_000)?;
+        let new_modules_per_sec =
+            cfg.get_int_in("agent", "new_modules_per_sec", 1000, 0..=10_000_000)?;
         let snapshot_dir = cfg.get_string("agent", "snapshot_dir", "data/agent");
         let snapshot_dir = (snapshot_dir != "off").then(|| snapshot_dir.into());
         Ok(AgentConfig {
             max_modules,
             new_modules_per_sec,
             snapshot_dir,
+            keepalive: cfg.get_seconds_or_off(
+                "agent",
+                "keepalive",
+                DEFAULT_KEEPALIVE_SECS,
+                0.1..=3_600.0,
+            )?,
             idle_spin: (idle_spin_us > 0).then(|| Duration::from_micros(idle_spin_us)),
             listen_ip,
             base_port,
@@ -117,18 +164,18 @@ fn lb_config(cfg: &Config) -> Result<LbConfig, ConfigError> {
     let d = LbConfig::default();
     let s = "loadbalance";
     let lb = LbConfig {
-        probe_num: cfg.get_int(s, "probe_num", d.probe_num)?,
-        init_succ_cnt: cfg.get_int(s, "init_succ_cnt", d.init_succ_cnt)?,
-        init_err_cnt: cfg.get_int(s, "init_err_cnt", d.init_err_cnt)?,
+        probe_num: cfg.get_int_in(s, "probe_num", d.probe_num, COUNT)?,
+        init_succ_cnt: cfg.get_int_in(s, "init_succ_cnt", d.init_succ_cnt, COUNT)?,
+        init_err_cnt: cfg.get_int_in(s, "init_err_cnt", d.init_err_cnt, 0..=1_000_000)?,
         err_rate: cfg.get_float(s, "err_rate", d.err_rate)?,
         succ_rate: cfg.get_float(s, "succ_rate", d.succ_rate)?,
-        contin_err_limit: cfg.get_int(s, "contin_err_limit", d.contin_err_limit)?,
-        contin_succ_limit: cfg.get_int(s, "contin_succ_limit", d.contin_succ_limit)?,
+        contin_err_limit: cfg.get_int_in(s, "contin_err_limit", d.contin_err_limit, COUNT)?,
+        contin_succ_limit: cfg.get_int_in(s, "contin_succ_limit", d.contin_succ_limit, COUNT)?,
         window_err_rate: cfg.get_float(s, "window_err_rate", d.window_err_rate)?,
-        idle_timeout: cfg.get_int(s, "idle_timeout", d.idle_timeout)?,
-        overload_timeout: cfg.get_int(s, "overload_timeout", d.overload_timeout)?,
-        update_timeout: cfg.get_int(s, "update_timeout", d.update_timeout)?,
-        ewma_decay: cfg.get_int(s, "ewma_decay", d.ewma_decay)?,
+        idle_timeout: cfg.get_int_in(s, "idle_timeout", d.idle_timeout, SECONDS)?,
+        overload_timeout: cfg.get_int_in(s, "overload_timeout", d.overload_timeout, SECONDS)?,
+        update_timeout: cfg.get_int_in(s, "update_timeout", d.update_timeout, SECONDS)?,
+        ewma_decay: cfg.get_int_in(s, "ewma_decay", d.ewma_decay, SECONDS)?,
     };
     lb.validate()
         .map_err(|e| cfg.bad_value(s, e.key, &e.value, e.reason))?;
@@ -143,7 +190,7 @@ fn ip(cfg: &Config, section: &str, key: &str, default: &str) -> Result<Ipv4Addr,
 
 fn endpoint(cfg: &Config, section: &str, default_port: u16) -> Result<SocketAddr, ConfigError> {
     let host = cfg.get_string(section, "ip", "127.0.0.1");
-    let port: u16 = cfg.get_int(section, "port", default_port)?;
+    let port = cfg.get_int_in(section, "port", default_port, 1..=u16::MAX)?;
     resolve(cfg, section, "ip", &format!("{host}:{port}"))
 }
 
@@ -173,6 +220,7 @@ mod tests {
         assert_eq!(c.reporter, "127.0.0.1:7779".parse().unwrap());
         assert_eq!(c.lb, LbConfig::default());
         assert_eq!(c.idle_spin, Some(Duration::from_micros(50)));
+        assert_eq!(c.keepalive, Some(Duration::from_secs(20)));
     }
 
     #[test]
@@ -185,6 +233,7 @@ mod tests {
         assert_eq!(shipped.idle_spin, defaults.idle_spin);
         assert_eq!(shipped.max_modules, defaults.max_modules);
         assert_eq!(shipped.report_interval, defaults.report_interval);
+        assert_eq!(shipped.keepalive, defaults.keepalive);
         assert_eq!(
             (shipped.listen_ip, shipped.base_port),
             (defaults.listen_ip, defaults.base_port)
@@ -220,7 +269,7 @@ mod tests {
         let err = AgentConfig::from_config(&Config::parse(text, "x.conf").unwrap()).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "config x.conf [loadbalance] succ_rate: '1.5' must be a rate between 0 and 1"
+            "config x.conf:2 [loadbalance] succ_rate: '1.5' must be a rate between 0 and 1"
         );
         assert!(matches!(err, ConfigError::BadValue { .. }), "{err:?}");
     }
@@ -233,7 +282,16 @@ mod tests {
             ("[agent]\nip = localhost:1\n", "ip"),
             ("[agent]\nreport_interval = 0\n", "report_interval"),
             ("[agent]\nidle_spin_us = 2000000\n", "idle_spin_us"),
+            ("[agent]\nbase_port = 65534\n", "base_port"),
+            ("[agent]\nmax_modules = 99999999999\n", "max_modules"),
+            ("[agent]\nkeepalive = -1\n", "keepalive"),
+            (
+                "[loadbalance]\nupdate_timeout = 9999999\n",
+                "update_timeout",
+            ),
             ("[dnsserver]\nservers = nowhere\n", "servers"),
+            ("[agent]\nbase_prot = 1\n", "did you mean base_port?"),
+            ("[lodbalance]\n", "did you mean [loadbalance]?"),
         ] {
             let err =
                 AgentConfig::from_config(&Config::parse(text, "x.conf").unwrap()).unwrap_err();

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use lars_proto::Route;
 use lars_proto::{msgid, GetRouteRequest, GetRouteResponse, ModuleId, AGENT_PORTS};
 use lars_reactor::{
-    ClientConfig, ClientRef, EventLoop, Handlers, LoopThread, MsgRouter, TcpClient, TcpConn,
-    ThreadQueue,
+    frame, ClientConfig, ClientRef, EventLoop, Handlers, Keepalive, LoopThread, MsgRouter,
+    TcpClient, TcpConn, ThreadQueue,
 };
 
 use crate::messages::{ToDns, ToTable};
@@ -62,6 +62,23 @@ impl DnsLink {
     /// The queue the tables send route requests to.
     pub fn queue(&self) -> ThreadQueue<ToDns> {
         self.queue.clone()
+    }
+}
+
+/// The DNS link's keepalive: a route request for module 0/0, which any
+/// DNS service (the original's too) answers with an empty route; the
+/// tables ignore routes of modules they do not hold.
+pub fn keepalive(interval: std::time::Duration) -> Keepalive {
+    let request = GetRouteRequest {
+        modid: 0,
+        cmdid: 0,
+        want_version: false,
+    };
+    let frame = frame::frame_to_vec(msgid::GET_ROUTE_REQUEST, &request)
+        .expect("a route request fits in a frame");
+    Keepalive {
+        interval,
+        frame: frame.into(),
     }
 }
 

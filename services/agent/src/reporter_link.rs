@@ -14,7 +14,8 @@ use std::sync::Arc;
 
 use lars_proto::{ip_to_wire, msgid, HostCallResult, ModuleId, ReportStatusRequest};
 use lars_reactor::{
-    ClientConfig, ClientRef, EventLoop, Handlers, LoopThread, MsgRouter, TcpClient, ThreadQueue,
+    frame, ClientConfig, ClientRef, EventLoop, Handlers, Keepalive, LoopThread, MsgRouter,
+    TcpClient, ThreadQueue,
 };
 
 use crate::lb::ModuleReport;
@@ -129,6 +130,22 @@ impl Sender {
                 self.metrics.reporter.sent.fetch_add(1, Relaxed);
             })
             .map_err(|e| log::debug!("statistics of {}/{} held: {e}", req.modid, req.cmdid))
+    }
+}
+
+/// The reporter link's keepalive: statistics of module 0/0 from `caller`
+/// with no host results, which a report service (the original's too)
+/// stores nothing for.
+pub fn keepalive(interval: std::time::Duration, caller: Ipv4Addr) -> Keepalive {
+    let request = ReportStatusRequest {
+        caller: ip_to_wire(caller),
+        ..Default::default()
+    };
+    let frame = frame::frame_to_vec(msgid::REPORT_STATUS_REQUEST, &request)
+        .expect("an empty report fits in a frame");
+    Keepalive {
+        interval,
+        frame: frame.into(),
     }
 }
 

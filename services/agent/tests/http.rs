@@ -48,7 +48,17 @@ fn metrics_and_modules_follow_requests_overload_and_the_dns_link() {
     for _ in 0..25 {
         assert_eq!(api.get_host(1, 1).0, RetCode::Succ);
     }
-    let after = Exposition::scrape(http);
+    // A request is counted just after its reply is sent: wait for the last.
+    let mut after = Exposition::scrape(http);
+    let counted = wait_until(WAIT, || {
+        after = Exposition::scrape(http);
+        get_host_succ(&after) - get_host_succ(&before) >= 25.0
+    });
+    assert!(
+        counted,
+        "{}",
+        get_host_succ(&after) - get_host_succ(&before)
+    );
     assert_eq!(get_host_succ(&after) - get_host_succ(&before), 25.0);
     let handled = |e: &Exposition| {
         e.histogram_count("lars_agent_request_duration_seconds")

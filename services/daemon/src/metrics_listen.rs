@@ -2,7 +2,11 @@
 
 use std::net::SocketAddr;
 
-use lars_reactor::{Config, ConfigError};
+use lars_reactor::{Config, ConfigError, KnownSection};
+
+/// The `[metrics]` keys [`metrics_listen`] reads, for a daemon's list of
+/// known keys.
+pub const METRICS_SECTION: KnownSection = KnownSection::new("metrics", &["listen"]);
 
 /// `[metrics] listen = IP:PORT`: where the daemon serves `/metrics` and
 /// `/healthz`. `None` when the key is missing (off); a value that is not

@@ -16,8 +16,18 @@
 
 use std::path::PathBuf;
 
-use lars_reactor::{Config, ConfigError};
+use lars_reactor::{Config, ConfigError, KnownSection};
 use lars_store::{check_db_name, MysqlSettings, StoreSettings, PASSWD_ENV};
+
+/// The `[store]` keys [`store_settings`] reads, for a daemon's list of
+/// known keys.
+pub const STORE_SECTION: KnownSection = KnownSection::new("store", &["backend", "sqlite_path"]);
+
+/// The `[mysql]` keys [`store_settings`] reads.
+pub const MYSQL_SECTION: KnownSection = KnownSection::new(
+    "mysql",
+    &["db_host", "db_port", "db_user", "db_passwd", "db_name"],
+);
 
 /// Reads `[store]` and, for the MySQL backend, `[mysql]` from `cfg`.
 ///
@@ -47,10 +57,7 @@ pub fn store_settings_with_env(
         }),
         "mysql" | "mariadb" => {
             let d = MysqlSettings::default();
-            let port: u16 = cfg.get_int("mysql", "db_port", d.port)?;
-            if port == 0 {
-                return Err(cfg.bad_value("mysql", "db_port", "0", "is not a port"));
-            }
+            let port = cfg.get_int_in("mysql", "db_port", d.port, 1..=u16::MAX)?;
             let db_name = cfg.get_string("mysql", "db_name", &d.db_name);
             if let Err(reason) = check_db_name(&db_name) {
                 return Err(cfg.bad_value("mysql", "db_name", &db_name, reason));
@@ -124,16 +131,21 @@ mod tests {
         let err = parse("[store]\nbackend = postgres\n", None).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "config t.conf [store] backend: 'postgres' is not a store backend \
+            "config t.conf:2 [store] backend: 'postgres' is not a store backend \
              (expected sqlite or mysql)"
         );
         let err = parse("[store]\nbackend = mysql\n[mysql]\ndb_port = x\n", None).unwrap_err();
         assert!(err
             .to_string()
-            .starts_with("config t.conf [mysql] db_port: 'x'"));
+            .starts_with("config t.conf:4 [mysql] db_port: 'x'"));
+        let err = parse("[store]\nbackend=mysql\n[mysql]\ndb_port = 0\n", None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "config t.conf:4 [mysql] db_port: '0' is out of range: 1..=65535"
+        );
         let err = parse("[store]\nbackend=mysql\n[mysql]\ndb_name = a-b\n", None).unwrap_err();
         assert!(err
             .to_string()
-            .starts_with("config t.conf [mysql] db_name: 'a-b'"));
+            .starts_with("config t.conf:4 [mysql] db_name: 'a-b'"));
     }
 }

@@ -31,7 +31,7 @@ mod snapshot;
 mod state;
 mod subscriptions;
 
-pub use config::DnsConfig;
+pub use config::{DnsConfig, KNOWN_KEYS};
 pub use oversize::{keep_deliverable, Oversized};
 pub use schedule::{Refresh, RefreshSchedule};
 pub use service::DnsService;

@@ -84,6 +84,7 @@ impl Collector for DnsCollector {
             "Open client connections.",
             self.connections.get() as f64,
         )?;
+        lars_daemon::connection_metrics(&mut out, "lars_dns", &self.connections)?;
         out.counter(
             "lars_dns_get_route_requests",
             "GetRouteRequests answered.",

@@ -31,7 +31,8 @@ pub struct DnsService {
 
 impl DnsService {
     /// Starts the service; fails if the store stays unreachable for
-    /// `store_connect_attempts` tries or the port cannot be bound.
+    /// `store_connect_attempts` tries, fails permanently (at once), or the
+    /// port cannot be bound.
     pub fn start(config: DnsConfig) -> Result<DnsService, StartError> {
         let mut store = connect_with_retries(&config)?;
         let version = store.version()?;
@@ -135,7 +136,7 @@ fn connect_with_retries(config: &DnsConfig) -> Result<Box<dyn RouteStore>, Start
     for attempt in 1..=attempts {
         match open_route_store(&config.store) {
             Ok(store) => return Ok(store),
-            Err(e) if attempt < attempts => {
+            Err(e) if attempt < attempts && !e.is_permanent() => {
                 log::warn!(
                     "route store {}: {e} (attempt {attempt} of {attempts})",
                     config.store

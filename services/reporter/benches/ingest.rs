@@ -8,9 +8,11 @@
 //!    ten times the target), where nothing may be dropped and the table
 //!    must end with the latest value of every key;
 //! 2. *flood*: as fast as the senders can, to find the ceiling and show
-//!    that overload is shed at the bounded queues (counted), not absorbed
-//!    by memory. The senders run in this process, so here they compete
-//!    with the service for the CPU.
+//!    that overload is pushed back to the senders (a full writer queue
+//!    pauses the connections feeding it, so TCP slows them down), not
+//!    dropped and not absorbed by memory: here too the table must end with
+//!    the latest value of every key. The senders run in this process, so
+//!    they compete with the service for the CPU.
 //!
 //! `LARS_BENCH_BATCH` overrides `batch_size` (500). Each phase prints the
 //! accepted rate, the store's rate, the backlog (lag)
@@ -194,13 +196,14 @@ fn report(
 ) {
     println!("results over the {window:.2} s sending window:");
     println!(
-        "  accepted: {:>9.0} messages/s, {:>9.0} host results/s ({} messages sent, {} accepted, {} dropped at full queues, {} updates dropped at the key bound)",
+        "  accepted: {:>9.0} messages/s, {:>9.0} host results/s ({} messages sent, {} accepted, {} dropped, {} updates dropped at the key bound; connections paused {} times at full queues)",
         at_stop.messages as f64 / window,
         at_stop.results as f64 / window,
         sent,
         fin.messages,
         fin.messages_dropped,
-        fin.updates_dropped
+        fin.updates_dropped,
+        fin.pauses
     );
     println!(
         "  store:    {:>9.0} rows/s written, {:>9.1} batches (transactions) /s, {:.0} rows per batch, {} write failures",

@@ -1,13 +1,17 @@
-//! `lars-reporter` settings from `conf/lars_reporter.conf`.
+//! `lars-reporter` settings from `conf/lars_reporter.conf`, and
+//! [`KNOWN_KEYS`]: every section and key the file may hold.
 //!
 //! ```text
-//! [reactor]   ip (127.0.0.1), port (7779), threadNum (5), maxConn (1024)
+//! [reactor]   ip (127.0.0.1), port (7779), threadNum (5), maxConn (1024),
+//!             max_conn_per_ip, idle_timeout, frame_timeout, allow
 //! [store]     backend, sqlite_path      ; see lars_daemon::store_settings
 //! [mysql]     db_host, db_port, db_user, db_passwd, db_name
-//! [reporter]  db_thread_cnt (3), flush_interval (1 s), batch_size (500),
-//!             max_pending_keys (1000000), queue_capacity (10000),
-//!             retry_min (0.1 s), retry_max (5 s), shutdown_timeout (5 s),
-//!             unhealthy_after (30 s)
+//! [reporter]  db_thread_cnt (3, 1..=256), flush_interval (1 s),
+//!             batch_size (500, 1..=100000),
+//!             max_pending_keys (1000000, 1..=100000000),
+//!             queue_capacity (10000, 1..=10000000), retry_min (0.1 s),
+//!             retry_max (5 s), shutdown_timeout (5 s) (each 0.001..=3600 s),
+//!             unhealthy_after (30 s, 0.001..=86400 s)
 //! [metrics]   listen                ; off when missing
 //! ```
 //!
@@ -17,7 +21,9 @@
 
 use std::time::Duration;
 
-use lars_reactor::{Config, ConfigError, ServerConfig};
+use std::ops::RangeInclusive;
+
+use lars_reactor::{Config, ConfigError, KnownSection, ServerConfig, SERVER_KEYS};
 use lars_store::StoreSettings;
 
 /// The section name used in this crate's documentation.
@@ -25,6 +31,34 @@ pub const SECTION: &str = "reporter";
 
 /// The original's spelling of [`SECTION`], accepted as a fallback.
 pub const ORIGINAL_SECTION: &str = "repoter";
+
+/// Every section and key lars-reporter reads; any other in its file stops
+/// it at start, naming the line. A new key is one more name here.
+pub const KNOWN_KEYS: &[KnownSection] = &[
+    KnownSection::new("reactor", SERVER_KEYS),
+    lars_daemon::STORE_SECTION,
+    lars_daemon::MYSQL_SECTION,
+    KnownSection::new(
+        SECTION,
+        &[
+            "db_thread_cnt",
+            "flush_interval",
+            "batch_size",
+            "max_pending_keys",
+            "queue_capacity",
+            "retry_min",
+            "retry_max",
+            "shutdown_timeout",
+            "unhealthy_after",
+        ],
+    )
+    .aliased(&[ORIGINAL_SECTION]),
+    lars_daemon::METRICS_SECTION,
+];
+
+/// The bounds of the `[reporter]` durations other than `unhealthy_after`,
+/// in seconds.
+const SECONDS: RangeInclusive<f64> = 0.001..=3_600.0;
 
 /// Everything the report service needs to start.
 #[derive(Debug, Clone)]
@@ -49,8 +83,9 @@ pub struct ReporterConfig {
     pub max_pending_keys: usize,
     /// `queue_capacity` (10000): per writer, the queue between the network
     /// threads and the writer, in items (one item is one message's results,
-    /// split into items of at most 64 results). When full, the message is
-    /// dropped (throttled warning, counted): a loop thread never blocks.
+    /// split into items of at most 64 results). When full, the connections
+    /// feeding it pause reading until it has room again (nothing is
+    /// dropped): a loop thread never blocks.
     pub queue_capacity: usize,
     /// `retry_min` seconds (0.1): first wait after a store failure.
     pub retry_min: Duration,
@@ -69,25 +104,23 @@ pub struct ReporterConfig {
 }
 
 impl ReporterConfig {
-    /// Reads and checks every key; a bad value is an error naming it.
+    /// Checks that every section and key is known, then reads and checks
+    /// every value; an error names the file, line and key.
     pub fn from_config(cfg: &Config) -> Result<ReporterConfig, ConfigError> {
+        cfg.check_known(KNOWN_KEYS)?;
         let server = ServerConfig::from_config("lars-reporter", cfg, "reactor", 7779, 5)?;
-        let db_thread_cnt = positive(cfg, "db_thread_cnt", 3)?;
-        if db_thread_cnt > 256 {
-            return Err(bad(cfg, "db_thread_cnt", "must be at most 256"));
-        }
         Ok(ReporterConfig {
             server,
             store: lars_daemon::store_settings(cfg)?,
-            db_thread_cnt,
-            flush_interval: seconds(cfg, "flush_interval", 1.0)?,
-            batch_size: positive(cfg, "batch_size", 500)?,
-            max_pending_keys: positive(cfg, "max_pending_keys", 1_000_000)?,
-            queue_capacity: positive(cfg, "queue_capacity", 10_000)?,
-            retry_min: seconds(cfg, "retry_min", 0.1)?,
-            retry_max: seconds(cfg, "retry_max", 5.0)?,
-            shutdown_timeout: seconds(cfg, "shutdown_timeout", 5.0)?,
-            unhealthy_after: seconds(cfg, "unhealthy_after", 30.0)?,
+            db_thread_cnt: count(cfg, "db_thread_cnt", 3, 1..=256)?,
+            flush_interval: seconds(cfg, "flush_interval", 1.0, SECONDS)?,
+            batch_size: count(cfg, "batch_size", 500, 1..=100_000)?,
+            max_pending_keys: count(cfg, "max_pending_keys", 1_000_000, 1..=100_000_000)?,
+            queue_capacity: count(cfg, "queue_capacity", 10_000, 1..=10_000_000)?,
+            retry_min: seconds(cfg, "retry_min", 0.1, SECONDS)?,
+            retry_max: seconds(cfg, "retry_max", 5.0, SECONDS)?,
+            shutdown_timeout: seconds(cfg, "shutdown_timeout", 5.0, SECONDS)?,
+            unhealthy_after: seconds(cfg, "unhealthy_after", 30.0, 0.001..=86_400.0)?,
             metrics_listen: lars_daemon::metrics_listen(cfg)?,
         })
     }
@@ -124,24 +157,24 @@ fn section_of(cfg: &Config, key: &str) -> &'static str {
     }
 }
 
-fn bad(cfg: &Config, key: &str, reason: &str) -> ConfigError {
-    let section = section_of(cfg, key);
-    let value = cfg.get(section, key).unwrap_or_default();
-    cfg.bad_value(section, key, value, reason)
+/// A count within `range`.
+fn count(
+    cfg: &Config,
+    key: &str,
+    default: usize,
+    range: RangeInclusive<usize>,
+) -> Result<usize, ConfigError> {
+    cfg.get_int_in(section_of(cfg, key), key, default, range)
 }
 
-/// A count of at least 1.
-fn positive(cfg: &Config, key: &str, default: usize) -> Result<usize, ConfigError> {
-    let value: usize = cfg.get_int(section_of(cfg, key), key, default)?;
-    if value == 0 {
-        return Err(bad(cfg, key, "must be at least 1"));
-    }
-    Ok(value)
-}
-
-/// A positive duration given in (fractional) seconds.
-fn seconds(cfg: &Config, key: &str, default: f64) -> Result<Duration, ConfigError> {
-    cfg.get_seconds(section_of(cfg, key), key, default)
+/// A duration given in (fractional) seconds, within `range`.
+fn seconds(
+    cfg: &Config,
+    key: &str,
+    default: f64,
+    range: RangeInclusive<f64>,
+) -> Result<Duration, ConfigError> {
+    cfg.get_seconds_in(section_of(cfg, key), key, default, range)
 }
 
 #[cfg(test)]
@@ -194,21 +227,50 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_section_and_key() {
-        let err = parse("[repoter]\ndb_thread_cnt = 0\n")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("[repoter] db_thread_cnt: '0'"), "{err}");
-        let err = parse("[reporter]\nflush_interval = -1\n")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("[reporter] flush_interval"), "{err}");
-        let err = parse("[reporter]\nbatch_size = many\n")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("[reporter] batch_size: 'many'"), "{err}");
-        let err = parse("[reporter]\ndb_thread_cnt = 1000\n")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("at most 256"), "{err}");
+        let err = |text: &str| parse(text).unwrap_err().to_string();
+        assert_eq!(
+            err("[repoter]\ndb_thread_cnt = 0\n"),
+            "config t.conf:2 [repoter] db_thread_cnt: '0' is out of range: 1..=256"
+        );
+        assert_eq!(
+            err("[reporter]\nflush_interval = -1\n"),
+            "config t.conf:2 [reporter] flush_interval: '-1' is out of range: 0.001 to 3600 seconds"
+        );
+        assert_eq!(
+            err("[reporter]\nbatch_size = many\n"),
+            "config t.conf:2 [reporter] batch_size: 'many' is not a valid integer"
+        );
+        assert_eq!(
+            err("[reporter]\n\ndb_thread_cnt = 1000\n"),
+            "config t.conf:3 [reporter] db_thread_cnt: '1000' is out of range: 1..=256"
+        );
+        assert_eq!(
+            err("[reporter]\nqueue_capacity = 99999999999\n"),
+            "config t.conf:2 [reporter] queue_capacity: '99999999999' is out of range: 1..=10000000"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_and_the_original_spelling_is_not_one() {
+        assert_eq!(
+            parse("[repoter]\ndb_thread_cnt = 2\nflush_intervall = 1\n")
+                .unwrap_err()
+                .to_string(),
+            "config t.conf:3 [repoter] flush_intervall: unknown key; did you mean flush_interval?"
+        );
+        assert_eq!(
+            parse("[reporter]\nunhealthy_after = 10\n[metric]\nlisten = 127.0.0.1:1\n")
+                .unwrap_err()
+                .to_string(),
+            "config t.conf:3: unknown section [metric]; did you mean [metrics]?"
+        );
+    }
+
+    #[test]
+    fn the_shipped_conf_file_is_accepted() {
+        let text = include_str!("../../../conf/lars_reporter.conf");
+        let c = parse(text).unwrap();
+        assert_eq!(c.server.addr.to_string(), "127.0.0.1:7779");
+        assert_eq!(c.unhealthy_after, Duration::from_secs(30));
     }
 }

@@ -1,17 +1,19 @@
 //! From a decoded `ReportStatusRequest` to the writers' queues, on the
 //! network threads: convert each host result to a row, pick the writer by
 //! module (so one module's updates stay in order), and queue without ever
-//! blocking — a full queue drops the message, counted and logged
-//! (throttled).
+//! blocking. What a full queue does not take is handed back as
+//! [`Blocked`]: the connection keeps it, pauses, and queues it when the
+//! writer's [`Room`] resumes it — nothing accepted is dropped.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crossbeam_channel::{Sender, TrySendError};
 use lars_proto::{ip_from_wire, HostAddr, ModuleId, ReportStatusRequest};
-use lars_reactor::LogThrottle;
+use lars_reactor::{ConnHandle, LogThrottle};
 use lars_store::CallStatus;
 
+use crate::room::Room;
 use crate::stats::Stats;
 
 /// Largest number of rows in one queue item: a message with more results is
@@ -69,27 +71,57 @@ pub fn writer_of(module: ModuleId, writers: usize) -> usize {
 #[derive(Debug, Default)]
 pub struct IngestLog {
     bad_port: LogThrottle,
-    queue_full: LogThrottle,
+    /// Connections paused at a full queue.
+    pub paused: LogThrottle,
 }
 
-/// The senders to every writer's queue. Safe from any thread.
+/// The rows of one message that their writer's queue had no room for,
+/// in order. The connection that sent them holds them until it resumes.
+#[derive(Debug)]
+pub struct Blocked {
+    writer: usize,
+    rows: Vec<CallStatus>,
+    /// Whether the message was counted (its first rows were queued).
+    counted: bool,
+}
+
+impl Blocked {
+    /// The writer whose queue was full.
+    pub fn writer(&self) -> usize {
+        self.writer
+    }
+}
+
+/// The senders to every writer's queue, and who waits for room in each.
+/// Safe from any thread.
 #[derive(Debug)]
 pub struct Ingest {
     queues: Vec<Sender<Batch>>,
+    rooms: Vec<Arc<Room>>,
     stats: Arc<Stats>,
 }
 
 impl Ingest {
-    /// Ingest into `queues` (one per writer, at least one).
-    pub fn new(queues: Vec<Sender<Batch>>, stats: Arc<Stats>) -> Ingest {
+    /// Ingest into `queues` (one per writer, at least one), each with its
+    /// [`Room`].
+    pub fn new(queues: Vec<Sender<Batch>>, rooms: Vec<Arc<Room>>, stats: Arc<Stats>) -> Ingest {
         assert!(!queues.is_empty(), "at least one writer queue");
-        Ingest { queues, stats }
+        assert_eq!(queues.len(), rooms.len(), "one room per queue");
+        Ingest {
+            queues,
+            rooms,
+            stats,
+        }
     }
 
     /// Converts `req` (from `peer`) and queues its rows to the module's
-    /// writer. Never blocks: when the queue is full the rest of the message
-    /// is dropped.
-    pub fn submit(&self, req: &ReportStatusRequest, peer: SocketAddr, log: &mut IngestLog) {
+    /// writer. Never blocks: what the queue has no room for is returned.
+    pub fn submit(
+        &self,
+        req: &ReportStatusRequest,
+        peer: SocketAddr,
+        log: &mut IngestLog,
+    ) -> Option<Blocked> {
         let (rows, rejected) = rows_of(req);
         if rejected > 0 {
             self.stats.rejected(rejected);
@@ -101,44 +133,81 @@ impl Ingest {
             });
         }
         if rows.is_empty() {
-            return;
+            return None;
         }
-        let accepted = rows.len();
         let writer = writer_of(ModuleId::new(req.modid, req.cmdid), self.queues.len());
-        let queue = &self.queues[writer];
-        // Results queued: a large message goes in chunks, and the chunks
-        // queued before the queue filled up are stored.
+        self.queue(Blocked {
+            writer,
+            rows,
+            counted: false,
+        })
+    }
+
+    /// Queues what `blocked` holds as far as its writer's queue has room;
+    /// returns what is still left.
+    pub fn retry(&self, blocked: Blocked) -> Option<Blocked> {
+        self.queue(blocked)
+    }
+
+    /// `conn` waits for room in `writer`'s queue (see [`Room::wait`]).
+    pub fn wait_for_room(&self, writer: usize, conn: ConnHandle) {
+        self.rooms[writer].wait(conn);
+    }
+
+    /// A connection paused for lack of room.
+    pub fn paused(&self) {
+        self.stats.paused();
+    }
+
+    fn queue(&self, mut pending: Blocked) -> Option<Blocked> {
+        let queue = &self.queues[pending.writer];
+        // Rows queued: a large message goes in chunks; the chunks queued
+        // before the queue filled up are stored.
         let mut queued = 0;
-        let outcome = if accepted <= MAX_ROWS_PER_ITEM {
-            queue.try_send(rows).map(|()| queued = accepted)
+        let outcome = if pending.rows.len() <= MAX_ROWS_PER_ITEM {
+            let n = pending.rows.len();
+            match queue.try_send(std::mem::take(&mut pending.rows)) {
+                Ok(()) => {
+                    queued = n;
+                    Ok(())
+                }
+                Err(e) => {
+                    let refused = matches!(e, TrySendError::Full(_));
+                    pending.rows = e.into_inner();
+                    if refused {
+                        Err(TrySendError::Full(()))
+                    } else {
+                        Err(TrySendError::Disconnected(()))
+                    }
+                }
+            }
         } else {
-            rows.chunks(MAX_ROWS_PER_ITEM).try_for_each(|chunk| {
-                queue.try_send(chunk.to_vec())?;
-                queued += chunk.len();
-                Ok(())
-            })
+            pending
+                .rows
+                .chunks(MAX_ROWS_PER_ITEM)
+                .try_for_each(|chunk| {
+                    queue.try_send(chunk.to_vec()).map_err(|e| match e {
+                        TrySendError::Full(_) => TrySendError::Full(()),
+                        TrySendError::Disconnected(_) => TrySendError::Disconnected(()),
+                    })?;
+                    queued += chunk.len();
+                    Ok(())
+                })
         };
         if queued > 0 {
-            self.stats.accepted(queued);
+            self.stats.accepted(!pending.counted, queued);
+            pending.counted = true;
         }
         match outcome {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                if queued == 0 {
-                    self.stats.message_dropped();
-                }
-                log.queue_full.warn(|| {
-                    format!(
-                        "{peer}: module {}/{}: writer {writer}'s queue is full ({} items); {} of {accepted} host results dropped",
-                        req.modid,
-                        req.cmdid,
-                        queue.capacity().unwrap_or_default(),
-                        accepted - queued
-                    )
-                });
+            Ok(()) => None,
+            Err(TrySendError::Full(())) => {
+                pending.rows.drain(..queued);
+                Some(pending)
             }
-            Err(TrySendError::Disconnected(_)) => {
-                log::debug!("{peer}: report dropped: the service is stopping");
+            Err(TrySendError::Disconnected(())) => {
+                self.stats.message_dropped();
+                log::debug!("report dropped: the service is stopping");
+                None
             }
         }
     }
@@ -148,6 +217,7 @@ impl Ingest {
 mod tests {
     use super::*;
     use lars_proto::HostCallResult;
+    use std::net::Ipv4Addr;
 
     fn result(ip: i32, port: i32, succ: u32) -> HostCallResult {
         HostCallResult {
@@ -215,20 +285,35 @@ mod tests {
     }
 
     #[test]
-    fn full_queue_drops_and_counts_large_messages_are_split() {
+    fn a_full_queue_hands_back_the_rest_in_order_and_counts_each_message_once() {
         let stats = Arc::new(Stats::default());
         let (tx, rx) = crossbeam_channel::bounded(3);
-        let ingest = Ingest::new(vec![tx], stats.clone());
+        let ingest = Ingest::new(vec![tx], vec![Arc::new(Room::new(3))], stats.clone());
         let peer: SocketAddr = "127.0.0.1:1".parse().unwrap();
         let mut log = IngestLog::default();
-        let big: Vec<HostCallResult> = (0..100).map(|i| result(i, 80, 1)).collect();
-        ingest.submit(&request(big), peer, &mut log);
-        assert_eq!(rx.len(), 2, "100 results → items of 64 and 36");
-        ingest.submit(&request(vec![result(1, 80, 1)]), peer, &mut log);
-        ingest.submit(&request(vec![result(1, 80, 2)]), peer, &mut log);
+        let big: Vec<HostCallResult> = (0..200).map(|i| result(i, 80, 1)).collect();
+        let blocked = ingest
+            .submit(&request(big), peer, &mut log)
+            .expect("200 results do not fit in 3 items of 64");
+        assert_eq!(rx.len(), 3, "items of 64, 64, 64 queued");
+        assert_eq!((blocked.writer(), blocked.rows.len()), (0, 8));
+        assert_eq!(blocked.rows[0].host.port, 80);
+        assert_eq!(blocked.rows[0].host.ip, Ipv4Addr::from(192u32));
+        let small = ingest.submit(&request(vec![result(1, 80, 1)]), peer, &mut log);
+        assert_eq!(
+            small.as_ref().map(|b| b.rows.len()),
+            Some(1),
+            "nothing fits"
+        );
+
+        let _ = rx.try_recv().unwrap();
+        assert!(ingest.retry(blocked).is_none(), "the rest fits in one item");
         let s = stats.snapshot();
-        assert_eq!((s.messages, s.results, s.messages_dropped), (2, 101, 1));
+        assert_eq!((s.messages, s.results, s.messages_dropped), (1, 200, 0));
         let sizes: Vec<usize> = rx.try_iter().map(|b| b.len()).collect();
-        assert_eq!(sizes, [64, 36, 1]);
+        assert_eq!(sizes, [64, 64, 8]);
+        assert!(ingest.retry(small.unwrap()).is_none());
+        let s = stats.snapshot();
+        assert_eq!((s.messages, s.results), (2, 201));
     }
 }

@@ -8,12 +8,15 @@
 //! coalesces updates in memory — the latest value per (modid, cmdid, ip,
 //! port, caller) wins — and writes them in multi-row transactions; every
 //! queue and map is bounded; one module always goes to the same writer, so
-//! its updates stay ordered; and while the store is down it keeps accepting
-//! and coalescing reports and retries with backoff.
+//! its updates stay ordered; while the store is down it keeps accepting
+//! and coalescing reports and retries with backoff; and when a writer's
+//! queue is full the connections feeding it pause reading (TCP slows the
+//! agents down) instead of dropping what they sent.
 //!
 //! ```text
 //! network threads ──try_send──▶ queue i ──▶ drainer i ──▶ Coalescer i ──▶ writer i ──▶ store
 //!   (writer i = hash(modid, cmdid) % db_thread_cnt)
+//!   full: pause the connection ◀── Room i resumes it at half capacity
 //! ```
 //!
 //! ## Layout
@@ -23,7 +26,8 @@
 //! | `coalescer.rs` | [`Coalescer`]: latest value per key, bounded, restore (pure) |
 //! | `flush.rs` | [`FlushPolicy`] and [`Backoff`]: when to flush, when to retry (pure) |
 //! | `ingest.rs` | request → rows, module → writer, non-blocking queueing |
-//! | `handlers.rs` | the `ID_ReportStatusRequest` handler |
+//! | `room.rs` | the connections paused until a full queue has room again |
+//! | `handlers.rs` | the `ID_ReportStatusRequest` handler; pausing and resuming |
 //! | `shard.rs` | a writer's shared state and its drainer thread |
 //! | `writer.rs` | the writer thread: flush, outage, recovery, final flush |
 //! | `stats.rs` | counters: [`ReporterStats`] |
@@ -38,13 +42,14 @@ mod flush;
 mod handlers;
 mod ingest;
 mod metrics;
+mod room;
 mod service;
 mod shard;
 mod stats;
 mod writer;
 
 pub use coalescer::{Coalescer, Merge, StatusKey};
-pub use config::{ReporterConfig, ORIGINAL_SECTION, SECTION};
+pub use config::{ReporterConfig, KNOWN_KEYS, ORIGINAL_SECTION, SECTION};
 pub use flush::{Backoff, FlushPolicy};
 pub use ingest::{writer_of, MAX_ROWS_PER_ITEM};
 pub use service::ReporterService;

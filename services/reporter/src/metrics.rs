@@ -46,8 +46,13 @@ impl Collector for ReporterCollector {
         )?;
         out.counter(
             "lars_reporter_messages_dropped",
-            "Messages dropped because their writer's queue was full.",
+            "Messages dropped because the service was stopping (a full queue pauses the connection instead).",
             s.messages_dropped,
+        )?;
+        out.counter(
+            "lars_reporter_pauses",
+            "Times a connection paused reading because its writer's queue was full.",
+            s.pauses,
         )?;
         out.counter(
             "lars_reporter_updates_dropped",
@@ -112,6 +117,7 @@ impl Collector for ReporterCollector {
             "Open agent connections.",
             self.connections.get() as f64,
         )?;
+        lars_daemon::connection_metrics(&mut out, "lars_reporter", &self.connections)?;
         out.histograms(
             "lars_reporter_flush_duration_seconds",
             "Time a writer took to store what was pending (one or more transactions).",

@@ -3,12 +3,15 @@
 //! the queues.
 //!
 //! The store is tried once at start, so the schema exists before the
-//! writers open their own handles; if it is down the service starts anyway
-//! and the writers keep trying. Stopping closes the server first (no new
-//! reports), lets the drainers empty the queues, and lets the writers flush
-//! what is pending until `shutdown_timeout` after the stop began. A writer
-//! still blocked in a store call then (a server that stopped answering) is
-//! left behind: its keys are counted as not stored and the stop returns.
+//! writers open their own handles. If it cannot be reached (refused, timed
+//! out) the service starts anyway and the writers keep trying; if it can
+//! never work as configured (an unwritable SQLite path, access denied, an
+//! unknown database) the service does not start. Stopping closes the
+//! server first (no new reports), lets the drainers empty the queues, and
+//! lets the writers flush what is pending until `shutdown_timeout` after
+//! the stop began. A writer still blocked in a store call then (a server
+//! that stopped answering) is left behind: its keys are counted as not
+//! stored and the stop returns.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,6 +29,7 @@ use crate::config::ReporterConfig;
 use crate::handlers::make_handlers;
 use crate::ingest::{Batch, Ingest};
 use crate::metrics::{health, ReporterCollector};
+use crate::room::Room;
 use crate::shard::{spawn_drainer, Shard};
 use crate::stats::{ReporterStats, Stats};
 use crate::writer::{StoreOpener, Writer, WriterSettings};
@@ -51,9 +55,10 @@ pub struct ReporterService {
 }
 
 impl ReporterService {
-    /// Starts the service on `config.store`. Fails only if the port cannot
-    /// be bound or a thread cannot be started; a store that is down is
-    /// logged and retried. Safe from any thread.
+    /// Starts the service on `config.store`. Fails if the store's error is
+    /// permanent ([`StoreError::is_permanent`](lars_store::StoreError::is_permanent)),
+    /// the port cannot be bound or a thread cannot be started; a store that
+    /// is down is logged and retried. Safe from any thread.
     pub fn start(config: ReporterConfig) -> Result<ReporterService, StartError> {
         let store = config.store.clone();
         ReporterService::start_with(config, Arc::new(move || open_status_store(&store)))
@@ -71,6 +76,7 @@ impl ReporterService {
                 log::info!("storing call statuses in {}", store.describe());
                 Some(store)
             }
+            Err(e) if e.is_permanent() => return Err(e.into()),
             Err(e) => {
                 log::warn!(
                     "status store {}: {e}; accepting reports anyway and retrying",
@@ -101,13 +107,16 @@ impl ReporterService {
             store_name: config.store.to_string(),
         };
         let mut senders = Vec::with_capacity(config.db_thread_cnt);
+        let mut rooms = Vec::with_capacity(config.db_thread_cnt);
         for i in 0..config.db_thread_cnt {
             let (tx, rx) = crossbeam_channel::bounded(config.queue_capacity);
             let shard = Shard::new(config.max_pending_keys);
+            let room = Arc::new(Room::new(config.queue_capacity));
             let drainer = spawn_drainer(
                 i,
                 rx.clone(),
                 shard.clone(),
+                room.clone(),
                 stats.clone(),
                 service.stop.clone(),
             )
@@ -127,8 +136,9 @@ impl ReporterService {
             service.shards.push(shard);
             service.queues.push(rx);
             senders.push(tx);
+            rooms.push(room);
         }
-        let ingest = Arc::new(Ingest::new(senders, stats));
+        let ingest = Arc::new(Ingest::new(senders, rooms, stats));
         let server = TcpServer::start(config.server.clone(), move || make_handlers(ingest.clone()))
             .map_err(|e| StartError::io(format!("listen on {}", config.server.addr), e))?;
         service.local_addr = server.local_addr();

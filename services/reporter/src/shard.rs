@@ -18,6 +18,7 @@ use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use crate::coalescer::{Coalescer, Merge};
 use crate::ingest::Batch;
+use crate::room::Room;
 use crate::stats::Stats;
 
 /// How often an idle drainer checks whether the service is stopping.
@@ -145,11 +146,13 @@ impl Shard {
 
 /// Starts the drainer of shard `index`: it merges every item of `queue`
 /// into the shard until the queue is disconnected (or `stop` is set and the
-/// queue is empty), then marks the shard closed.
+/// queue is empty), then marks the shard closed. After each round it lets
+/// `room` resume the connections waiting for the queue to empty.
 pub fn spawn_drainer(
     index: usize,
     queue: Receiver<Batch>,
     shard: Arc<Shard>,
+    room: Arc<Room>,
     stats: Arc<Stats>,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<JoinHandle<()>> {
@@ -159,6 +162,7 @@ pub fn spawn_drainer(
             let mut drainer = Drainer {
                 index,
                 shard,
+                room,
                 stats,
                 log: LogThrottle::new(Duration::from_secs(5)),
             };
@@ -169,6 +173,7 @@ pub fn spawn_drainer(
 struct Drainer {
     index: usize,
     shard: Arc<Shard>,
+    room: Arc<Room>,
     stats: Arc<Stats>,
     log: LogThrottle,
 }
@@ -176,6 +181,7 @@ struct Drainer {
 impl Drainer {
     fn run(&mut self, queue: &Receiver<Batch>, stop: &AtomicBool) {
         loop {
+            self.room.after_drain(queue.len());
             let first = match queue.recv_timeout(STOP_POLL) {
                 Ok(batch) => batch,
                 Err(RecvTimeoutError::Timeout) if stop.load(Ordering::SeqCst) => break,

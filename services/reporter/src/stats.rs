@@ -16,6 +16,7 @@ pub struct Stats {
     results: AtomicU64,
     results_rejected: AtomicU64,
     messages_dropped: AtomicU64,
+    pauses: AtomicU64,
     updates_dropped: AtomicU64,
     rows_written: AtomicU64,
     batches_written: AtomicU64,
@@ -34,6 +35,7 @@ impl Default for Stats {
             results: AtomicU64::new(0),
             results_rejected: AtomicU64::new(0),
             messages_dropped: AtomicU64::new(0),
+            pauses: AtomicU64::new(0),
             updates_dropped: AtomicU64::new(0),
             rows_written: AtomicU64::new(0),
             batches_written: AtomicU64::new(0),
@@ -54,8 +56,12 @@ pub struct ReporterStats {
     pub results: u64,
     /// Host results ignored because their port is not in 0..=65535.
     pub results_rejected: u64,
-    /// Messages dropped because their writer's queue was full.
+    /// Messages dropped because the service was stopping (a full queue
+    /// pauses the connection instead of dropping).
     pub messages_dropped: u64,
+    /// Times a connection paused reading because its writer's queue was
+    /// full.
+    pub pauses: u64,
     /// Row updates dropped because their writer held `max_pending_keys`.
     pub updates_dropped: u64,
     /// Rows the store accepted (a row written twice counts twice).
@@ -75,10 +81,18 @@ pub struct ReporterStats {
 }
 
 impl Stats {
-    /// A message with `results` accepted results was queued.
-    pub fn accepted(&self, results: usize) {
-        self.messages.fetch_add(1, Ordering::Relaxed);
+    /// `results` accepted results of a message were queued; `first`: the
+    /// message's first ones (a message counts once, however many parts).
+    pub fn accepted(&self, first: bool, results: usize) {
+        if first {
+            self.messages.fetch_add(1, Ordering::Relaxed);
+        }
         self.results.fetch_add(results as u64, Ordering::Relaxed);
+    }
+
+    /// A connection paused because its writer's queue was full.
+    pub fn paused(&self) {
+        self.pauses.fetch_add(1, Ordering::Relaxed);
     }
 
     /// `n` results had an impossible port.
@@ -86,7 +100,7 @@ impl Stats {
         self.results_rejected.fetch_add(n as u64, Ordering::Relaxed);
     }
 
-    /// A message was dropped at a full queue.
+    /// A message was dropped because the service was stopping.
     pub fn message_dropped(&self) {
         self.messages_dropped.fetch_add(1, Ordering::Relaxed);
     }
@@ -151,6 +165,7 @@ impl Stats {
             results: get(&self.results),
             results_rejected: get(&self.results_rejected),
             messages_dropped: get(&self.messages_dropped),
+            pauses: get(&self.pauses),
             updates_dropped: get(&self.updates_dropped),
             rows_written: get(&self.rows_written),
             batches_written: get(&self.batches_written),
@@ -169,18 +184,21 @@ mod tests {
     #[test]
     fn counters_add_up() {
         let s = Stats::default();
-        s.accepted(10);
-        s.accepted(3);
+        s.accepted(true, 10);
+        s.accepted(true, 3);
+        s.accepted(false, 4);
         s.rejected(2);
         s.message_dropped();
+        s.paused();
         s.updates_dropped(1);
         s.batch_written(500);
         s.batch_written(13);
         s.write_failed();
         s.lost(4);
         let snap = s.snapshot();
-        assert_eq!((snap.messages, snap.results), (2, 13));
+        assert_eq!((snap.messages, snap.results), (2, 17));
         assert_eq!((snap.results_rejected, snap.messages_dropped), (2, 1));
+        assert_eq!(snap.pauses, 1);
         assert_eq!(snap.updates_dropped, 1);
         assert_eq!((snap.rows_written, snap.batches_written), (513, 2));
         assert_eq!((snap.write_failures, snap.rows_lost), (1, 4));

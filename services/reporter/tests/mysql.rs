@@ -94,3 +94,21 @@ fn store_down_at_start_then_restored() {
     assert_table(&direct, &latest(&all));
     assert_eq!(service.stop().rows_lost, 0);
 }
+
+/// A user the server refuses is permanent: the service does not start,
+/// and the error names the store and the refusal.
+#[test]
+fn access_denied_at_start_stops_the_service() {
+    let db = TempMysql::new("rep_mysql_denied");
+    let StoreSettings::Mysql(mut settings) = db.config.clone() else {
+        unreachable!("TempMysql is MySQL")
+    };
+    settings.user = "lars_no_such_user".into();
+    settings.passwd = "wrong".into();
+    let err = ReporterService::start(config(StoreSettings::Mysql(settings)))
+        .err()
+        .expect("a refused user stops the start");
+    let text = err.to_string();
+    assert!(text.contains("1045"), "access denied: {text}");
+    assert!(text.contains(db.db_name()), "{text}");
+}

@@ -92,3 +92,18 @@ fn garbage_and_unknown_msgids_do_not_stop_ingest() {
     let stats = service.stop();
     assert_eq!((stats.messages, stats.rows_lost), (4, 0));
 }
+
+/// A SQLite path that can never be written (a regular file where its
+/// directory should be; even root cannot) stops the start, naming it.
+#[test]
+fn an_unwritable_sqlite_path_stops_the_service() {
+    let scratch = lars_testkit::ScratchDir::new("rep_sqlite_unwritable");
+    std::fs::write(scratch.path().join("file"), "").unwrap();
+    let path = scratch.path().join("file").join("lars.db");
+    let err = ReporterService::start(config(StoreSettings::Sqlite { path: path.clone() }))
+        .err()
+        .expect("an unwritable path stops the start");
+    let text = err.to_string();
+    assert!(text.contains("create directory"), "{text}");
+    assert!(text.contains(&path.display().to_string()), "{text}");
+}

@@ -130,7 +130,43 @@ impl StoreError {
             _ => false,
         }
     }
+
+    /// Whether trying again unchanged cannot help, so a daemon starting on
+    /// this store should stop and say why: the SQLite file's directory
+    /// cannot be made, the file cannot be opened or written or is not a
+    /// database, or the MySQL server refuses the user or the database
+    /// (access denied, unknown database). A refused or lost connection, a
+    /// timeout or a busy database is not permanent.
+    pub fn is_permanent(&self) -> bool {
+        use rusqlite::ErrorCode::{
+            AuthorizationForStatementDenied, CannotOpen, NotADatabase, PermissionDenied, ReadOnly,
+        };
+        match self {
+            StoreError::Io { .. } | StoreError::BadDbName { .. } => true,
+            StoreError::Sqlite { source, .. } => matches!(
+                source.sqlite_error_code(),
+                Some(
+                    CannotOpen
+                        | ReadOnly
+                        | PermissionDenied
+                        | NotADatabase
+                        | AuthorizationForStatementDenied
+                )
+            ),
+            StoreError::Mysql {
+                source: mysql::Error::MySqlError(e),
+                ..
+            } => MYSQL_PERMANENT_CODES.contains(&e.code),
+            _ => false,
+        }
+    }
 }
+
+/// MySQL / MariaDB errors about who may do what where: 1044 access denied
+/// to a database, 1045 access denied for a user, 1049 unknown database,
+/// 1142 command denied on a table, 1227 privilege needed, 1698 access
+/// denied without a password.
+const MYSQL_PERMANENT_CODES: [u16; 6] = [1044, 1045, 1049, 1142, 1227, 1698];
 
 #[cfg(test)]
 mod tests {
@@ -155,5 +191,41 @@ mod tests {
             "sqlite data/lars.db: add host 127.0.0.1:9001 to module 1/2: already present"
         );
         assert!(!err.is_connectivity());
+        assert!(!err.is_permanent());
+    }
+
+    #[test]
+    fn refused_users_and_unopenable_files_are_permanent_lost_connections_are_not() {
+        let mysql = |source| StoreError::Mysql {
+            target: "127.0.0.1:3306/lars_dns".into(),
+            action: "connect".into(),
+            source,
+        };
+        let server = |code| {
+            mysql(mysql::Error::MySqlError(mysql::MySqlError {
+                state: "28000".into(),
+                message: "no".into(),
+                code,
+            }))
+        };
+        assert!(server(1045).is_permanent(), "access denied");
+        assert!(server(1049).is_permanent(), "unknown database");
+        assert!(!server(1213).is_permanent(), "a deadlock is worth a retry");
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(!mysql(mysql::Error::IoError(refused)).is_permanent());
+        let sqlite = |code| StoreError::Sqlite {
+            path: "data/lars.db".into(),
+            action: "open".into(),
+            source: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None),
+        };
+        assert!(sqlite(rusqlite::ffi::SQLITE_CANTOPEN).is_permanent());
+        assert!(sqlite(rusqlite::ffi::SQLITE_READONLY).is_permanent());
+        assert!(!sqlite(rusqlite::ffi::SQLITE_BUSY).is_permanent());
+        let dir = StoreError::Io {
+            path: "/etc/hostname".into(),
+            action: "sqlite /etc/hostname/x.db: create directory".into(),
+            source: std::io::Error::from(std::io::ErrorKind::NotADirectory),
+        };
+        assert!(dir.is_permanent());
     }
 }

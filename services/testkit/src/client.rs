@@ -1,7 +1,7 @@
 //! Blocking frame clients for tests: every read has a timeout.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
 use lars_proto::frame::{self, HEADER_LEN};
@@ -17,6 +17,15 @@ impl FrameClient {
     /// Connects to `addr` (3 s timeout).
     pub fn connect(addr: SocketAddr) -> io::Result<FrameClient> {
         let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(3))?;
+        FrameClient::over(stream)
+    }
+
+    /// Connects to `addr` from the local address `local` (3 s timeout).
+    pub fn connect_from(local: IpAddr, addr: SocketAddr) -> io::Result<FrameClient> {
+        FrameClient::over(connect_from(local, addr)?)
+    }
+
+    fn over(stream: TcpStream) -> io::Result<FrameClient> {
         stream.set_nodelay(true)?;
         Ok(FrameClient {
             stream,
@@ -103,6 +112,17 @@ impl FrameClient {
         }
         false
     }
+}
+
+/// A TCP connection to `server` from the local address `local` (3 s
+/// timeout): on Linux every 127.x.y.z is local, so tests can play peers
+/// with different addresses.
+pub fn connect_from(local: IpAddr, server: SocketAddr) -> io::Result<TcpStream> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(server), Type::STREAM, None)?;
+    socket.bind(&SocketAddr::new(local, 0).into())?;
+    socket.connect_timeout(&server.into(), Duration::from_secs(3))?;
+    Ok(socket.into())
 }
 
 /// A framed UDP client (one frame per datagram).

@@ -3,14 +3,29 @@
 //! ports). A port found free can be taken by someone else before the test
 //! uses it; callers that bind later retry with a new port on failure.
 
+use std::collections::HashSet;
 use std::net::{TcpListener, UdpSocket};
+use std::sync::Mutex;
 
-/// A TCP port on 127.0.0.1 that was free a moment ago.
+/// Ports [`free_tcp_port`] handed out in this process: the kernel may offer
+/// a released port again at once, and a test that names two ports in one
+/// config file (a daemon's and its metrics endpoint's) must get two.
+static HANDED_OUT: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
+
+/// A TCP port on 127.0.0.1 that was free a moment ago, never one this
+/// process was given before.
 pub fn free_tcp_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind a TCP port on 127.0.0.1")
-        .port()
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    let seen = handed_out.get_or_insert_with(HashSet::new);
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("bind a TCP port on 127.0.0.1")
+            .port();
+        if seen.insert(port) {
+            return port;
+        }
+    }
 }
 
 /// Three consecutive UDP ports on 127.0.0.1, bound (and released on drop).

@@ -1,5 +1,7 @@
 //! [`WebSettings`]: the `[web]` section of `conf/lars_web.conf`, the
-//! store sections it shares with lars-dns, and `LARS_WEB_TOKEN`.
+//! store sections it shares with lars-dns, and `LARS_WEB_TOKEN`; and
+//! [`KNOWN_KEYS`]: every section and key the file may hold (a misspelled
+//! `admin_token` must not leave the console open).
 //!
 //! ```text
 //! [web]
@@ -13,8 +15,25 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use lars_reactor::{Config, ConfigError};
+use lars_reactor::{Config, ConfigError, KnownSection};
 use lars_store::StoreSettings;
+
+/// Every section and key lars-web reads; any other in its file stops it at
+/// start, naming the line. A new key is one more name here.
+pub const KNOWN_KEYS: &[KnownSection] = &[
+    KnownSection::new(
+        "web",
+        &[
+            "listen",
+            "agents",
+            "agent_timeout",
+            "admin_token",
+            "host_names",
+        ],
+    ),
+    lars_daemon::STORE_SECTION,
+    lars_daemon::MYSQL_SECTION,
+];
 
 /// The environment variable whose value, when set and not empty, is the
 /// admin token (it wins over `[web] admin_token`).
@@ -54,6 +73,7 @@ impl WebSettings {
         cfg: &Config,
         env_token: Option<String>,
     ) -> Result<WebSettings, ConfigError> {
+        cfg.check_known(KNOWN_KEYS)?;
         let listen_text = cfg.get_string("web", "listen", DEFAULT_LISTEN);
         let listen = parse_addr(cfg, "listen", &listen_text)?;
         let agents = list(&cfg.get_string("web", "agents", ""))
@@ -78,7 +98,7 @@ impl WebSettings {
             listen,
             agents,
             admin_token: (!token.is_empty()).then(|| token.to_string()),
-            agent_timeout: cfg.get_seconds("web", "agent_timeout", 1.0)?,
+            agent_timeout: cfg.get_seconds_in("web", "agent_timeout", 1.0, 0.01..=60.0)?,
             host_names,
             store: lars_daemon::store_settings(cfg)?,
         })
@@ -145,18 +165,29 @@ mod tests {
         let err = parse("[web]\nlisten = localhost:80\n", None).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "config web.conf [web] listen: 'localhost:80' is not an address IP:PORT \
+            "config web.conf:2 [web] listen: 'localhost:80' is not an address IP:PORT \
              (e.g. 127.0.0.1:8080)"
         );
         let err = parse("[web]\nagents = 127.0.0.1:9888,127.0.0.1\n", None).unwrap_err();
         assert!(
             err.to_string()
-                .starts_with("config web.conf [web] agents: '127.0.0.1'"),
+                .starts_with("config web.conf:2 [web] agents: '127.0.0.1'"),
             "{err}"
         );
         let err = parse("[web]\nagent_timeout = 0\n", None).unwrap_err();
         assert!(err.to_string().contains("[web] agent_timeout"), "{err}");
         let err = parse("[web]\nadmin_token = a\u{7}b\n", None).unwrap_err();
         assert!(!err.to_string().contains("a\u{7}b"), "{err}");
+    }
+
+    #[test]
+    fn a_misspelled_token_key_stops_the_console() {
+        let err = parse("[web]\nadmin_tokn = s3cret\n", None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "config web.conf:2 [web] admin_tokn: unknown key; did you mean admin_token?"
+        );
+        let shipped = include_str!("../../../conf/lars_web.conf");
+        assert!(parse(shipped, None).is_ok());
     }
 }

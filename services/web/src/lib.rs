@@ -50,5 +50,5 @@ pub mod server;
 pub mod session;
 
 pub use app::{router, App};
-pub use config::{WebSettings, TOKEN_ENV};
+pub use config::{WebSettings, KNOWN_KEYS, TOKEN_ENV};
 pub use server::WebServer;
