@@ -5,7 +5,8 @@
 //! most [`ClientOptions::timeout`] in all, skipping stale answers to earlier
 //! calls that timed out.
 
-use crate::transport::Transport;
+use crate::fast_path::FastPath;
+use crate::transport::UdpTransport;
 use crate::types::{ApiError, ClientOptions};
 use lars_proto::{msgid, GetHostRequest, GetHostResponse, GetRouteRequest, GetRouteResponse};
 use lars_proto::{HostAddr, ModuleId, ReportRequest, RetCode, Route, RouteWireError};
@@ -48,7 +49,9 @@ pub const REG_INIT_INTERVAL: Duration = Duration::from_millis(50);
 /// # Ok::<(), lars_api::ApiError>(())
 /// ```
 pub struct LarsClient {
-    transport: Transport,
+    transport: UdpTransport,
+    /// The shared-memory segments, unless the options say UDP only.
+    fast: Option<FastPath>,
     options: ClientOptions,
     /// The seq of the last GetHostRequest; answers with a lower one are stale.
     seq: u32,
@@ -66,7 +69,8 @@ impl LarsClient {
     /// cannot be opened.
     pub fn with_options(options: ClientOptions) -> Result<LarsClient, ApiError> {
         Ok(LarsClient {
-            transport: Transport::open(&options)?,
+            transport: UdpTransport::open(&options)?,
+            fast: FastPath::new(&options),
             options,
             seq: 0,
         })
@@ -75,6 +79,12 @@ impl LarsClient {
     /// The options the client was made with.
     pub fn options(&self) -> &ClientOptions {
         &self.options
+    }
+
+    /// Whether calls about `module` go through the agent's shared memory
+    /// now (docs/SHM.md); UDP otherwise.
+    pub fn uses_shared_memory(&self, module: ModuleId) -> bool {
+        self.fast.as_ref().is_some_and(|f| f.attached(module))
     }
 
     /// The agent port that serves `module`
@@ -119,6 +129,9 @@ impl LarsClient {
         module: ModuleId,
         hash_key: Option<u64>,
     ) -> Result<(RetCode, Option<HostAddr>), ApiError> {
+        if let Some(answer) = self.fast.as_mut().and_then(|f| f.pick(module)) {
+            return Ok(answer);
+        }
         let deadline = Instant::now() + self.options.timeout;
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
@@ -210,6 +223,11 @@ impl LarsClient {
         code: RetCode,
         latency_us: Option<u32>,
     ) -> Result<(), ApiError> {
+        if let Some(fast) = &self.fast {
+            if fast.report(module, host, code.to_wire(), latency_us) {
+                return Ok(());
+            }
+        }
         let req = ReportRequest {
             modid: module.modid,
             cmdid: module.cmdid,
@@ -226,6 +244,14 @@ impl LarsClient {
     /// starts pulling the route). Answers about other modules (late answers
     /// to earlier calls) are skipped until the timeout.
     pub fn get_route(&mut self, module: ModuleId) -> Result<Vec<HostAddr>, ApiError> {
+        let mut hosts = Vec::new();
+        if self
+            .fast
+            .as_mut()
+            .is_some_and(|f| f.route(module, &mut hosts))
+        {
+            return Ok(hosts);
+        }
         Ok(self
             .get_route_detail(module)?
             .hosts

@@ -35,10 +35,14 @@
 //! |---|---|
 //! | `src/client.rs` | [`LarsClient`]: the four API calls |
 //! | `src/transport.rs` | three connected UDP sockets, deadline receive |
+//! | `src/fast_path.rs` | picks, reports and routes through the agent's shared memory (docs/SHM.md) |
+//! | `src/attach.rs` | asking the agent for its segments without waiting |
 //! | `src/types.rs` | [`ClientOptions`], [`OptionsError`], [`ApiError`] |
 #![warn(missing_docs)]
 
+mod attach;
 mod client;
+mod fast_path;
 mod transport;
 mod types;
 
@@ -47,4 +51,4 @@ pub use lars_proto::{
     hash_key, HostAddr, ModuleId, Policy, RetCode, Route, RouteHost, RoutePolicy, Weight,
     AGENT_PORTS,
 };
-pub use types::{ApiError, ClientOptions, OptionsError};
+pub use types::{ApiError, ClientOptions, OptionsError, Transport};

@@ -29,7 +29,7 @@ const TIMEOUT_SLACK: Duration = Duration::from_millis(1);
 /// Three connected sockets and the receive buffer they share.
 ///
 /// Used by one thread at a time (`&mut self` to receive).
-pub(crate) struct Transport {
+pub(crate) struct UdpTransport {
     socks: [UdpSocket; AGENT_PORTS],
     /// The agent address each socket is connected to, for error messages.
     agents: [SocketAddrV4; AGENT_PORTS],
@@ -41,11 +41,11 @@ pub(crate) struct Transport {
     spin: Option<IdleSpin>,
 }
 
-impl Transport {
+impl UdpTransport {
     /// Binds three sockets on an ephemeral port and connects them to the
     /// agent's ports; the options must be valid
     /// ([`ClientOptions::validate`]).
-    pub(crate) fn open(opts: &ClientOptions) -> Result<Transport, ApiError> {
+    pub(crate) fn open(opts: &ClientOptions) -> Result<UdpTransport, ApiError> {
         opts.validate()?;
         // A loopback socket cannot reach another host; bind the wildcard
         // address when the agent is elsewhere.
@@ -66,7 +66,7 @@ impl Transport {
         let (s0, a0) = open_one(0)?;
         let (s1, a1) = open_one(1)?;
         let (s2, a2) = open_one(2)?;
-        Ok(Transport {
+        Ok(UdpTransport {
             socks: [s0, s1, s2],
             agents: [a0, a1, a2],
             read_timeouts: [opts.timeout; AGENT_PORTS],
@@ -194,7 +194,7 @@ mod tests {
             base_port: 65534,
             ..ClientOptions::default()
         };
-        let err = Transport::open(&opts).err().unwrap();
+        let err = UdpTransport::open(&opts).err().unwrap();
         assert!(err.to_string().contains("65534"), "{err}");
     }
 }

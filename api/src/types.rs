@@ -8,6 +8,36 @@ use std::time::Duration;
 
 use lars_proto::{RetCode, AGENT_PORTS};
 
+/// How a client reaches its agent (docs/SHM.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Transport {
+    /// Shared memory when the agent offers a segment this process may open
+    /// (the agent on this host, same user or `[agent] shm_group`), UDP
+    /// otherwise and for whatever the segment cannot serve. The default.
+    #[default]
+    Auto,
+    /// UDP only, as the original client.
+    Udp,
+    /// Like `Auto`, but the segments are asked for when the client is made
+    /// (waiting up to the timeout once), so the first calls already use
+    /// them. Still falls back to UDP, never fails because of the segments.
+    Shm,
+}
+
+impl std::str::FromStr for Transport {
+    type Err = String;
+
+    /// `auto`, `udp` or `shm`.
+    fn from_str(s: &str) -> Result<Transport, String> {
+        match s {
+            "auto" => Ok(Transport::Auto),
+            "udp" => Ok(Transport::Udp),
+            "shm" => Ok(Transport::Shm),
+            other => Err(format!("transport {other:?} is none of auto, udp, shm")),
+        }
+    }
+}
+
 /// Where the agent is and how long to wait for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientOptions {
@@ -26,6 +56,9 @@ pub struct ClientOptions {
     /// calls about twice as fast for up to this much CPU per call; it stops
     /// by itself while the CPU is busy ([`lars_idle_spin::IdleSpin`]).
     pub spin: Option<Duration>,
+    /// UDP only, or shared memory where the agent offers it (default
+    /// [`Transport::Auto`]).
+    pub transport: Transport,
 }
 
 impl Default for ClientOptions {
@@ -35,6 +68,7 @@ impl Default for ClientOptions {
             base_port: 8888,
             timeout: Duration::from_millis(50),
             spin: None,
+            transport: Transport::Auto,
         }
     }
 }
@@ -109,7 +143,11 @@ mod tests {
         assert_eq!(opts.base_port, 8888);
         assert_eq!(opts.timeout, Duration::from_millis(50));
         assert_eq!(opts.spin, None);
+        assert_eq!(opts.transport, Transport::Auto);
         assert_eq!(opts.validate(), Ok(()));
+        assert_eq!("shm".parse(), Ok(Transport::Shm));
+        assert_eq!("udp".parse(), Ok(Transport::Udp));
+        assert!("tcp".parse::<Transport>().unwrap_err().contains("tcp"));
     }
 
     #[test]

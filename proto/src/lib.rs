@@ -58,7 +58,8 @@ pub use message::{DecodeError, LarsMessage};
 pub use module::{ModuleId, ModuleIdError, AGENT_PORTS};
 pub use pb::{
     GetHostRequest, GetHostResponse, GetRouteRequest, GetRouteResponse, HostCallResult, HostInfo,
-    LarsRetCode, LbPolicy, MessageId, ReportRequest, ReportStatusRequest,
+    LarsRetCode, LbPolicy, MessageId, ReportRequest, ReportStatusRequest, ShmAttachRequest,
+    ShmAttachResponse,
 };
 pub use policy::{Policy, PolicyError, RouteHost, RoutePolicy, Weight};
 pub use retcode::{RetCode, RetCodeError};
@@ -83,4 +84,8 @@ pub mod msgid {
     pub const API_GET_ROUTE_REQUEST: i32 = MessageId::IdApiGetRouteRequest as i32;
     /// agent → API
     pub const API_GET_ROUTE_RESPONSE: i32 = MessageId::IdApiGetRouteResponse as i32;
+    /// API → agent: a slot in the table's shared-memory segment
+    pub const SHM_ATTACH_REQUEST: i32 = MessageId::IdShmAttachRequest as i32;
+    /// agent → API
+    pub const SHM_ATTACH_RESPONSE: i32 = MessageId::IdShmAttachResponse as i32;
 }

@@ -25,12 +25,16 @@ pub enum LarsMessage {
     ApiGetRouteRequest(GetRouteRequest),
     /// msgid 8
     ApiGetRouteResponse(GetRouteResponse),
+    /// msgid 9
+    ShmAttachRequest(ShmAttachRequest),
+    /// msgid 10
+    ShmAttachResponse(ShmAttachResponse),
 }
 
 /// Why a frame body is not a Lars message.
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
-    /// The msgid is not one of [`MessageId`] 1..=8.
+    /// The msgid is not one of [`MessageId`] 1..=10.
     #[error("unknown msgid {0}")]
     UnknownMsgid(i32),
     /// The body is not valid protobuf for the msgid's message.
@@ -67,6 +71,12 @@ impl LarsMessage {
             MessageId::IdApiGetRouteResponse => {
                 Self::ApiGetRouteResponse(Message::decode(body).map_err(wrap)?)
             }
+            MessageId::IdShmAttachRequest => {
+                Self::ShmAttachRequest(Message::decode(body).map_err(wrap)?)
+            }
+            MessageId::IdShmAttachResponse => {
+                Self::ShmAttachResponse(Message::decode(body).map_err(wrap)?)
+            }
         })
     }
 
@@ -81,6 +91,8 @@ impl LarsMessage {
             Self::ReportRequest(_) => MessageId::IdReportRequest,
             Self::ApiGetRouteRequest(_) => MessageId::IdApiGetRouteRequest,
             Self::ApiGetRouteResponse(_) => MessageId::IdApiGetRouteResponse,
+            Self::ShmAttachRequest(_) => MessageId::IdShmAttachRequest,
+            Self::ShmAttachResponse(_) => MessageId::IdShmAttachResponse,
         }
     }
 
@@ -94,6 +106,8 @@ impl LarsMessage {
             Self::GetHostRequest(m) => frame::encode(id, m),
             Self::GetHostResponse(m) => frame::encode(id, m),
             Self::ReportRequest(m) => frame::encode(id, m),
+            Self::ShmAttachRequest(m) => frame::encode(id, m),
+            Self::ShmAttachResponse(m) => frame::encode(id, m),
         }
     }
 }

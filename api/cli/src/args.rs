@@ -2,7 +2,7 @@
 //! [`run`], which dispatches to one file per tool.
 //!
 //! ```text
-//! lars [--agent-ip IP] [--base-port PORT] [--timeout-ms MS] <COMMAND>
+//! lars [--agent-ip IP] [--base-port PORT] [--timeout-ms MS] [--transport auto|udp|shm] <COMMAND>
 //!   gethost MODID CMDID [--key K]            one get_host (K: hash key)
 //!   getroute MODID CMDID                     every host of the module
 //!   report MODID CMDID IP PORT 0|1           report success (0) or overload (1)
@@ -26,7 +26,7 @@ pub use crate::db_args::*;
 pub use crate::route_args::*;
 use crate::{db, qps, query, route, simulator, status, top};
 use clap::{Args, Parser, Subcommand};
-use lars_api::{ClientOptions, ModuleId};
+use lars_api::{ClientOptions, ModuleId, Transport};
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +53,11 @@ pub struct Cli {
     #[arg(long, global = true, default_value_t = 0,
           value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
     pub spin_us: u64,
+    /// How to reach the agent: shared memory where it offers it (auto),
+    /// UDP only, or shared memory asked for at start (shm; still falls
+    /// back to UDP).
+    #[arg(long, global = true, default_value = "auto")]
+    pub transport: Transport,
     /// The tool to run.
     #[command(subcommand)]
     pub command: Command,
@@ -66,6 +71,7 @@ impl Cli {
             base_port: self.base_port,
             timeout: Duration::from_millis(self.timeout_ms),
             spin: (self.spin_us > 0).then(|| Duration::from_micros(self.spin_us)),
+            transport: self.transport,
         }
     }
 }

@@ -75,8 +75,8 @@ pub(crate) fn run(opts: ClientOptions, args: &QpsArgs) -> anyhow::Result<ExitCod
     start_line.wait();
     let start = Instant::now();
     println!(
-        "qps: {threads} threads, modules 1..={threads}/1, agent {}:{}, {} s",
-        opts.agent_ip, opts.base_port, args.seconds
+        "qps: {threads} threads, modules 1..={threads}/1, agent {}:{}, transport {:?}, {} s",
+        opts.agent_ip, opts.base_port, opts.transport, args.seconds
     );
     let mut last = 0u64;
     for sec in 1..=args.seconds {

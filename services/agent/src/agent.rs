@@ -147,6 +147,9 @@ impl Drop for Agent {
     /// threads stop.
     fn drop(&mut self) {
         for table in &self.tables {
+            if let Err(e) = table.close_shm() {
+                log::warn!("shared-memory segment not closed at stop: {e}");
+            }
             if let Err(e) = table.save_snapshot() {
                 log::warn!("route snapshot not saved at stop: {e}");
             }

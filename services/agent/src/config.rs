@@ -7,6 +7,7 @@ use std::time::Duration;
 use lars_reactor::{Config, ConfigError, KnownSection};
 
 use crate::lb::LbConfig;
+use crate::shm::ShmSettings;
 
 /// Every section and key lars-agent reads; any other in its file stops it
 /// at start, naming the line. A new key is one more name here.
@@ -23,6 +24,10 @@ pub const KNOWN_KEYS: &[KnownSection] = &[
             "new_modules_per_sec",
             "snapshot_dir",
             "keepalive",
+            "shm",
+            "shm_dir",
+            "shm_group",
+            "shm_report_delay",
         ],
     ),
     KnownSection::new("reporter", &["ip", "port"]),
@@ -56,11 +61,12 @@ const COUNT: std::ops::RangeInclusive<u32> = 1..=1_000_000;
 /// Bounds of the `[loadbalance]` times, in seconds.
 const SECONDS: std::ops::RangeInclusive<u64> = 1..=86_400;
 
-/// The default `[agent] idle_spin_us`: long enough for a lone client's next
-/// request to arrive before the thread would sleep (a round trip takes
-/// about 25 µs on a 2-vCPU VM), short enough to cost at most 5 % of a core
-/// per 1000 requests a second (BENCHMARKS.md).
-pub const DEFAULT_IDLE_SPIN_US: u64 = 50;
+/// The default `[agent] idle_spin_us`: off. Same-host callers take the
+/// shared-memory fast path (docs/SHM.md), which needs no wake-up; a UDP
+/// caller that wants the lower latency of a spinning thread sets it (50 µs
+/// covers a round trip on a 2-vCPU VM and costs at most 5 % of a core per
+/// 1000 requests a second, BENCHMARKS.md).
+pub const DEFAULT_IDLE_SPIN_US: u64 = 0;
 
 /// Everything the agent needs to start.
 #[derive(Debug, Clone)]
@@ -101,6 +107,8 @@ pub struct AgentConfig {
     /// without sending anything, so services that close idle connections
     /// (`[reactor] idle_timeout`) keep a quiet agent's connection.
     pub keepalive: Option<Duration>,
+    /// `[agent] shm*`: the same-host fast path (docs/SHM.md).
+    pub shm: ShmSettings,
     /// `[loadbalance]`: the load-balancing tunables.
     pub lb: LbConfig,
     /// `[metrics] listen`: the HTTP endpoint (`/metrics`, `/healthz`,
@@ -154,6 +162,7 @@ impl AgentConfig {
             reporter,
             report_interval,
             caller_ip,
+            shm: ShmSettings::from_config(cfg)?,
             lb: lb_config(cfg)?,
             metrics_listen: lars_daemon::metrics_listen(cfg)?,
         })
@@ -219,8 +228,9 @@ mod tests {
         assert_eq!(c.dns_servers, ["127.0.0.1:7778".parse().unwrap()]);
         assert_eq!(c.reporter, "127.0.0.1:7779".parse().unwrap());
         assert_eq!(c.lb, LbConfig::default());
-        assert_eq!(c.idle_spin, Some(Duration::from_micros(50)));
+        assert_eq!(c.idle_spin, None, "shared memory made the spin unnecessary");
         assert_eq!(c.keepalive, Some(Duration::from_secs(20)));
+        assert!(c.shm.enabled);
     }
 
     #[test]
@@ -234,6 +244,7 @@ mod tests {
         assert_eq!(shipped.max_modules, defaults.max_modules);
         assert_eq!(shipped.report_interval, defaults.report_interval);
         assert_eq!(shipped.keepalive, defaults.keepalive);
+        assert_eq!(shipped.shm, defaults.shm);
         assert_eq!(
             (shipped.listen_ip, shipped.base_port),
             (defaults.listen_ip, defaults.base_port)

@@ -42,6 +42,7 @@ mod messages;
 pub mod metrics;
 pub mod modules_view;
 mod reporter_link;
+pub mod shm;
 pub mod snapshot;
 mod snapshot_io;
 mod table_thread;

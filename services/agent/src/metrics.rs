@@ -11,6 +11,7 @@ use std::time::Duration;
 use lars_metrics::{AtomicHistogram, Collector, DescriptorEncoder, Scrape, REQUEST_BUCKETS};
 
 use crate::lb::{ChangeReason, RouteTable};
+use crate::shm::ShmCounts;
 
 /// The request types, as the `type` label says them.
 pub const REQUEST_TYPES: [&str; 3] = ["get_host", "report", "get_route"];
@@ -40,6 +41,9 @@ pub struct TableMetrics {
     routed_modules: AtomicU64,
     idle_hosts: AtomicU64,
     overloaded_hosts: AtomicU64,
+    shm_reports: AtomicU64,
+    shm_rejected: AtomicU64,
+    shm_clients: AtomicU64,
 }
 
 impl Default for TableMetrics {
@@ -56,6 +60,9 @@ impl Default for TableMetrics {
             routed_modules: AtomicU64::new(0),
             idle_hosts: AtomicU64::new(0),
             overloaded_hosts: AtomicU64::new(0),
+            shm_reports: AtomicU64::new(0),
+            shm_rejected: AtomicU64::new(0),
+            shm_clients: AtomicU64::new(0),
         }
     }
 }
@@ -96,6 +103,14 @@ impl TableMetrics {
         }
         self.idle_hosts.store(idle, Relaxed);
         self.overloaded_hosts.store(overloaded, Relaxed);
+    }
+
+    /// Copies the same-host fast path's counts (docs/SHM.md) and the
+    /// clients attached now.
+    pub fn publish_shm(&self, counts: ShmCounts, clients: usize) {
+        self.shm_reports.store(counts.reports, Relaxed);
+        self.shm_rejected.store(counts.rejected, Relaxed);
+        self.shm_clients.store(clients as u64, Relaxed);
     }
 
     /// Modules held with at least one host, as last published.
@@ -225,6 +240,7 @@ impl Collector for AgentCollector {
         )?;
         sizes(&mut out, m)?;
         links(&mut out, m)?;
+        fast_path(&mut out, m)?;
         let mut handling = m.tables[0].handling.snapshot();
         for t in &m.tables[1..] {
             handling.merge(&t.handling.snapshot());
@@ -308,5 +324,27 @@ fn links(out: &mut Scrape, m: &AgentMetrics) -> fmt::Result {
         "lars_agent_reports_held",
         "Modules whose statistics wait for the reporter.",
         m.reporter.held.load(Relaxed) as f64,
+    )
+}
+
+/// The same-host fast path (docs/SHM.md), summed over the tables.
+fn fast_path(out: &mut Scrape, m: &AgentMetrics) -> fmt::Result {
+    let sum = |f: fn(&TableMetrics) -> &AtomicU64| -> u64 {
+        m.tables.iter().map(|t| f(t).load(Relaxed)).sum()
+    };
+    out.counter(
+        "lars_agent_shm_reports",
+        "Reports read from shared-memory rings and applied.",
+        sum(|t| &t.shm_reports),
+    )?;
+    out.counter(
+        "lars_agent_shm_rejected",
+        "Reports in shared-memory rings refused: unknown module or host, or a broken ring.",
+        sum(|t| &t.shm_rejected),
+    )?;
+    out.gauge(
+        "lars_agent_shm_clients",
+        "Clients attached to the shared-memory segments.",
+        sum(|t| &t.shm_clients) as f64,
     )
 }

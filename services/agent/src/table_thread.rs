@@ -13,15 +13,16 @@ use std::time::{Duration, Instant};
 
 use crate::lb::Latency;
 use lars_proto::{msgid, GetHostRequest, GetHostResponse, GetRouteRequest, GetRouteResponse};
-use lars_proto::{HostAddr, ModuleId, ReportRequest, RetCode};
+use lars_proto::{HostAddr, ModuleId, ReportRequest, RetCode, ShmAttachRequest};
 use lars_reactor::{LoopThread, MsgRouter, QueueReceiver, ThreadQueue, UdpCtx, UdpServer};
 
 use crate::clock::Clock;
 use crate::config::AgentConfig;
-use crate::lb::{CallOutcome, RouteApply, RouteTable};
+use crate::lb::{CallOutcome, Reported, RouteApply, RouteTable};
 use crate::messages::{ToDns, ToReporter, ToTable};
 use crate::metrics::AgentMetrics;
 use crate::modules_view::{table_view, TimeBase};
+use crate::shm::ShmTable;
 
 /// The links a table thread talks to, and where it counts.
 #[derive(Clone)]
@@ -65,6 +66,8 @@ pub struct TableService {
     /// Whether routes changed since the table's snapshot was last written.
     snapshot_dirty: bool,
     table: RouteTable,
+    /// The same-host fast path's segment, when `[agent] shm` is on.
+    shm: Option<ShmTable>,
     clock: Arc<dyn Clock>,
     links: Links,
 }
@@ -93,12 +96,17 @@ impl TableThread {
             table: RouteTable::with_max_modules(config.lb.clone(), config.max_modules)
                 .with_new_module_rate(config.new_modules_per_sec)
                 .with_seed(clock.now_ms() ^ (u64::from(std::process::id()) << 20) ^ index as u64),
+            shm: None,
             clock,
             links,
         };
         service.restore_snapshot();
         let (idle_spin, interval) = (config.idle_spin, config.report_interval);
+        let config = config.clone();
         let (thread, server) = LoopThread::spawn_with(&format!("agent-udp-{index}"), move |el| {
+            // The segment is made on the thread that will be its only writer.
+            service.start_shm(&config);
+            let shm_on = service.shm.is_some();
             let server = UdpServer::start(el, &name, addr, router(), service)
                 .map_err(|e| io::Error::new(e.kind(), format!("bind UDP {addr}: {e}")))?;
             server
@@ -122,6 +130,9 @@ impl TableThread {
                     log::error!("route snapshot not saved: {e}");
                 }
             });
+            if shm_on {
+                fast_path::run_timers(el, server, config.shm.report_delay);
+            }
             Ok(server)
         })?;
         Ok(TableThread { server, thread })
@@ -142,6 +153,12 @@ impl TableThread {
     /// and waits until they are queued to the reporter link.
     pub fn send_reports(&self) -> io::Result<()> {
         self.on_table(TableService::send_reports)
+    }
+
+    /// Closes the table's shared-memory segment (its file is removed), and
+    /// waits until it is closed.
+    pub fn close_shm(&self) -> io::Result<()> {
+        self.on_table(TableService::close_shm)
     }
 
     /// Runs `action` on the table, on its thread, and waits for it.
@@ -193,6 +210,14 @@ fn router() -> MsgRouter<UdpCtx<TableService>> {
                 ctx.state().counted(GET_ROUTE, code.to_wire(), started);
             },
         )
+        .expect("registered once")
+        .on(
+            msgid::SHM_ATTACH_REQUEST,
+            |ctx: &mut UdpCtx<TableService>, req: ShmAttachRequest| {
+                let reply = ctx.state().shm_attach(&req);
+                send_reply(ctx, msgid::SHM_ATTACH_RESPONSE, &reply);
+            },
+        )
         .expect("registered once");
     router
 }
@@ -234,8 +259,14 @@ impl TableService {
             micros,
             at_ms: self.clock.now_ms(),
         });
-        self.table
+        let reported = self
+            .table
             .report(module, host, outcome, latency, self.clock.now());
+        // A UDP report may change the lists that shared-memory callers
+        // pick from; they see it at the next publication.
+        if let Reported::Changed(_) = reported {
+            self.shm_mark(module);
+        }
     }
 
     fn get_route(&mut self, req: &GetRouteRequest) -> GetRouteResponse {
@@ -272,11 +303,13 @@ impl TableService {
                     // Logged once per interval with a count: a flood of
                     // random modules must not flood the log.
                     RouteApply::Deleted => {
+                        self.shm_mark(module);
                         self.deleted += 1;
                         self.last_deleted = Some(module);
                         self.snapshot_dirty = true;
                     }
                     RouteApply::Updated => {
+                        self.shm_mark(module);
                         self.table.set_route_version(module, version);
                         self.snapshot_dirty = true;
                     }
@@ -293,6 +326,7 @@ impl TableService {
                 }
             }
         }
+        self.shm_publish();
         self.send_pulls();
         self.links.metrics.tables[self.index].publish_counts(&self.table);
     }
@@ -323,4 +357,5 @@ fn send_reply<M: prost::Message>(ctx: &mut UdpCtx<TableService>, msgid: i32, rep
     }
 }
 
+mod fast_path;
 mod upkeep;

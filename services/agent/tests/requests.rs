@@ -1,6 +1,8 @@
-//! The agent answering the API over real UDP: picks, probes, overload
-//! and its timeout on the manual clock, routes pushed by the real DNS
-//! service, malformed input, start errors.
+//! The agent answering the API over real UDP and through shared memory
+//! (docs/SHM.md): picks, probes, overload by consecutive errors and by
+//! error rate, recovery and the overload timeout on the manual clock,
+//! routes pushed by the real DNS service, removed hosts; malformed input
+//! and start errors over UDP.
 
 mod util;
 
@@ -15,12 +17,37 @@ use lars_testkit::wait_until;
 use std::sync::Arc;
 use util::*;
 
-#[test]
-fn first_request_is_noexist_then_hosts_round_robin() {
+/// Each SPEC §7 test runs twice: over UDP and through shared memory.
+macro_rules! over_both_transports {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn udp() {
+                super::$name(super::Via::Udp)
+            }
+            #[test]
+            fn shm() {
+                super::$name(super::Via::Shm)
+            }
+        }
+    )*};
+}
+
+over_both_transports!(
+    first_request_is_noexist_then_hosts_round_robin,
+    failing_host_is_avoided_except_for_probes,
+    an_error_rate_overloads_and_consecutive_successes_recover,
+    an_overloaded_host_is_idle_again_once_overload_timeout_has_passed,
+    pushed_route_change_reaches_get_route,
+    survives_a_dns_restart_and_pushes_flow_again,
+);
+
+fn first_request_is_noexist_then_hosts_round_robin(via: Via) {
     let s = setup("");
-    let mut api = Api::new(&s.agent);
+    let mut api = Api::via(&s.agent, via);
     assert_eq!(api.get_host(1, 1), (RetCode::NoExist, None));
     api.wait_for_host(1, 1);
+    api.assert_fast_path(1, 1);
     let picks: Vec<String> = (0..6).map(|_| api.get_host(1, 1).1.unwrap()).collect();
     assert_eq!(
         picks[0..3],
@@ -37,15 +64,16 @@ fn first_request_is_noexist_then_hosts_round_robin() {
     assert_eq!(api.get_host(42, 42).0, RetCode::NoExist, "unknown module");
 }
 
-#[test]
-fn failing_host_is_avoided_except_for_probes() {
+fn failing_host_is_avoided_except_for_probes(via: Via) {
     let s = setup("probe_num = 4\n");
-    let mut api = Api::new(&s.agent);
+    let mut api = Api::via(&s.agent, via);
     api.get_host(1, 1);
     api.wait_for_host(1, 1);
+    api.assert_fast_path(1, 1);
     for _ in 0..15 {
         api.report(1, 1, "127.0.0.1:9002", RetCode::Overload);
     }
+    api.settle();
     // Reports are fire-and-forget: a get_host on the same socket is handled after them.
     let picks: Vec<String> = (0..20).map(|_| api.get_host(1, 1).1.unwrap()).collect();
     let bad = picks.iter().filter(|h| *h == "127.0.0.1:9002").count();
@@ -57,15 +85,63 @@ fn failing_host_is_avoided_except_for_probes() {
     );
 }
 
-#[test]
-fn an_overloaded_host_is_idle_again_once_overload_timeout_has_passed() {
-    let s = setup("probe_num = 1000\n");
-    let mut api = Api::new(&s.agent);
+fn an_error_rate_overloads_and_consecutive_successes_recover(via: Via) {
+    // Consecutive errors never reach their limit here: the error rate
+    // does it. verr / (vsucc + verr) > 0.1 with 180 virtual successes
+    // first holds after 23 failures alternating with 23 successes
+    // (23 / (180 + 23 + 23) = 0.102; 22 / 224 = 0.098).
+    let s = setup("contin_err_limit = 1000\nprobe_num = 1\n");
+    let mut api = Api::via(&s.agent, via);
     api.get_host(1, 1);
     api.wait_for_host(1, 1);
+    api.assert_fast_path(1, 1);
+    let bad = "127.0.0.1:9002";
+    for _ in 0..22 {
+        api.report(1, 1, bad, RetCode::Succ);
+        api.report(1, 1, bad, RetCode::Overload);
+    }
+    api.report(1, 1, bad, RetCode::Succ);
+    api.settle();
+    let picks: Vec<String> = (0..6).map(|_| api.get_host(1, 1).1.unwrap()).collect();
+    assert_eq!(
+        picks.iter().filter(|h| *h == bad).count(),
+        2,
+        "idle: {picks:?}"
+    );
+    api.report(1, 1, bad, RetCode::Overload);
+    api.settle();
+    // Overloaded: with probe_num 1 every second pick probes it.
+    let picks: Vec<String> = (0..6).map(|_| api.get_host(1, 1).1.unwrap()).collect();
+    assert_eq!(
+        picks.iter().filter(|h| *h == bad).count(),
+        3,
+        "probes: {picks:?}"
+    );
+    // Successes bring it back: an overloaded host restarts from 0 virtual
+    // successes and init_err_cnt (5) errors, so the sixth success passes
+    // succ_rate (6 / 11 > 0.5).
+    for _ in 0..6 {
+        api.report(1, 1, bad, RetCode::Succ);
+    }
+    api.settle();
+    let picks: Vec<String> = (0..6).map(|_| api.get_host(1, 1).1.unwrap()).collect();
+    assert_eq!(
+        picks.iter().filter(|h| *h == bad).count(),
+        2,
+        "idle again: {picks:?}"
+    );
+}
+
+fn an_overloaded_host_is_idle_again_once_overload_timeout_has_passed(via: Via) {
+    let s = setup("probe_num = 1000\n");
+    let mut api = Api::via(&s.agent, via);
+    api.get_host(1, 1);
+    api.wait_for_host(1, 1);
+    api.assert_fast_path(1, 1);
     for _ in 0..15 {
         api.report(1, 1, "127.0.0.1:9002", RetCode::Overload);
     }
+    api.settle();
     let avoided = |api: &mut Api| (0..6).all(|_| api.get_host(1, 1).1.unwrap() != "127.0.0.1:9002");
     assert!(
         avoided(&mut api),
@@ -75,9 +151,11 @@ fn an_overloaded_host_is_idle_again_once_overload_timeout_has_passed() {
     // the next report, whatever it says, makes it idle.
     s.clock.advance(14);
     api.report(1, 1, "127.0.0.1:9002", RetCode::Overload);
+    api.settle();
     assert!(avoided(&mut api), "14 s is within overload_timeout");
     s.clock.advance(1);
     api.report(1, 1, "127.0.0.1:9002", RetCode::Overload);
+    api.settle();
     let picks: Vec<String> = (0..3).map(|_| api.get_host(1, 1).1.unwrap()).collect();
     assert!(
         picks.contains(&"127.0.0.1:9002".to_string()),
@@ -85,12 +163,12 @@ fn an_overloaded_host_is_idle_again_once_overload_timeout_has_passed() {
     );
 }
 
-#[test]
-fn pushed_route_change_reaches_get_route() {
+fn pushed_route_change_reaches_get_route(via: Via) {
     let s = setup("");
-    let mut api = Api::new(&s.agent);
+    let mut api = Api::via(&s.agent, via);
     api.get_host(1, 2);
     api.wait_for_host(1, 2);
+    api.assert_fast_path(1, 2);
     let mut store = open_route_store(&s.db.config).unwrap();
     let module = ModuleId::new(1, 2);
     store
@@ -111,17 +189,17 @@ fn pushed_route_change_reaches_get_route() {
     );
 }
 
-#[test]
-fn survives_a_dns_restart_and_pushes_flow_again() {
+fn survives_a_dns_restart_and_pushes_flow_again(via: Via) {
     let db = TempSqlite::new("agent_dns_restart");
     let dns = dns_on(&db.config, "127.0.0.1:0".parse().unwrap());
     let dns_addr = dns.local_addr();
     let (reporter, _reports) = reporter_stand_in_on("127.0.0.1:0".parse().unwrap());
     let clock = Arc::new(ManualClock::new(WALL));
     let agent = agent(dns_addr, reporter.local_addr(), "", NEVER, &clock);
-    let mut api = Api::new(&agent);
+    let mut api = Api::via(&agent, via);
     api.get_host(2, 1);
     api.wait_for_host(2, 1);
+    api.assert_fast_path(2, 1);
     dns.stop();
     for _ in 0..10 {
         assert_eq!(

@@ -74,7 +74,7 @@ impl ModuleLb {
     }
 
     /// Whether fewer than `panic_threshold` percent of the hosts are idle.
-    fn in_panic(&self) -> bool {
+    pub(super) fn in_panic(&self) -> bool {
         let threshold = usize::from(self.policy.panic_threshold);
         threshold > 0 && self.idle.len() * 100 < threshold * self.hosts.len()
     }

@@ -175,6 +175,16 @@ impl RouteTable {
         reported
     }
 
+    /// Notes that `module` was picked from outside the agent (the
+    /// same-host fast path) at `now`: a known module's route is re-pulled
+    /// if it is older than `update_timeout`, as after a `get_host`. An
+    /// unknown module is not created.
+    pub fn touch(&mut self, module: ModuleId, now: u64) {
+        if let Some(lb) = self.modules.get_mut(&module) {
+            repull_if_stale(lb, &mut self.pulls, now, &self.cfg);
+        }
+    }
+
     /// Answers an API `get_route` (docs/LOAD_BALANCING.md §8): every host,
     /// idle and overloaded, with its weight, and the module's policy. An
     /// unknown module is created and pulled (no hosts); the same

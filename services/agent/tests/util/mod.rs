@@ -122,10 +122,26 @@ pub fn agent_on(
     panic!("no free UDP ports for the agent");
 }
 
-/// An API client speaking raw frames to the agent's three ports.
+/// How a test's API calls reach the agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// Raw frames over UDP.
+    Udp,
+    /// The client library attached to the agent's shared memory.
+    Shm,
+}
+
+/// Longer than the agent's `shm_report_delay` (1 ms) many times over:
+/// reports written to shared memory have been applied and published
+/// after it.
+pub const SHM_SETTLE: Duration = Duration::from_millis(50);
+
+/// An API client speaking raw frames to the agent's three ports, or, for
+/// [`Via::Shm`], the client library through shared memory.
 pub struct Api {
     pub sockets: Vec<DatagramClient>,
     seq: u32,
+    shm: Option<lars_api::LarsClient>,
 }
 
 impl Api {
@@ -137,6 +153,41 @@ impl Api {
                 .map(|a| DatagramClient::connect(a).unwrap())
                 .collect(),
             seq: 0,
+            shm: None,
+        }
+    }
+
+    /// A client that reaches `agent` `via` UDP or shared memory.
+    pub fn via(agent: &Agent, via: Via) -> Api {
+        let mut api = Api::new(agent);
+        if via == Via::Shm {
+            let options = lars_api::ClientOptions {
+                base_port: agent.udp_addrs()[0].port(),
+                timeout: REPLY,
+                transport: lars_api::Transport::Shm,
+                ..lars_api::ClientOptions::default()
+            };
+            api.shm = Some(lars_api::LarsClient::with_options(options).unwrap());
+        }
+        api
+    }
+
+    /// Waits until reports written to shared memory have taken effect (no
+    /// wait over UDP: a request on the same socket is handled after them).
+    pub fn settle(&self) {
+        if self.shm.is_some() {
+            std::thread::sleep(SHM_SETTLE);
+        }
+    }
+
+    /// For [`Via::Shm`]: fails unless calls about `modid/cmdid` go through
+    /// shared memory (a silent fallback to UDP would test nothing new).
+    pub fn assert_fast_path(&self, modid: i32, cmdid: i32) {
+        if let Some(client) = &self.shm {
+            assert!(
+                client.uses_shared_memory(ModuleId::new(modid, cmdid)),
+                "module {modid}/{cmdid} is not served through shared memory"
+            );
         }
     }
 
@@ -162,6 +213,15 @@ impl Api {
         cmdid: i32,
         hash_key: Option<u64>,
     ) -> (RetCode, Option<String>) {
+        if let Some(client) = &mut self.shm {
+            let module = ModuleId::new(modid, cmdid);
+            let answer = match hash_key {
+                Some(key) => client.get_host_by_key(module, key),
+                None => client.get_host(module),
+            };
+            let (code, host) = answer.expect("agent answers");
+            return (code, host.map(|h| h.to_string()));
+        }
         self.seq += 1;
         let req = GetHostRequest {
             seq: self.seq,
@@ -187,6 +247,12 @@ impl Api {
     }
 
     pub fn get_route(&mut self, modid: i32, cmdid: i32) -> Vec<String> {
+        if let Some(client) = &mut self.shm {
+            let hosts = client.get_route(ModuleId::new(modid, cmdid)).unwrap();
+            let mut hosts: Vec<String> = hosts.iter().map(|h| h.to_string()).collect();
+            hosts.sort();
+            return hosts;
+        }
         let resp: GetRouteResponse = self
             .socket(modid, cmdid)
             .call(
@@ -223,6 +289,20 @@ impl Api {
         code: RetCode,
         latency_us: Option<u32>,
     ) {
+        if let Some(client) = &self.shm {
+            let (module, host) = (ModuleId::new(modid, cmdid), host.parse().unwrap());
+            match latency_us {
+                Some(us) => client.report_with_latency(
+                    module,
+                    host,
+                    code,
+                    Duration::from_micros(u64::from(us)),
+                ),
+                None => client.report(module, host, code),
+            }
+            .unwrap();
+            return;
+        }
         let req = ReportRequest {
             modid,
             cmdid,
@@ -253,6 +333,7 @@ impl Api {
         for _ in 0..n {
             self.report(modid, cmdid, host, RetCode::Succ);
         }
+        self.settle();
         self.get_host(modid, cmdid);
     }
 }

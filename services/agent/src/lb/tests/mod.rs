@@ -7,6 +7,7 @@
 
 mod invariants;
 mod pick;
+mod pick_set;
 mod policy;
 mod prop;
 mod report;

@@ -1,0 +1,463 @@
+//! [`Segment`]: the agent's side of a segment. It creates the file, is the
+//! only writer of the module views, gives out client slots, drains their
+//! report rings and frees the slots of clients that left or died.
+//!
+//! The agent keeps its own record of which slots it gave out, their
+//! owners and ring tails, so nothing a client writes into the segment can
+//! make it lose track of a slot.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::fs::{self, OpenOptions, Permissions};
+use std::io;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use lars_proto::ModuleId;
+
+use crate::layout::{
+    home_slot, Geometry, Layout, CLIENT_ATTACHED, CLIENT_FREE, CLIENT_RELEASED, STATE_CLOSED,
+    STATE_SERVING,
+};
+use crate::mapping::Mapping;
+use crate::ring::{ClientRef, ReportEntry};
+use crate::sync::Ordering;
+use crate::view::{ModuleMode, PublishedModule};
+use crate::{LAYOUT_VERSION, MAGIC};
+
+/// Why a module could not be published as given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublishError {
+    /// Every module slot belongs to another module.
+    TableFull,
+    /// More hosts, rotation or overloaded entries than a slot holds; the
+    /// module's slot (if it has one) now says ask-UDP.
+    TooLarge,
+}
+
+impl fmt::Display for PublishError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PublishError::TableFull => "every module slot of the segment is taken",
+            PublishError::TooLarge => "the module view does not fit a segment slot",
+        })
+    }
+}
+
+impl std::error::Error for PublishError {}
+
+/// What one [`Segment::drain`] found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DrainStats {
+    /// Entries handed to the sink.
+    pub entries: u64,
+    /// Rings found malformed (and emptied).
+    pub malformed_rings: u64,
+}
+
+/// Whether process `pid` exists (Linux: `/proc/<pid>` exists).
+pub fn pid_alive(pid: u32) -> bool {
+    pid != 0 && Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// The agent's own record of a client slot.
+#[derive(Debug, Clone, Copy, Default)]
+struct Client {
+    attached: bool,
+    pid: u32,
+    tail: u64,
+}
+
+/// One agent table's segment, owned by the table's thread. Dropping it
+/// marks the segment closed and unlinks the file (unless another segment
+/// has replaced it at that path since).
+#[derive(Debug)]
+pub struct Segment {
+    path: PathBuf,
+    file_id: (u64, u64),
+    map: Mapping,
+    generation: u64,
+    modules: HashMap<u64, u32>,
+    claimed: Vec<bool>,
+    clients: Vec<Client>,
+    next_ticket: u64,
+    drain_from: usize,
+    last_warning: Option<Instant>,
+    unwarned: u64,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+impl Segment {
+    /// Creates the segment file at `path` (unlinking an old one first, so
+    /// clients still mapping it keep an orphan) with permission bits
+    /// `mode`, group `gid` if given, and `geometry`; writes the header last,
+    /// its magic last of all.
+    pub fn create(
+        path: &Path,
+        geometry: Geometry,
+        table_index: u32,
+        generation: u64,
+        probe_num: u32,
+        mode: u32,
+        gid: Option<u32>,
+    ) -> io::Result<Segment> {
+        let layout = Layout::new(geometry).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("invalid segment geometry {geometry:?}"),
+            )
+        })?;
+        match fs::remove_file(path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(path)?;
+        let prepared = (|| {
+            // The umask may have cleared bits of `mode` at creation.
+            file.set_permissions(Permissions::from_mode(mode))?;
+            if let Some(gid) = gid {
+                std::os::unix::fs::fchown(&file, None, Some(gid))?;
+            }
+            file.set_len(layout.len as u64)?;
+            let meta = file.metadata()?;
+            Ok((Mapping::create(&file, layout)?, (meta.dev(), meta.ino())))
+        })();
+        let (map, file_id) = match prepared {
+            Ok(done) => done,
+            Err(e) => {
+                let _ = fs::remove_file(path);
+                return Err(e);
+            }
+        };
+        let h = map.header();
+        h.table_index.store(table_index, Ordering::Relaxed);
+        h.generation.store(generation, Ordering::Relaxed);
+        h.module_slots
+            .store(geometry.module_slots, Ordering::Relaxed);
+        h.hosts_per_module
+            .store(geometry.hosts_per_module, Ordering::Relaxed);
+        h.rotation_len
+            .store(geometry.rotation_len, Ordering::Relaxed);
+        h.client_slots
+            .store(geometry.client_slots, Ordering::Relaxed);
+        h.ring_entries
+            .store(geometry.ring_entries, Ordering::Relaxed);
+        h.probe_num.store(probe_num, Ordering::Relaxed);
+        h.agent_pid.store(std::process::id(), Ordering::Relaxed);
+        h.state.store(STATE_SERVING, Ordering::Relaxed);
+        h.heartbeat_ms.store(now_ms(), Ordering::Relaxed);
+        h.layout_version.store(LAYOUT_VERSION, Ordering::Relaxed);
+        h.magic.store(MAGIC, Ordering::Release);
+        Ok(Segment {
+            path: path.to_path_buf(),
+            file_id,
+            generation,
+            modules: HashMap::with_capacity(geometry.module_slots as usize),
+            claimed: vec![false; geometry.module_slots as usize],
+            clients: vec![Client::default(); geometry.client_slots as usize],
+            next_ticket: 1,
+            drain_from: 0,
+            last_warning: None,
+            unwarned: 0,
+            map,
+        })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The generation written in the header.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The geometry.
+    pub fn geometry(&self) -> Geometry {
+        self.map.layout().geometry
+    }
+
+    /// Stores the agent's wall clock (ms) as the heartbeat clients check.
+    pub fn heartbeat(&self, wall_ms: u64) {
+        self.map
+            .header()
+            .heartbeat_ms
+            .store(wall_ms, Ordering::Release);
+    }
+
+    /// Changes the probe period clients use (one probe every
+    /// `probe_num + 1` picks).
+    pub fn set_probe_num(&self, probe_num: u32) {
+        self.map
+            .header()
+            .probe_num
+            .store(probe_num, Ordering::Relaxed);
+    }
+
+    /// Marks the segment closed: clients stop using it.
+    pub fn close(&self) {
+        self.map
+            .header()
+            .state
+            .store(STATE_CLOSED, Ordering::Release);
+    }
+
+    /// The slot of `key`, claiming a free one (key first, then `used` with
+    /// Release) when it has none; `None` when every slot is taken.
+    fn slot_of(&mut self, key: u64, claim: bool) -> Option<u32> {
+        if let Some(&slot) = self.modules.get(&key) {
+            return Some(slot);
+        }
+        if !claim {
+            return None;
+        }
+        let n = self.claimed.len() as u64;
+        let home = u64::from(home_slot(key, n as u32));
+        let slot = (0..n)
+            .map(|i| ((home + i) % n) as u32)
+            .find(|&s| !self.claimed[s as usize])?;
+        let m = self.map.module(slot)?;
+        m.head.key.store(key, Ordering::Relaxed);
+        m.head.used.store(1, Ordering::Release);
+        self.claimed[slot as usize] = true;
+        self.modules.insert(key, slot);
+        Some(slot)
+    }
+
+    /// Publishes `view` for `module` (a seqlock write; allocates nothing
+    /// once the module has a slot). An absent view of a module without a
+    /// slot claims none.
+    pub fn publish(
+        &mut self,
+        module: ModuleId,
+        view: &PublishedModule,
+    ) -> Result<(), PublishError> {
+        let g = self.geometry();
+        let too_large = view.mode == ModuleMode::Serve
+            && (view.hosts.len() > g.hosts_per_module as usize
+                || view.rotation.len() > g.rotation_len as usize
+                || view.overloaded.len() > g.hosts_per_module as usize);
+        let claim = view.mode != ModuleMode::Absent;
+        let slot = self.slot_of(module.key(), claim);
+        // A view that does not fit is written as ask-UDP.
+        if let Some(m) = slot.and_then(|s| self.map.module(s)) {
+            m.write_view(view);
+        }
+        if too_large {
+            Err(PublishError::TooLarge)
+        } else if claim && slot.is_none() {
+            Err(PublishError::TableFull)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Marks `module` absent, if it has a slot.
+    pub fn unpublish(&mut self, module: ModuleId) {
+        let absent = PublishedModule {
+            mode: ModuleMode::Absent,
+            hosts: &[],
+            rotation: &[],
+            overloaded: &[],
+            probe: false,
+        };
+        if let Some(m) = self
+            .slot_of(module.key(), false)
+            .and_then(|s| self.map.module(s))
+        {
+            m.write_view(&absent);
+        }
+    }
+
+    /// How much `module` was picked from memory: `cursor + access`, which
+    /// grows with every pick; `None` when it has no slot.
+    pub fn usage(&self, module: ModuleId) -> Option<u64> {
+        let slot = *self.modules.get(&module.key())?;
+        let c = self.map.module(slot)?.counters;
+        Some(
+            c.cursor
+                .load(Ordering::Relaxed)
+                .wrapping_add(c.access.load(Ordering::Relaxed)),
+        )
+    }
+
+    /// Restarts `module`'s probe count (`access = 0`).
+    pub fn reset_probe_counter(&self, module: ModuleId) {
+        if let Some(m) = self
+            .modules
+            .get(&module.key())
+            .and_then(|&s| self.map.module(s))
+        {
+            m.counters.access.store(0, Ordering::Relaxed);
+        }
+    }
+
+    fn new_ticket(&mut self) -> u64 {
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        ticket
+    }
+
+    /// Gives a free client slot to process `pid`: `(slot, ticket)`, a new
+    /// ticket every time; `None` when every slot is taken.
+    pub fn attach_client(&mut self, pid: u32) -> Option<(u32, u64)> {
+        let slot = self.clients.iter().position(|c| !c.attached)?;
+        let ticket = self.new_ticket();
+        let c = self.map.client(slot as u32)?;
+        let mut tail = 0;
+        c.ring.reset(&mut tail);
+        c.head.owner_pid.store(pid, Ordering::Relaxed);
+        c.head.ticket.store(ticket, Ordering::Relaxed);
+        c.head.state.store(CLIENT_ATTACHED, Ordering::Release);
+        self.clients[slot] = Client {
+            attached: true,
+            pid,
+            tail,
+        };
+        Some((slot as u32, ticket))
+    }
+
+    /// Client slots given out and not freed yet.
+    pub fn attached_clients(&self) -> usize {
+        self.clients.iter().filter(|c| c.attached).count()
+    }
+
+    /// Hands at most `max_entries` reported entries (over all slots, the
+    /// first slot visited turning each call) to `sink` with their slot. A
+    /// malformed ring is counted, logged (throttled) and emptied.
+    pub fn drain(
+        &mut self,
+        max_entries: usize,
+        mut sink: impl FnMut(u32, ReportEntry),
+    ) -> DrainStats {
+        let mut stats = DrainStats::default();
+        let n = self.clients.len();
+        let mut budget = max_entries;
+        for k in 0..n {
+            let slot = (self.drain_from + k) % n;
+            if budget == 0 {
+                break;
+            }
+            if !self.clients[slot].attached {
+                continue;
+            }
+            let taken = self.drain_slot(slot, budget, &mut sink, &mut stats);
+            budget -= taken.min(budget);
+        }
+        self.drain_from = (self.drain_from + 1) % n;
+        stats
+    }
+
+    /// Drains up to `max` entries of client slot `slot`.
+    fn drain_slot(
+        &mut self,
+        slot: usize,
+        max: usize,
+        sink: &mut impl FnMut(u32, ReportEntry),
+        stats: &mut DrainStats,
+    ) -> usize {
+        let Some(ClientRef { ring, .. }) = self.map.client(slot as u32) else {
+            return 0;
+        };
+        let tail = &mut self.clients[slot].tail;
+        let popped = ring.pop(tail, max, |words| {
+            sink(slot as u32, ReportEntry::from_words(words));
+        });
+        match popped {
+            Ok(n) => {
+                stats.entries += n as u64;
+                n
+            }
+            Err(bad) => {
+                let old_tail = *tail;
+                ring.skip_to(tail, bad.head);
+                stats.malformed_rings += 1;
+                self.warn_malformed(slot, bad.head, old_tail);
+                0
+            }
+        }
+    }
+
+    /// Logs a malformed ring, at most once a second.
+    fn warn_malformed(&mut self, slot: usize, head: u64, tail: u64) {
+        let now = Instant::now();
+        if self
+            .last_warning
+            .is_some_and(|t| now.duration_since(t).as_secs() < 1)
+        {
+            self.unwarned += 1;
+            return;
+        }
+        log::warn!(
+            "shm {}: client slot {slot} has a malformed report ring (head {head}, tail {tail}); \
+             emptied it ({} more since the last warning)",
+            self.path.display(),
+            self.unwarned
+        );
+        self.last_warning = Some(now);
+        self.unwarned = 0;
+    }
+
+    /// Frees the slots their client released or whose owner `is_alive`
+    /// says is dead: drains what they published to `sink` first, then
+    /// marks them free with a new ticket. Returns how many were freed.
+    pub fn reap(
+        &mut self,
+        is_alive: impl Fn(u32) -> bool,
+        mut sink: impl FnMut(u32, ReportEntry),
+    ) -> usize {
+        let mut freed = 0;
+        let mut stats = DrainStats::default();
+        for slot in 0..self.clients.len() {
+            let client = self.clients[slot];
+            if !client.attached {
+                continue;
+            }
+            let Some(c) = self.map.client(slot as u32) else {
+                continue;
+            };
+            let released = c.head.state.load(Ordering::Acquire) == CLIENT_RELEASED;
+            if !released && is_alive(client.pid) {
+                continue;
+            }
+            let capacity = c.ring.capacity() as usize;
+            self.drain_slot(slot, capacity, &mut sink, &mut stats);
+            let ticket = self.new_ticket();
+            let Some(c) = self.map.client(slot as u32) else {
+                continue;
+            };
+            c.head.ticket.store(ticket, Ordering::Relaxed);
+            c.head.owner_pid.store(0, Ordering::Relaxed);
+            c.head.state.store(CLIENT_FREE, Ordering::Release);
+            self.clients[slot] = Client::default();
+            freed += 1;
+        }
+        freed
+    }
+}
+
+impl Drop for Segment {
+    /// Marks the segment closed, then unlinks the file if it is still the
+    /// one this segment created.
+    fn drop(&mut self) {
+        self.close();
+        let ours = fs::metadata(&self.path).is_ok_and(|m| (m.dev(), m.ino()) == self.file_id);
+        if ours {
+            if let Err(e) = fs::remove_file(&self.path) {
+                log::warn!("shm {}: cannot unlink: {e}", self.path.display());
+            }
+        }
+    }
+}

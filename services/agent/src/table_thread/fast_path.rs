@@ -1,0 +1,140 @@
+//! A table thread's side of the same-host fast path (docs/SHM.md): its
+//! segment is created on the loop thread at start, clients attach through
+//! a UDP message, and two timers keep it current — every
+//! `[agent] shm_report_delay` the reports clients wrote are applied and
+//! the changed modules published again; every second the slots of
+//! departed clients are freed and modules picked from memory are re-pulled
+//! when stale.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use lars_proto::{RetCode, ShmAttachRequest, ShmAttachResponse};
+use lars_reactor::{EventLoop, UdpServer};
+
+use super::TableService;
+use crate::config::AgentConfig;
+use crate::shm::ShmTable;
+
+impl TableService {
+    /// Creates the table's segment when `[agent] shm` is on. A segment that
+    /// cannot be made is logged; the table then serves UDP only.
+    pub(super) fn start_shm(&mut self, config: &AgentConfig) {
+        if !config.shm.enabled {
+            return;
+        }
+        let generation = new_generation(self.index);
+        match ShmTable::create(
+            &config.shm,
+            config.base_port,
+            self.index,
+            config.lb.probe_num,
+            generation,
+        ) {
+            Ok(mut shm) => {
+                shm.mark_all(&self.table);
+                shm.publish(&self.table);
+                shm.heartbeat(wall_ms());
+                log::info!(
+                    "{}: same-host fast path in {}",
+                    self.name,
+                    shm.path().display()
+                );
+                self.shm = Some(shm);
+            }
+            Err(e) => log::error!(
+                "{}: no same-host fast path (callers use UDP): cannot create the segment: {e}",
+                self.name
+            ),
+        }
+    }
+
+    /// Answers a client's request for a slot in the segment.
+    pub(super) fn shm_attach(&mut self, req: &ShmAttachRequest) -> ShmAttachResponse {
+        match &mut self.shm {
+            Some(shm) => shm.attach(req.pid),
+            None => ShmAttachResponse {
+                retcode: RetCode::NoExist.to_wire(),
+                ..ShmAttachResponse::default()
+            },
+        }
+    }
+
+    /// Marks a module whose lists changed for publication.
+    pub(super) fn shm_mark(&mut self, module: lars_proto::ModuleId) {
+        if let Some(shm) = &mut self.shm {
+            shm.mark(module);
+        }
+    }
+
+    /// Publishes what changed since the last publication.
+    pub(super) fn shm_publish(&mut self) {
+        if let Some(shm) = &mut self.shm {
+            shm.publish(&self.table);
+        }
+    }
+
+    /// Applies the reports clients wrote, publishes what they changed, and
+    /// beats the heartbeat.
+    fn shm_tick(&mut self) {
+        let Some(shm) = &mut self.shm else {
+            return;
+        };
+        shm.drain(&mut self.table, self.clock.now(), self.clock.now_ms());
+        shm.publish(&self.table);
+        shm.heartbeat(wall_ms());
+        self.links.metrics.tables[self.index].publish_shm(shm.counts(), shm.clients());
+    }
+
+    /// Frees departed clients' slots, re-pulls stale modules picked from
+    /// memory, logs what was refused.
+    fn shm_upkeep(&mut self) {
+        let Some(shm) = &mut self.shm else {
+            return;
+        };
+        let now = self.clock.now();
+        shm.reap(&mut self.table, now, self.clock.now_ms());
+        shm.note_usage(&mut self.table, now);
+        shm.publish(&self.table);
+        shm.log_refusals();
+        self.send_pulls();
+    }
+
+    /// Closes the segment (its file is removed): clients go back to UDP.
+    pub(super) fn close_shm(&mut self) {
+        if let Some(shm) = self.shm.take() {
+            log::info!("{}: same-host fast path closed", self.name);
+            drop(shm);
+        }
+    }
+}
+
+/// Starts the fast path's two timers on the table's loop.
+pub(super) fn run_timers(el: &mut EventLoop, server: UdpServer<TableService>, delay: Duration) {
+    el.run_every(delay, move |el| {
+        if let Err(e) = server.with_state(el, |ctx, _| ctx.state().shm_tick()) {
+            log::error!("shared-memory reports not applied: {e}");
+        }
+    });
+    el.run_every(Duration::from_secs(1), move |el| {
+        if let Err(e) = server.with_state(el, |ctx, _| ctx.state().shm_upkeep()) {
+            log::error!("shared-memory upkeep not done: {e}");
+        }
+    });
+}
+
+/// The system's wall clock in ms: clients compare the heartbeat with
+/// their own, whatever clock the table's rules follow.
+fn wall_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// A non-zero number that differs between agent starts and tables.
+fn new_generation(index: usize) -> u64 {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mixed = crate::lb::mix64(nanos ^ (u64::from(std::process::id()) << 32) ^ index as u64);
+    mixed.max(1)
+}
