@@ -3,6 +3,7 @@
 #   make cpp    liblars (C ABI) into bin/lib/, the C++ example tools into bin/cpp/
 #   make test   every test of the workspace (starts MariaDB and installs
 #               Chromium for the web console's browser test if needed), then
+#               the loom models of the shared-memory protocol (target/loom),
 #               the Python client's tests in a venv (target/venv)
 #   make run    the whole stack on the embedded SQLite store, with a demo
 #               and the web console (lars-web) while it runs
@@ -15,7 +16,7 @@ PYTHON ?= python3
 VENV := target/venv
 BINS := lars-dns lars-reporter lars-agent lars lars-web
 
-.PHONY: all build cpp test test-python lint fmt bench fuzz run clean
+.PHONY: all build cpp test test-loom test-python lint fmt bench fuzz run clean
 
 all: build cpp
 	@mkdir -p bin
@@ -40,7 +41,13 @@ test:
 	./scripts/ensure-chromium.sh
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
+	$(MAKE) test-loom
 	$(MAKE) test-python
+
+# The shared-memory fast path's seqlock, report ring and pick counters,
+# model-checked by loom (every interleaving), in their own target dir.
+test-loom:
+	RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom $(CARGO) test -p lars-shm --release --test loom
 
 # api/python against the daemons of target/debug (built by `make test`).
 test-python:

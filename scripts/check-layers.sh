@@ -31,6 +31,8 @@ forbid() {
 
 # The protocol: pure (no networking, no clock, no event loop).
 forbid lars-proto lars-reactor mio socket2 lars-store
+# The shared-memory layout: no event loop, store or daemon.
+forbid lars-shm lars-reactor mio lars-store lars-daemon mysql rusqlite
 # The client library: no event loop, database client or command-line parser.
 forbid lars-api lars-reactor mio lars-store mysql rusqlite clap anyhow
 # The stores take typed settings: no event loop, no INI reader.

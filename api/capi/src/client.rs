@@ -93,7 +93,9 @@ pub unsafe extern "C" fn lars_client_new(
             agent_ip,
             base_port: opts.base_port,
             timeout: Duration::from_millis(u64::from(opts.timeout_ms)),
-            spin: None,
+            // Shared memory where the agent offers it, UDP otherwise
+            // (docs/SHM.md): C callers get the fast path unchanged.
+            ..ClientOptions::default()
         })?;
         let handle = Box::into_raw(Box::new(LarsClient { inner }));
         // SAFETY: as above: `out` is valid for one write.

@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering as LocalOrdering};
 
 use lars_proto::{HostAddr, ModuleId};
 
-use crate::layout::{home_slot, CLIENT_ATTACHED, CLIENT_RELEASED, STATE_SERVING};
+use crate::geometry::home_slot;
+use crate::layout::{CLIENT_ATTACHED, CLIENT_RELEASED, STATE_SERVING};
 use crate::mapping::Mapping;
 use crate::pick::{self, ShmPick};
 use crate::ring::{ClientRef, ReportEntry};

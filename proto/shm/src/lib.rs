@@ -23,6 +23,7 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod geometry;
 pub mod layout;
 pub mod pick;
 pub mod ring;
@@ -33,6 +34,8 @@ pub mod view;
 #[cfg(not(loom))]
 mod attached;
 #[cfg(not(loom))]
+mod clients;
+#[cfg(not(loom))]
 #[allow(unsafe_code)]
 mod mapping;
 #[cfg(not(loom))]
@@ -40,11 +43,13 @@ mod segment;
 
 #[cfg(not(loom))]
 pub use attached::{AttachError, Attached};
-pub use layout::Geometry;
+#[cfg(not(loom))]
+pub use clients::{pid_alive, DrainStats};
+pub use geometry::Geometry;
 pub use pick::ShmPick;
 pub use ring::ReportEntry;
 #[cfg(not(loom))]
-pub use segment::{pid_alive, DrainStats, PublishError, Segment};
+pub use segment::{PublishError, Segment};
 pub use view::{ModuleMode, PublishedModule};
 
 /// The first word of every segment: the bytes `LARSSHM\0`, big-endian.

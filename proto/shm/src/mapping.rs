@@ -40,8 +40,9 @@ use std::mem::{align_of, size_of};
 use memmap2::{MmapOptions, MmapRaw};
 
 use crate::attached::AttachError;
+use crate::geometry::{Geometry, Layout};
 use crate::layout::{
-    ClientHead, Geometry, Header, Layout, ModuleCounters, ModuleHead, RingIndex, CACHE_LINE,
+    ClientHead, Header, ModuleCounters, ModuleHead, RingIndex, CACHE_LINE, ENTRY_WORDS,
 };
 use crate::ring::{ClientRef, RingRef};
 use crate::sync::{AtomicU32, AtomicU64, Ordering};
@@ -153,7 +154,7 @@ impl Mapping {
     pub(crate) fn client(&self, i: u32) -> Option<ClientRef<'_>> {
         let l = &self.layout;
         let base = l.client_offset(i)?;
-        let entries = (l.geometry.ring_entries as usize).checked_mul(crate::layout::ENTRY_WORDS)?;
+        let entries = (l.geometry.ring_entries as usize).checked_mul(ENTRY_WORDS)?;
         Some(ClientRef {
             head: at(&self.raw, base)?,
             ring: RingRef {

@@ -1,10 +1,7 @@
-//! [`Segment`]: the agent's side of a segment. It creates the file, is the
-//! only writer of the module views, gives out client slots, drains their
-//! report rings and frees the slots of clients that left or died.
-//!
-//! The agent keeps its own record of which slots it gave out, their
-//! owners and ring tails, so nothing a client writes into the segment can
-//! make it lose track of a slot.
+//! [`Segment`]: the agent's side of a segment. It creates and finally
+//! unlinks the file, is the only writer of the module views (keeping its
+//! own module → slot map), and hands client slots to its
+//! [`ClientTable`].
 
 use std::collections::HashMap;
 use std::fmt;
@@ -12,16 +9,15 @@ use std::fs::{self, OpenOptions, Permissions};
 use std::io;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use lars_proto::ModuleId;
 
-use crate::layout::{
-    home_slot, Geometry, Layout, CLIENT_ATTACHED, CLIENT_FREE, CLIENT_RELEASED, STATE_CLOSED,
-    STATE_SERVING,
-};
+use crate::clients::{ClientTable, DrainStats};
+use crate::geometry::{home_slot, Geometry, Layout};
+use crate::layout::{STATE_CLOSED, STATE_SERVING};
 use crate::mapping::Mapping;
-use crate::ring::{ClientRef, ReportEntry};
+use crate::ring::ReportEntry;
 use crate::sync::Ordering;
 use crate::view::{ModuleMode, PublishedModule};
 use crate::{LAYOUT_VERSION, MAGIC};
@@ -47,28 +43,6 @@ impl fmt::Display for PublishError {
 
 impl std::error::Error for PublishError {}
 
-/// What one [`Segment::drain`] found.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct DrainStats {
-    /// Entries handed to the sink.
-    pub entries: u64,
-    /// Rings found malformed (and emptied).
-    pub malformed_rings: u64,
-}
-
-/// Whether process `pid` exists (Linux: `/proc/<pid>` exists).
-pub fn pid_alive(pid: u32) -> bool {
-    pid != 0 && Path::new(&format!("/proc/{pid}")).exists()
-}
-
-/// The agent's own record of a client slot.
-#[derive(Debug, Clone, Copy, Default)]
-struct Client {
-    attached: bool,
-    pid: u32,
-    tail: u64,
-}
-
 /// One agent table's segment, owned by the table's thread. Dropping it
 /// marks the segment closed and unlinks the file (unless another segment
 /// has replaced it at that path since).
@@ -80,11 +54,7 @@ pub struct Segment {
     generation: u64,
     modules: HashMap<u64, u32>,
     claimed: Vec<bool>,
-    clients: Vec<Client>,
-    next_ticket: u64,
-    drain_from: usize,
-    last_warning: Option<Instant>,
-    unwarned: u64,
+    clients: ClientTable,
 }
 
 fn now_ms() -> u64 {
@@ -165,11 +135,7 @@ impl Segment {
             generation,
             modules: HashMap::with_capacity(geometry.module_slots as usize),
             claimed: vec![false; geometry.module_slots as usize],
-            clients: vec![Client::default(); geometry.client_slots as usize],
-            next_ticket: 1,
-            drain_from: 0,
-            last_warning: None,
-            unwarned: 0,
+            clients: ClientTable::new(geometry.client_slots as usize),
             map,
         })
     }
@@ -239,6 +205,11 @@ impl Segment {
     /// Publishes `view` for `module` (a seqlock write; allocates nothing
     /// once the module has a slot). An absent view of a module without a
     /// slot claims none.
+    ///
+    /// [`PublishError::TooLarge`] when a served view has more hosts,
+    /// rotation or overloaded entries than the geometry allows (the slot
+    /// then says ask-UDP); [`PublishError::TableFull`] when the module has
+    /// no slot and none is free.
     pub fn publish(
         &mut self,
         module: ModuleId,
@@ -282,7 +253,9 @@ impl Segment {
     }
 
     /// How much `module` was picked from memory: `cursor + access`, which
-    /// grows with every pick; `None` when it has no slot.
+    /// grows with every pick (and drops on
+    /// [`reset_probe_counter`](Self::reset_probe_counter): compare values
+    /// for change); `None` when it has no slot.
     pub fn usage(&self, module: ModuleId) -> Option<u64> {
         let slot = *self.modules.get(&module.key())?;
         let c = self.map.module(slot)?.counters;
@@ -304,110 +277,28 @@ impl Segment {
         }
     }
 
-    fn new_ticket(&mut self) -> u64 {
-        let ticket = self.next_ticket;
-        self.next_ticket += 1;
-        ticket
-    }
-
     /// Gives a free client slot to process `pid`: `(slot, ticket)`, a new
     /// ticket every time; `None` when every slot is taken.
     pub fn attach_client(&mut self, pid: u32) -> Option<(u32, u64)> {
-        let slot = self.clients.iter().position(|c| !c.attached)?;
-        let ticket = self.new_ticket();
-        let c = self.map.client(slot as u32)?;
-        let mut tail = 0;
-        c.ring.reset(&mut tail);
-        c.head.owner_pid.store(pid, Ordering::Relaxed);
-        c.head.ticket.store(ticket, Ordering::Relaxed);
-        c.head.state.store(CLIENT_ATTACHED, Ordering::Release);
-        self.clients[slot] = Client {
-            attached: true,
-            pid,
-            tail,
-        };
-        Some((slot as u32, ticket))
+        self.clients.attach(&self.map, pid)
     }
 
     /// Client slots given out and not freed yet.
     pub fn attached_clients(&self) -> usize {
-        self.clients.iter().filter(|c| c.attached).count()
+        self.clients.attached()
     }
 
     /// Hands at most `max_entries` reported entries (over all slots, the
-    /// first slot visited turning each call) to `sink` with their slot. A
-    /// malformed ring is counted, logged (throttled) and emptied.
+    /// first slot visited turning each call) to `sink` with their slot, in
+    /// each slot's order. A malformed ring is counted, logged (throttled)
+    /// and emptied.
     pub fn drain(
         &mut self,
         max_entries: usize,
         mut sink: impl FnMut(u32, ReportEntry),
     ) -> DrainStats {
-        let mut stats = DrainStats::default();
-        let n = self.clients.len();
-        let mut budget = max_entries;
-        for k in 0..n {
-            let slot = (self.drain_from + k) % n;
-            if budget == 0 {
-                break;
-            }
-            if !self.clients[slot].attached {
-                continue;
-            }
-            let taken = self.drain_slot(slot, budget, &mut sink, &mut stats);
-            budget -= taken.min(budget);
-        }
-        self.drain_from = (self.drain_from + 1) % n;
-        stats
-    }
-
-    /// Drains up to `max` entries of client slot `slot`.
-    fn drain_slot(
-        &mut self,
-        slot: usize,
-        max: usize,
-        sink: &mut impl FnMut(u32, ReportEntry),
-        stats: &mut DrainStats,
-    ) -> usize {
-        let Some(ClientRef { ring, .. }) = self.map.client(slot as u32) else {
-            return 0;
-        };
-        let tail = &mut self.clients[slot].tail;
-        let popped = ring.pop(tail, max, |words| {
-            sink(slot as u32, ReportEntry::from_words(words));
-        });
-        match popped {
-            Ok(n) => {
-                stats.entries += n as u64;
-                n
-            }
-            Err(bad) => {
-                let old_tail = *tail;
-                ring.skip_to(tail, bad.head);
-                stats.malformed_rings += 1;
-                self.warn_malformed(slot, bad.head, old_tail);
-                0
-            }
-        }
-    }
-
-    /// Logs a malformed ring, at most once a second.
-    fn warn_malformed(&mut self, slot: usize, head: u64, tail: u64) {
-        let now = Instant::now();
-        if self
-            .last_warning
-            .is_some_and(|t| now.duration_since(t).as_secs() < 1)
-        {
-            self.unwarned += 1;
-            return;
-        }
-        log::warn!(
-            "shm {}: client slot {slot} has a malformed report ring (head {head}, tail {tail}); \
-             emptied it ({} more since the last warning)",
-            self.path.display(),
-            self.unwarned
-        );
-        self.last_warning = Some(now);
-        self.unwarned = 0;
+        self.clients
+            .drain(&self.map, &self.path, max_entries, &mut sink)
     }
 
     /// Frees the slots their client released or whose owner `is_alive`
@@ -418,33 +309,8 @@ impl Segment {
         is_alive: impl Fn(u32) -> bool,
         mut sink: impl FnMut(u32, ReportEntry),
     ) -> usize {
-        let mut freed = 0;
-        let mut stats = DrainStats::default();
-        for slot in 0..self.clients.len() {
-            let client = self.clients[slot];
-            if !client.attached {
-                continue;
-            }
-            let Some(c) = self.map.client(slot as u32) else {
-                continue;
-            };
-            let released = c.head.state.load(Ordering::Acquire) == CLIENT_RELEASED;
-            if !released && is_alive(client.pid) {
-                continue;
-            }
-            let capacity = c.ring.capacity() as usize;
-            self.drain_slot(slot, capacity, &mut sink, &mut stats);
-            let ticket = self.new_ticket();
-            let Some(c) = self.map.client(slot as u32) else {
-                continue;
-            };
-            c.head.ticket.store(ticket, Ordering::Relaxed);
-            c.head.owner_pid.store(0, Ordering::Relaxed);
-            c.head.state.store(CLIENT_FREE, Ordering::Release);
-            self.clients[slot] = Client::default();
-            freed += 1;
-        }
-        freed
+        self.clients
+            .reap(&self.map, &self.path, is_alive, &mut sink)
     }
 }
 

@@ -54,7 +54,10 @@ const PAUSE: Duration = Duration::from_millis(5);
 #[ignore = "a client process of shm_stress, started by it"]
 fn child_client() {
     let base: u16 = std::env::var("LARS_STRESS_BASE").unwrap().parse().unwrap();
-    let client_no: usize = std::env::var("LARS_STRESS_CLIENT").unwrap().parse().unwrap();
+    let client_no: usize = std::env::var("LARS_STRESS_CLIENT")
+        .unwrap()
+        .parse()
+        .unwrap();
     let mut client = LarsClient::with_options(client_options(base)).unwrap();
     // The module is published: picks come from shared memory.
     assert_eq!(client.get_host(MODULE).unwrap().0, RetCode::Succ);

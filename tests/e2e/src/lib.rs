@@ -266,19 +266,36 @@ impl Stack {
         );
     }
 
-    /// A client of this stack's agent with the given timeout.
+    /// A UDP client of this stack's agent with the given timeout (reports
+    /// take effect at once, in order with the requests).
     pub fn client(&self, timeout: Duration) -> lars_api::LarsClient {
         client_at(self.agent_base, timeout)
     }
+
+    /// A client of this stack's agent that reaches it by `transport`.
+    pub fn client_via(
+        &self,
+        timeout: Duration,
+        transport: lars_api::Transport,
+    ) -> lars_api::LarsClient {
+        lars_api::LarsClient::with_options(lars_api::ClientOptions {
+            base_port: self.agent_base,
+            timeout,
+            transport,
+            ..lars_api::ClientOptions::default()
+        })
+        .unwrap()
+    }
 }
 
-/// A client of the agent on 127.0.0.1 at `base_port`.
+/// A UDP client of the agent on 127.0.0.1 at `base_port`.
 pub fn client_at(base_port: u16, timeout: Duration) -> lars_api::LarsClient {
     lars_api::LarsClient::with_options(lars_api::ClientOptions {
         agent_ip: std::net::Ipv4Addr::LOCALHOST,
         base_port,
         timeout,
         spin: None,
+        transport: lars_api::Transport::Udp,
     })
     .unwrap()
 }

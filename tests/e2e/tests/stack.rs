@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use lars_api::{HostAddr, LarsClient, ModuleId, RetCode};
+use lars_api::{HostAddr, LarsClient, ModuleId, RetCode, Transport};
 use lars_e2e::{Stack, Store};
 use lars_store::open_status_store;
 use lars_testkit::stores::{TempMysql, TempSqlite};
@@ -111,10 +111,19 @@ fn route_add_and_del_reach_get_route_within_3s() {
     assert!(!bad.status.success(), "a malformed IP is refused");
 }
 
-fn statuses_appear_within_3s(stack: &Stack) {
-    let mut client = stack.client(T);
+fn statuses_appear_within_3s(stack: &Stack, transport: Transport) {
+    // The agent answers before the client under test is made, so a shared
+    // memory client attaches at once.
+    ready(&mut stack.client(T), 2, 1);
+    let mut client = stack.client_via(T, transport);
     ready(&mut client, 2, 1);
     let h = host(&mut client, 2, 1);
+    if transport == Transport::Shm {
+        assert!(
+            client.uses_shared_memory(ModuleId::new(2, 1)),
+            "the stack's agent offers shared memory"
+        );
+    }
     for _ in 0..5 {
         client
             .report(ModuleId::new(2, 1), h, RetCode::Succ)
@@ -136,7 +145,12 @@ fn statuses_appear_within_3s(stack: &Stack) {
 
 #[test]
 fn call_statistics_reach_the_store_within_3s() {
-    statuses_appear_within_3s(&sqlite_stack(""));
+    statuses_appear_within_3s(&sqlite_stack(""), Transport::Udp);
+}
+
+#[test]
+fn call_statistics_through_shared_memory_reach_the_store_within_3s() {
+    statuses_appear_within_3s(&sqlite_stack(""), Transport::Shm);
 }
 
 #[test]
@@ -153,7 +167,7 @@ fn the_stack_on_mariadb_serves_routes_and_stores_statistics() {
     )
     .len()
         == 4));
-    statuses_appear_within_3s(&stack);
+    statuses_appear_within_3s(&stack, Transport::Shm);
 }
 
 #[test]
