@@ -7,6 +7,11 @@
 # N microseconds for each answer before sleeping (`lars --spin-us`).
 # LARS_BENCH_SCRAPE_MS=N scrapes the agent's /metrics every N ms while the
 # clients run, and says how many scrapes were made.
+# LARS_BENCH_TRANSPORTS="udp shm" (the default) runs each thread count over
+# UDP and through shared memory (`lars --transport`), side by side.
+# LARS_BENCH_RATE=R runs one thread at R calls a second instead (`qps
+# --rate`), to measure the agent's CPU at that load;
+# LARS_BENCH_AGENT_SPIN_US=N sets the agent's `[agent] idle_spin_us`.
 #
 #   make all && scripts/bench-agent.sh [SECONDS]
 set -euo pipefail
@@ -15,6 +20,9 @@ seconds=${1:-5}
 backend=${LARS_BENCH_BACKEND:-sqlite}
 client_spin_us=${LARS_BENCH_SPIN_US:-0}
 scrape_ms=${LARS_BENCH_SCRAPE_MS:-0}
+transports=${LARS_BENCH_TRANSPORTS:-udp shm}
+rate=${LARS_BENCH_RATE:-0}
+agent_spin_us=${LARS_BENCH_AGENT_SPIN_US:-0}
 work=$(mktemp -d /tmp/lars-bench-agent.XXXXXX)
 mkdir -p "$work/bin" "$work/conf"
 cp -r "$repo"/bin/* "$work/bin/"
@@ -23,7 +31,7 @@ cp "$repo"/scripts/run_lars "$work/run_lars"
 # a database set up with `lars db init`).
 for f in lars_dns.conf lars_reporter.conf lars_lb_agent.conf lars_admin.conf; do
   sed -e "s/^backend = sqlite/backend = $backend/" -e "s/^db_name = lars_dns/db_name = lars_bench/" \
-    -e "s/^db_user = .*/db_user = root/" \
+    -e "s/^db_user = .*/db_user = root/" -e "s/^idle_spin_us = .*/idle_spin_us = $agent_spin_us/" \
     "$repo/conf/$f" >"$work/conf/$f"
 done
 cd "$work"
@@ -37,7 +45,7 @@ sleep 1.5
 agent_pid=$(cat data/run/agent.pid)
 tick=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$agent_pid/stat"; }
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); store: $backend; client spin: $client_spin_us us; scrape every: $scrape_ms ms"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); store: $backend; client spin: $client_spin_us us; agent spin: $agent_spin_us us; scrape every: $scrape_ms ms"
 scraper=
 if [ "$scrape_ms" -gt 0 ]; then
   # A Prometheus stand-in: GET /metrics every scrape_ms, counting the
@@ -55,15 +63,25 @@ print(done, flush=True)
 PY
   scraper=$!
 fi
-for threads in 1 2 10; do
-  before=$(cpu_ticks)
-  out=$(bin/lars --timeout-ms 1000 --spin-us "$client_spin_us" qps "$threads" --seconds "$seconds")
-  after=$(cpu_ticks)
-  summary=$(echo "$out" | tail -n 3 | tr '\n' ' ')
-  calls=$(echo "$out" | grep -oE 'total: [0-9]+' | grep -oE '[0-9]+$' | tail -1)
-  cpu_s=$(echo "scale=3; ($after - $before) / $tick" | bc)
-  per_req=$(echo "scale=2; ($after - $before) * 1000000 / $tick / $calls" | bc 2>/dev/null || echo "?")
-  echo "threads $threads: $summary| agent CPU ${cpu_s}s, ${per_req} us per get_host+report"
+thread_counts="1 2 10"
+rate_flag=()
+if [ "$rate" -gt 0 ]; then
+  thread_counts=1
+  rate_flag=(--rate "$rate")
+fi
+for threads in $thread_counts; do
+  for transport in $transports; do
+    before=$(cpu_ticks)
+    out=$(bin/lars --timeout-ms 1000 --spin-us "$client_spin_us" --transport "$transport" \
+      qps "$threads" --seconds "$seconds" "${rate_flag[@]}")
+    after=$(cpu_ticks)
+    summary=$(echo "$out" | tail -n 3 | tr '\n' ' ')
+    calls=$(echo "$out" | grep -oE 'total: [0-9]+' | grep -oE '[0-9]+$' | tail -1)
+    cpu_s=$(echo "scale=3; ($after - $before) / $tick" | bc)
+    per_req=$(echo "scale=3; ($after - $before) * 1000000 / $tick / $calls" | bc 2>/dev/null || echo "?")
+    share=$(echo "scale=1; ($after - $before) * 100 / $tick / $seconds" | bc)
+    echo "$transport, threads $threads: $summary| agent CPU ${cpu_s}s (${share} % of a core), ${per_req} us per get_host+report"
+  done
 done
 if [ -n "$scraper" ]; then
   kill -TERM "$scraper"

@@ -1,7 +1,7 @@
 //! `LarsClient` against a fake agent: the request bytes, the checks on the
 //! answers, the timeout, the port routing, `get_route` and `reg_init`.
 
-use lars_api::{ApiError, ClientOptions, HostAddr, LarsClient, ModuleId, RetCode};
+use lars_api::{ApiError, ClientOptions, HostAddr, LarsClient, ModuleId, RetCode, Transport};
 use lars_proto::{msgid, GetHostRequest, GetRouteRequest, HostInfo, ReportRequest};
 use lars_testkit::fake_agent::{host_reply, route_reply, FakeAgent, RunningAgent};
 use prost::Message;
@@ -20,10 +20,12 @@ fn addr(text: &str) -> HostAddr {
     text.parse().unwrap()
 }
 
+/// A UDP-only client: these tests check the original protocol's bytes.
 fn client(base_port: u16, timeout_ms: u64) -> LarsClient {
     LarsClient::with_options(ClientOptions {
         base_port,
         timeout: Duration::from_millis(timeout_ms),
+        transport: Transport::Udp,
         ..ClientOptions::default()
     })
     .unwrap()
@@ -354,4 +356,33 @@ fn a_spin_longer_than_the_timeout_still_times_out_on_time() {
     let agent = FakeAgent::bind().silent();
     let mut c = spinning_client(agent.base_port, 50, 10_000);
     get_host_times_out_after_50ms(&mut c);
+}
+
+#[test]
+fn against_an_agent_without_shared_memory_auto_asks_once_and_never_waits() {
+    // The original agent does not know msgid 9 and does not answer it.
+    let agent = FakeAgent::bind().serve(always("10.0.0.1:9001"));
+    let mut c = LarsClient::with_options(ClientOptions {
+        base_port: agent.base_port,
+        timeout: Duration::from_millis(1000),
+        ..ClientOptions::default()
+    })
+    .unwrap();
+    let started = Instant::now();
+    for _ in 0..50 {
+        let got = c.get_host(m(1, 1)).unwrap();
+        assert_eq!(got, (RetCode::Succ, Some(addr("10.0.0.1:9001"))));
+        c.report(m(1, 1), addr("10.0.0.1:9001"), RetCode::Succ)
+            .unwrap();
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "no call waited for an attach answer: {:?}",
+        started.elapsed()
+    );
+    assert!(!c.uses_shared_memory(m(1, 1)));
+    let attach = agent.attach_requests();
+    let mut ports: Vec<usize> = attach.iter().map(|r| r.port_index).collect();
+    ports.sort();
+    assert_eq!(ports, [0, 1, 2], "one request per port, not one per call");
 }

@@ -7,7 +7,7 @@
 //!   getroute MODID CMDID                     every host of the module
 //!   report MODID CMDID IP PORT 0|1           report success (0) or overload (1)
 //!   simulator MODID CMDID [ERR_RATE] [QUERY_CNT] [--seed N] [--latency]
-//!   qps THREADS [--seconds N]                the agent benchmark
+//!   qps THREADS [--seconds N] [--rate R]     the agent benchmark (R calls/s in all)
 //!   example MODID CMDID                      reg_init, get_host, report
 //!   route [--config PATH] add MODID CMDID IP:PORT [--weight N] | del MODID CMDID IP:PORT
 //!         | weight MODID CMDID IP:PORT N | policy MODID CMDID rr|wrr|hash|ewma [--panic PERCENT]
@@ -259,6 +259,11 @@ pub struct QpsArgs {
     /// How long to run, in seconds.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub seconds: u64,
+    /// Calls per second for all threads together (0 = as fast as they
+    /// can): each thread paces its own share, to measure the agent's CPU
+    /// at a given load.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=100_000_000))]
+    pub rate: u64,
 }
 
 /// Runs the tool `cli` names; returns the process exit code. Errors are

@@ -11,7 +11,7 @@ const SUB: u64 = 1 << SUB_BITS;
 /// Buckets: the exact ones, then 64 per power of two from 2^7 to 2^63.
 const BUCKETS: usize = EXACT as usize + (64 - 7) * SUB as usize;
 
-/// Counts of values (microseconds, in `qps`) in log-linear buckets.
+/// Counts of values (nanoseconds, in `qps`) in log-linear buckets.
 ///
 /// ```
 /// let mut h = lars_cli::Histogram::new();

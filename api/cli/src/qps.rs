@@ -1,8 +1,9 @@
-//! `qps THREADS [--seconds N]`: the agent benchmark. Thread i owns one
-//! client and module (i+1, 1); it loops get_host → report success, timing
-//! every get_host into its own [`Histogram`]. The main thread prints the
-//! total QPS once a second, then a summary: total QPS and the p50 / p99 /
-//! max get_host latency in microseconds.
+//! `qps THREADS [--seconds N] [--rate R]`: the agent benchmark. Thread i
+//! owns one client and module (i+1, 1); it loops get_host → report success
+//! (paced to its share of R calls a second when R is given), timing every
+//! get_host in nanoseconds into its own [`Histogram`]. The main thread
+//! prints the total QPS once a second, then a summary: total QPS and the
+//! p50 / p99 / max get_host latency in microseconds.
 //!
 //! The loop allocates nothing (the client encodes on the stack and receives
 //! into its own buffer), and the threads share nothing but a stop flag and
@@ -27,7 +28,7 @@ struct Counter(AtomicU64);
 /// What one thread saw.
 #[derive(Default)]
 struct Stats {
-    latency_us: Histogram,
+    latency_ns: Histogram,
     requests: u64,
     succ: u64,
     overload: u64,
@@ -38,7 +39,7 @@ struct Stats {
 
 impl Stats {
     fn merge(&mut self, other: &Stats) {
-        self.latency_us.merge(&other.latency_us);
+        self.latency_ns.merge(&other.latency_ns);
         self.requests += other.requests;
         self.succ += other.succ;
         self.overload += other.overload;
@@ -61,13 +62,16 @@ pub(crate) fn run(opts: ClientOptions, args: &QpsArgs) -> anyhow::Result<ExitCod
             .with_context(|| format!("thread {i}: open a client of the agent"))?;
         let (stop, counters, start_line) = (stop.clone(), counters.clone(), start_line.clone());
         let module = ModuleId::new(i as i32 + 1, 1);
+        // Each thread's share of the rate, as the time between its calls.
+        let pace =
+            (args.rate > 0).then(|| Duration::from_secs_f64(threads as f64 / args.rate as f64));
         let worker = thread::Builder::new()
             .name(format!("qps-{i}"))
             .spawn(move || {
                 let mut client = client;
                 client.reg_init(module);
                 start_line.wait();
-                hammer(&mut client, module, &stop, &counters[i])
+                hammer(&mut client, module, pace, &stop, &counters[i])
             })
             .context("spawn a client thread")?;
         workers.push(worker);
@@ -103,18 +107,25 @@ pub(crate) fn run(opts: ClientOptions, args: &QpsArgs) -> anyhow::Result<ExitCod
     })
 }
 
-/// One thread's loop: get_host, report success, until `stop`.
+/// One thread's loop: get_host, report success, until `stop`; one call
+/// every `pace` if given.
 fn hammer(
     client: &mut LarsClient,
     module: ModuleId,
+    pace: Option<Duration>,
     stop: &AtomicBool,
     progress: &Counter,
 ) -> Stats {
     let mut stats = Stats::default();
+    let mut next = Instant::now();
     while !stop.load(Ordering::Relaxed) {
+        if let Some(pace) = pace {
+            next += pace;
+            thread::sleep(next.saturating_duration_since(Instant::now()));
+        }
         let t0 = Instant::now();
         let answer = client.get_host(module);
-        stats.latency_us.record(t0.elapsed().as_micros() as u64);
+        stats.latency_ns.record(t0.elapsed().as_nanos() as u64);
         stats.requests += 1;
         match answer {
             Ok((RetCode::Succ, Some(host))) => {
@@ -137,11 +148,12 @@ fn hammer(
 /// The end-of-run summary.
 fn summary(total: &Stats, threads: usize, elapsed: Duration) -> String {
     let secs = elapsed.as_secs_f64().max(1e-9);
-    let h = &total.latency_us;
+    let h = &total.latency_ns;
+    let us = |ns: u64| ns as f64 / 1000.0;
     format!(
         "total: {} get_host in {secs:.2} s by {threads} threads = {:.0} qps\n\
          answers: RET_SUCC {}, RET_OVERLOAD {}, RET_NOEXIST {}, timeouts {}, errors {}\n\
-         get_host latency (us): p50 {}  p99 {}  max {}\n",
+         get_host latency (us): p50 {:.2}  p99 {:.2}  max {:.2}\n",
         total.requests,
         total.requests as f64 / secs,
         total.succ,
@@ -149,9 +161,9 @@ fn summary(total: &Stats, threads: usize, elapsed: Duration) -> String {
         total.noexist,
         total.timeouts,
         total.errors,
-        h.quantile(0.50),
-        h.quantile(0.99),
-        h.max(),
+        us(h.quantile(0.50)),
+        us(h.quantile(0.99)),
+        us(h.max()),
     )
 }
 
@@ -169,10 +181,12 @@ mod tests {
     fn summary_adds_up_the_threads() {
         let mut a = Stats::default();
         let mut b = Stats::default();
+        // Nanoseconds below 128 are kept exactly: 0.01, 0.02, 0.03 and
+        // 0.1 microseconds.
         for v in [10, 20, 30] {
-            a.latency_us.record(v);
+            a.latency_ns.record(v);
         }
-        b.latency_us.record(1_000);
+        b.latency_ns.record(100);
         (a.requests, a.succ, b.requests, b.timeouts) = (3, 3, 1, 1);
         a.merge(&b);
         let text = summary(&a, 2, Duration::from_secs(2));
@@ -181,6 +195,6 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("RET_SUCC 3, RET_OVERLOAD 0, RET_NOEXIST 0, timeouts 1, errors 0"));
-        assert!(text.ends_with("p50 20  p99 1000  max 1000\n"), "{text}");
+        assert!(text.ends_with("p50 0.02  p99 0.10  max 0.10\n"), "{text}");
     }
 }

@@ -134,6 +134,9 @@ int stack(int base_port)
         api.report(MODID, CMDID, "127.0.0.1", bad_port, 1);
         CHECK(api.last_error() == 0, api.last_error_str());
     }
+    // Reports written to the agent's shared memory take effect within
+    // [agent] shm_report_delay (1 ms): give them 50.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
     start = clock_type::now();
     std::string first;
     while ((first = pick(api)) == bad) CHECK(ms_since(start) < 5000, "host never overloaded");

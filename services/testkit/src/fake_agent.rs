@@ -31,6 +31,11 @@ impl Received {
         frame::parse_datagram(&self.bytes).unwrap().0
     }
 
+    /// Whether it is a client's request for the agent's shared memory.
+    pub fn is_attach(&self) -> bool {
+        self.bytes.get(..4) == Some(&msgid::SHM_ATTACH_REQUEST.to_le_bytes()[..])
+    }
+
     /// The frame's body decoded as `M`.
     pub fn decode<M: Message + Default>(&self) -> M {
         M::decode(frame::parse_datagram(&self.bytes).unwrap().1).unwrap()
@@ -94,6 +99,11 @@ impl FakeAgent {
                     let Ok((id, body)) = frame::parse_datagram(&bytes) else {
                         continue;
                     };
+                    // Like the original agent, it has no shared memory to
+                    // offer: attach requests are logged, never answered.
+                    if id == msgid::SHM_ATTACH_REQUEST {
+                        continue;
+                    }
                     for reply in handler(idx, id, body) {
                         sock.send_to(&reply, from).unwrap();
                     }
@@ -144,9 +154,19 @@ impl FakeAgent {
 }
 
 impl RunningAgent {
-    /// Everything received so far.
+    /// Everything received so far but the clients' requests for the
+    /// same-host fast path ([`attach_requests`](Self::attach_requests)):
+    /// the original protocol's datagrams.
     pub fn received(&self) -> Vec<Received> {
-        self.log.lock().unwrap().clone()
+        let log = self.log.lock().unwrap();
+        log.iter().filter(|r| !r.is_attach()).cloned().collect()
+    }
+
+    /// The `ShmAttachRequest`s received so far (the original agent does
+    /// not know them; neither does a fake agent: it never answers them).
+    pub fn attach_requests(&self) -> Vec<Received> {
+        let log = self.log.lock().unwrap();
+        log.iter().filter(|r| r.is_attach()).cloned().collect()
     }
 
     /// Waits (at most 2 s) until `n` datagrams have arrived; returns them.

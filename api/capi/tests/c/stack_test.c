@@ -170,6 +170,10 @@ static int stack(int base_port) {
         rc = lars_report(c, MODID, CMDID, 2130706433u, bad, LARS_RET_OVERLOAD);
         CHECK(rc == LARS_RET_SUCC, "report: %s", lars_code_str(rc));
     }
+    /* Reports written to the agent's shared memory take effect within
+       [agent] shm_report_delay (1 ms): give them 50. */
+    struct timespec settle = {0, 50 * 1000000L};
+    nanosleep(&settle, NULL);
     /* Reports are not answered: wait until a pick skips the bad host. */
     deadline = now_ms() + 5000;
     uint16_t after[10];
