@@ -37,7 +37,8 @@ done
 cd "$work"
 trap 'LARS_HOME=$work ./run_lars stop all >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 export LARS_HOME=$work
-./run_lars start all >/dev/null
+# The three daemons of production (no web console).
+for daemon in dns reporter agent; do ./run_lars start "$daemon" >/dev/null; done
 for _ in $(seq 1 50); do bin/lars getroute 1 1 >/dev/null 2>&1 && break; sleep 0.1; done
 # Routes for the qps modules (thread i uses module i+1/1).
 for m in $(seq 1 10); do bin/lars route add "$m" 1 "127.0.0.1:$((9100 + m))" >/dev/null 2>&1 || true; done
@@ -45,6 +46,20 @@ sleep 1.5
 agent_pid=$(cat data/run/agent.pid)
 tick=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$agent_pid/stat"; }
+# UDP datagrams the kernel dropped for full receive buffers (all sockets).
+udp_drops() { awk '/^Udp:/ && $2 ~ /^[0-9]+$/ {print $6}' /proc/net/snmp; }
+# Reports the agent applied, over UDP and from shared memory (its /metrics).
+applied() {
+  python3 -c '
+import urllib.request
+text = urllib.request.urlopen("http://127.0.0.1:9888/metrics", timeout=5).read().decode()
+total = 0
+for line in text.splitlines():
+    if line.startswith("lars_agent_shm_reports_total") or (
+            line.startswith("lars_agent_requests_total") and "type=\"report\"" in line):
+        total += int(float(line.split()[-1]))
+print(total)'
+}
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); store: $backend; client spin: $client_spin_us us; agent spin: $agent_spin_us us; scrape every: $scrape_ms ms"
 scraper=
 if [ "$scrape_ms" -gt 0 ]; then
@@ -63,6 +78,11 @@ print(done, flush=True)
 PY
   scraper=$!
 fi
+# The agent with no caller at all (its timers only).
+before=$(cpu_ticks)
+sleep "$seconds"
+idle_share=$(echo "scale=1; ($(cpu_ticks) - before) * 100 / $tick / $seconds" | bc)
+echo "idle, no calls: agent CPU ${idle_share} % of a core"
 thread_counts="1 2 10"
 rate_flag=()
 if [ "$rate" -gt 0 ]; then
@@ -72,15 +92,20 @@ fi
 for threads in $thread_counts; do
   for transport in $transports; do
     before=$(cpu_ticks)
+    reports_before=$(applied)
+    drops_before=$(udp_drops)
     out=$(bin/lars --timeout-ms 1000 --spin-us "$client_spin_us" --transport "$transport" \
       qps "$threads" --seconds "$seconds" "${rate_flag[@]}")
     after=$(cpu_ticks)
+    sleep 1.5  # the reports of exited clients are applied within a second
+    reports=$(( $(applied) - reports_before ))
+    drops=$(( $(udp_drops) - drops_before ))
     summary=$(echo "$out" | tail -n 3 | tr '\n' ' ')
     calls=$(echo "$out" | grep -oE 'total: [0-9]+' | grep -oE '[0-9]+$' | tail -1)
     cpu_s=$(echo "scale=3; ($after - $before) / $tick" | bc)
     per_req=$(echo "scale=3; ($after - $before) * 1000000 / $tick / $calls" | bc 2>/dev/null || echo "?")
     share=$(echo "scale=1; ($after - $before) * 100 / $tick / $seconds" | bc)
-    echo "$transport, threads $threads: $summary| agent CPU ${cpu_s}s (${share} % of a core), ${per_req} us per get_host+report"
+    echo "$transport, threads $threads: $summary| reports applied by the agent: $reports (UDP datagrams dropped by the kernel: $drops) | agent CPU ${cpu_s}s (${share} % of a core), ${per_req} us per get_host+report"
   done
 done
 if [ -n "$scraper" ]; then

@@ -22,14 +22,15 @@ pub struct Geometry {
 
 impl Default for Geometry {
     /// 1024 module slots of 64 hosts and 256 rotation entries, 64 client
-    /// slots with rings of 1024 entries.
+    /// slots with rings of 8192 entries (8 ms of reports at a million a
+    /// second: the agent drains every `shm_report_delay`, 1 ms).
     fn default() -> Geometry {
         Geometry {
             module_slots: 1024,
             hosts_per_module: 64,
             rotation_len: 256,
             client_slots: 64,
-            ring_entries: 1024,
+            ring_entries: 8192,
         }
     }
 }
@@ -178,9 +179,9 @@ mod tests {
         // 64 head + 64*8 hosts + 256/4*8 rotation + 64/4*8 overloaded
         // (rounded to 128) + 64 counters.
         assert_eq!(layout.module_stride, 64 + 512 + 512 + 128 + 64);
-        // 3 lines + 1024 entries of 24 bytes.
-        assert_eq!(layout.client_stride, 192 + 24_576);
-        assert_eq!(layout.len, 64 + 1024 * 1280 + 64 * 24_768);
+        // 3 lines + 8192 entries of 24 bytes.
+        assert_eq!(layout.client_stride, 192 + 196_608);
+        assert_eq!(layout.len, 64 + 1024 * 1280 + 64 * 196_800);
         for off in [
             layout.module_rotation,
             layout.module_overloaded,
@@ -249,9 +250,9 @@ mod tests {
         let layout = Layout::new(g).unwrap();
         assert_eq!(layout.module_offset(1), Some(64 + 1280));
         assert_eq!(layout.module_offset(2), None);
-        assert_eq!(layout.client_offset(2), Some(64 + 2 * 1280 + 2 * 24_768));
+        assert_eq!(layout.client_offset(2), Some(64 + 2 * 1280 + 2 * 196_800));
         assert_eq!(layout.client_offset(3), None);
-        assert_eq!(layout.client_offset(2).unwrap() + 24_768, layout.len);
+        assert_eq!(layout.client_offset(2).unwrap() + 196_800, layout.len);
     }
 
     #[test]
