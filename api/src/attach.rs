@@ -9,7 +9,8 @@ use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use lars_proto::{frame, msgid, RetCode, ShmAttachRequest, ShmAttachResponse, AGENT_PORTS};
+use lars_proto::AGENT_PORTS;
+use lars_proto::{frame, msgid, RetCode, ShmAttachRequest, ShmAttachResponse, ShmWakeRequest};
 use lars_shm::Attached;
 use prost::Message;
 
@@ -106,6 +107,20 @@ impl Attacher {
                     *table = retry_later(now, *pause);
                 }
                 _ => {}
+            }
+        }
+    }
+
+    /// Rings table `idx`'s parked agent (docs/SHM.md §4): one datagram,
+    /// not answered. A lost one costs the report at most the agent's
+    /// one-second upkeep.
+    pub(crate) fn ring(&self, idx: usize) {
+        if let Some(sock) = &self.sock {
+            let mut buf = [0u8; 16];
+            if let Ok(len) =
+                frame::encode_frame_into(msgid::SHM_WAKE_REQUEST, &ShmWakeRequest {}, &mut buf)
+            {
+                let _ = sock.send_to(&buf[..len], self.agents[idx]);
             }
         }
     }

@@ -83,18 +83,25 @@ impl FastPath {
         retcode: i32,
         latency_us: Option<u32>,
     ) -> bool {
-        let TableState::Attached(seg) = &self.attacher.tables[module.agent_port_index()] else {
+        let idx = module.agent_port_index();
+        let TableState::Attached(seg) = &self.attacher.tables[idx] else {
             return false;
         };
         if !seg.is_live(self.wall_ms) {
             return false;
         }
-        seg.report(&ReportEntry {
+        let written = seg.report(&ReportEntry {
             module,
             host,
             retcode,
             latency_us,
-        })
+        });
+        // An agent that found its rings empty for a while stopped draining
+        // on a timer: the first report after that wakes it.
+        if written && seg.must_wake_agent() {
+            self.attacher.ring(idx);
+        }
+        written
     }
 
     /// Every host of `module` from shared memory into `out`; false when

@@ -59,7 +59,7 @@ pub use module::{ModuleId, ModuleIdError, AGENT_PORTS};
 pub use pb::{
     GetHostRequest, GetHostResponse, GetRouteRequest, GetRouteResponse, HostCallResult, HostInfo,
     LarsRetCode, LbPolicy, MessageId, ReportRequest, ReportStatusRequest, ShmAttachRequest,
-    ShmAttachResponse,
+    ShmAttachResponse, ShmWakeRequest,
 };
 pub use policy::{Policy, PolicyError, RouteHost, RoutePolicy, Weight};
 pub use retcode::{RetCode, RetCodeError};
@@ -88,4 +88,6 @@ pub mod msgid {
     pub const SHM_ATTACH_REQUEST: i32 = MessageId::IdShmAttachRequest as i32;
     /// agent → API
     pub const SHM_ATTACH_RESPONSE: i32 = MessageId::IdShmAttachResponse as i32;
+    /// API → agent: drain the shared-memory report rings now
+    pub const SHM_WAKE_REQUEST: i32 = MessageId::IdShmWakeRequest as i32;
 }

@@ -29,12 +29,14 @@ pub enum LarsMessage {
     ShmAttachRequest(ShmAttachRequest),
     /// msgid 10
     ShmAttachResponse(ShmAttachResponse),
+    /// msgid 11
+    ShmWakeRequest(ShmWakeRequest),
 }
 
 /// Why a frame body is not a Lars message.
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
-    /// The msgid is not one of [`MessageId`] 1..=10.
+    /// The msgid is not one of [`MessageId`] 1..=11.
     #[error("unknown msgid {0}")]
     UnknownMsgid(i32),
     /// The body is not valid protobuf for the msgid's message.
@@ -77,6 +79,9 @@ impl LarsMessage {
             MessageId::IdShmAttachResponse => {
                 Self::ShmAttachResponse(Message::decode(body).map_err(wrap)?)
             }
+            MessageId::IdShmWakeRequest => {
+                Self::ShmWakeRequest(Message::decode(body).map_err(wrap)?)
+            }
         })
     }
 
@@ -93,6 +98,7 @@ impl LarsMessage {
             Self::ApiGetRouteResponse(_) => MessageId::IdApiGetRouteResponse,
             Self::ShmAttachRequest(_) => MessageId::IdShmAttachRequest,
             Self::ShmAttachResponse(_) => MessageId::IdShmAttachResponse,
+            Self::ShmWakeRequest(_) => MessageId::IdShmWakeRequest,
         }
     }
 
@@ -108,6 +114,7 @@ impl LarsMessage {
             Self::ReportRequest(m) => frame::encode(id, m),
             Self::ShmAttachRequest(m) => frame::encode(id, m),
             Self::ShmAttachResponse(m) => frame::encode(id, m),
+            Self::ShmWakeRequest(m) => frame::encode(id, m),
         }
     }
 }

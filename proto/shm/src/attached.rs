@@ -205,6 +205,13 @@ impl Attached {
         pushed
     }
 
+    /// After a [`report`](Self::report) that returned true: whether this
+    /// client must wake the agent ([`doorbell`](crate::doorbell)) with one
+    /// datagram, because the agent stopped draining on its timer.
+    pub fn must_wake_agent(&self) -> bool {
+        crate::doorbell::must_ring(&self.map.doorbell().bell)
+    }
+
     /// Gives the slot back (the agent drains what is left and frees it).
     /// Later reports return false. Also done on drop.
     pub fn release(&self) {

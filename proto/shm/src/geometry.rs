@@ -70,6 +70,8 @@ pub struct Layout {
     pub module_counters: usize,
     /// Bytes of one module slot.
     pub module_stride: usize,
+    /// Offset of the doorbell (the header's second line).
+    pub doorbell: usize,
     /// Offset of the first module slot.
     pub modules: usize,
     /// Offset of the ring head inside a client slot.
@@ -118,7 +120,9 @@ impl Layout {
             .checked_mul(ENTRY_WORDS * word)?;
         let client_entries = 3 * CACHE_LINE;
         let client_stride = client_entries.checked_add(lines(entry_bytes)?)?;
-        let modules = CACHE_LINE;
+        // The header, then the doorbell, one line each.
+        let doorbell = CACHE_LINE;
+        let modules = 2 * CACHE_LINE;
         let clients = usize::try_from(g.module_slots)
             .ok()?
             .checked_mul(module_stride)?
@@ -136,6 +140,7 @@ impl Layout {
             module_overloaded,
             module_counters,
             module_stride,
+            doorbell,
             modules,
             client_ring_head: CACHE_LINE,
             client_ring_tail: 2 * CACHE_LINE,
@@ -181,7 +186,7 @@ mod tests {
         assert_eq!(layout.module_stride, 64 + 512 + 512 + 128 + 64);
         // 3 lines + 8192 entries of 24 bytes.
         assert_eq!(layout.client_stride, 192 + 196_608);
-        assert_eq!(layout.len, 64 + 1024 * 1280 + 64 * 196_800);
+        assert_eq!(layout.len, 128 + 1024 * 1280 + 64 * 196_800);
         for off in [
             layout.module_rotation,
             layout.module_overloaded,
@@ -248,9 +253,9 @@ mod tests {
             ..Geometry::default()
         };
         let layout = Layout::new(g).unwrap();
-        assert_eq!(layout.module_offset(1), Some(64 + 1280));
+        assert_eq!(layout.module_offset(1), Some(128 + 1280));
         assert_eq!(layout.module_offset(2), None);
-        assert_eq!(layout.client_offset(2), Some(64 + 2 * 1280 + 2 * 196_800));
+        assert_eq!(layout.client_offset(2), Some(128 + 2 * 1280 + 2 * 196_800));
         assert_eq!(layout.client_offset(3), None);
         assert_eq!(layout.client_offset(2).unwrap() + 196_800, layout.len);
     }

@@ -75,6 +75,32 @@ pub struct Header {
     pub heartbeat_ms: AtomicU64,
 }
 
+/// The header's second cache line: the agent's doorbell
+/// ([`doorbell`](crate::doorbell)), apart from the heartbeat the agent
+/// stores every tick, since clients read it after every report.
+#[repr(C, align(64))]
+#[derive(Debug)]
+pub struct Doorbell {
+    /// [`AWAKE`](crate::doorbell::AWAKE), [`PARKED`](crate::doorbell::PARKED)
+    /// or [`RUNG`](crate::doorbell::RUNG).
+    pub bell: AtomicU32,
+}
+
+impl Doorbell {
+    /// An awake doorbell (for tests and models).
+    pub fn new() -> Doorbell {
+        Doorbell {
+            bell: AtomicU32::new(crate::doorbell::AWAKE),
+        }
+    }
+}
+
+impl Default for Doorbell {
+    fn default() -> Self {
+        Doorbell::new()
+    }
+}
+
 /// The first cache line of a module slot: identity, seqlock and the view's
 /// scalar words.
 #[repr(C, align(64))]
@@ -192,6 +218,7 @@ impl Default for RingIndex {
 const _: () = {
     use std::mem::{align_of, size_of};
     assert!(size_of::<Header>() == CACHE_LINE);
+    assert!(size_of::<Doorbell>() == CACHE_LINE);
     assert!(size_of::<ModuleHead>() == CACHE_LINE);
     assert!(size_of::<ModuleCounters>() == CACHE_LINE);
     assert!(size_of::<ClientHead>() == CACHE_LINE);

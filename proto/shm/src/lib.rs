@@ -23,6 +23,7 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod doorbell;
 pub mod geometry;
 pub mod layout;
 pub mod pick;

@@ -42,7 +42,7 @@ use memmap2::{MmapOptions, MmapRaw};
 use crate::attached::AttachError;
 use crate::geometry::{Geometry, Layout};
 use crate::layout::{
-    ClientHead, Header, ModuleCounters, ModuleHead, RingIndex, CACHE_LINE, ENTRY_WORDS,
+    ClientHead, Doorbell, Header, ModuleCounters, ModuleHead, RingIndex, CACHE_LINE, ENTRY_WORDS,
 };
 use crate::ring::{ClientRef, RingRef};
 use crate::sync::{AtomicU32, AtomicU64, Ordering};
@@ -62,6 +62,8 @@ unsafe trait Shared {}
 unsafe impl Shared for AtomicU64 {}
 // SAFETY: `#[repr(C)]`, fields are AtomicU64/AtomicU32 only.
 unsafe impl Shared for Header {}
+// SAFETY: `#[repr(C)]`, its only field is an AtomicU32.
+unsafe impl Shared for Doorbell {}
 // SAFETY: `#[repr(C)]`, fields are AtomicU64/AtomicU32 only.
 unsafe impl Shared for ModuleHead {}
 // SAFETY: `#[repr(C)]`, fields are AtomicU64 only.
@@ -130,6 +132,12 @@ impl Mapping {
     pub(crate) fn header(&self) -> &Header {
         // The length was checked to hold at least the header.
         at(&self.raw, 0).expect("a checked mapping holds its header")
+    }
+
+    /// The doorbell.
+    pub(crate) fn doorbell(&self) -> &Doorbell {
+        // The layout puts it inside every checked mapping.
+        at(&self.raw, self.layout.doorbell).expect("a checked mapping holds its doorbell")
     }
 
     /// Module slot `i`; `None` past the last slot.

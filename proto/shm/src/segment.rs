@@ -163,6 +163,23 @@ impl Segment {
             .store(wall_ms, Ordering::Release);
     }
 
+    /// Stops expecting to drain on a timer ([`doorbell`](crate::doorbell)):
+    /// afterwards the caller must [`drain`](Self::drain) once more and
+    /// [`wake`](Self::wake) if that found anything.
+    pub fn park(&self) {
+        crate::doorbell::park(&self.map.doorbell().bell);
+    }
+
+    /// Drains on a timer again; clients stop ringing.
+    pub fn wake(&self) {
+        crate::doorbell::wake(&self.map.doorbell().bell);
+    }
+
+    /// Whether the agent is parked (or rung and not yet woken).
+    pub fn is_parked(&self) -> bool {
+        crate::doorbell::is_parked(&self.map.doorbell().bell)
+    }
+
     /// Changes the probe period clients use (one probe every
     /// `probe_num + 1` picks).
     pub fn set_probe_num(&self, probe_num: u32) {

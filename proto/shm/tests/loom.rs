@@ -1,10 +1,12 @@
 //! Model checks of the concurrency protocol with loom: the seqlock that
-//! publishes views, the report ring, and the pick counters. Run with
+//! publishes views, the report ring, the pick counters and the doorbell. Run with
 //! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p
 //! lars-shm --release --test loom`.
 #![cfg(loom)]
 
 use lars_proto::HostAddr;
+use lars_shm::doorbell;
+use lars_shm::layout::Doorbell;
 use lars_shm::layout::{ModuleCounters, ModuleHead, RingIndex};
 use lars_shm::pick::{pick, ShmPick};
 use lars_shm::ring::RingRef;
@@ -254,5 +256,35 @@ fn two_concurrent_picks_make_exactly_one_probe() {
             _ => u16::MAX,
         });
         assert_eq!(picks, [ShmPick::Host(host(1)), ShmPick::Host(host(2))]);
+    });
+}
+
+/// (5) The doorbell: an agent parking while a client publishes a report
+/// never leaves the report waiting — either the agent's last look at the
+/// ring finds it, or the client rings (exactly one client's ring for one
+/// park).
+#[test]
+fn a_report_published_while_the_agent_parks_is_found_or_rung() {
+    loom::model(|| {
+        let ring = Arc::new(Ring::new());
+        let bell = Arc::new(Doorbell::new());
+        let client = {
+            let (ring, bell) = (ring.clone(), bell.clone());
+            thread::spawn(move || {
+                assert!(ring.ring().push(entry(1)));
+                doorbell::must_ring(&bell.bell)
+            })
+        };
+        doorbell::park(&bell.bell);
+        let mut tail = 0;
+        let mut found = Vec::new();
+        ring.ring()
+            .pop(&mut tail, 8, |words| found.push(words))
+            .unwrap();
+        let rang = client.join().unwrap();
+        assert!(
+            rang || found == vec![entry(1)],
+            "the report was neither found by the parking agent nor rung"
+        );
     });
 }

@@ -78,6 +78,7 @@ impl Agent {
                 .clone()
                 .zip(snapshots.as_ref().and_then(SnapshotWriter::sender))
                 .map(|(dir, writer)| SnapshotSink { dir, writer }),
+            tables: table_queues.clone(),
         };
         let tables = receivers
             .into_iter()

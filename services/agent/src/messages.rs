@@ -23,6 +23,9 @@ pub enum ToTable {
     DnsReconnected,
     /// Send a view of every module of the table here (`/modules`).
     View(Sender<Vec<ModuleView>>),
+    /// A client rang the parked shared-memory segment: drain on the timer
+    /// again (docs/SHM.md §4).
+    ShmWake,
 }
 
 /// To the DNS link thread.

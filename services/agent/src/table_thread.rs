@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::lb::Latency;
 use lars_proto::{msgid, GetHostRequest, GetHostResponse, GetRouteRequest, GetRouteResponse};
-use lars_proto::{HostAddr, ModuleId, ReportRequest, RetCode, ShmAttachRequest};
+use lars_proto::{HostAddr, ModuleId, ReportRequest, RetCode, ShmAttachRequest, ShmWakeRequest};
 use lars_reactor::{LoopThread, MsgRouter, QueueReceiver, ThreadQueue, UdpCtx, UdpServer};
 
 use crate::clock::Clock;
@@ -35,6 +35,9 @@ pub struct Links {
     pub metrics: Arc<AgentMetrics>,
     /// Where the routes are saved (`[agent] snapshot_dir`), if anywhere.
     pub snapshots: Option<SnapshotSink>,
+    /// Every table's queue, in table order (a table wakes its own loop
+    /// through it).
+    pub tables: Vec<ThreadQueue<ToTable>>,
 }
 
 /// A snapshot directory and the writer thread's queue.
@@ -68,6 +71,8 @@ pub struct TableService {
     table: RouteTable,
     /// The same-host fast path's segment, when `[agent] shm` is on.
     shm: Option<ShmTable>,
+    /// Whether its drain timer runs (it stops while the segment is parked).
+    shm_ticking: bool,
     clock: Arc<dyn Clock>,
     links: Links,
 }
@@ -97,6 +102,7 @@ impl TableThread {
                 .with_new_module_rate(config.new_modules_per_sec)
                 .with_seed(clock.now_ms() ^ (u64::from(std::process::id()) << 20) ^ index as u64),
             shm: None,
+            shm_ticking: false,
             clock,
             links,
         };
@@ -114,9 +120,12 @@ impl TableThread {
                 .map_err(io::Error::other)?;
             // The server lives as long as its loop: `with_state` cannot
             // find it gone here, but would say so.
+            let delay = config.shm.report_delay;
             routes.attach(el, move |el, updates| {
-                if let Err(e) = server.with_state(el, |ctx, _| ctx.state().apply(updates)) {
-                    log::error!("routes from DNS dropped: {e}");
+                match server.with_state(el, |ctx, _| ctx.state().apply(updates)) {
+                    Ok(true) => fast_path::schedule_tick(el, server, delay),
+                    Ok(false) => {}
+                    Err(e) => log::error!("routes from DNS dropped: {e}"),
                 }
             });
             el.run_every(interval, move |el| {
@@ -131,7 +140,7 @@ impl TableThread {
                 }
             });
             if shm_on {
-                fast_path::run_timers(el, server, config.shm.report_delay);
+                fast_path::run_timers(el, server, delay);
             }
             Ok(server)
         })?;
@@ -212,6 +221,11 @@ fn router() -> MsgRouter<UdpCtx<TableService>> {
         )
         .expect("registered once")
         .on(
+            msgid::SHM_WAKE_REQUEST,
+            |ctx: &mut UdpCtx<TableService>, _: ShmWakeRequest| ctx.state().shm_rung(),
+        )
+        .expect("registered once")
+        .on(
             msgid::SHM_ATTACH_REQUEST,
             |ctx: &mut UdpCtx<TableService>, req: ShmAttachRequest| {
                 let reply = ctx.state().shm_attach(&req);
@@ -288,8 +302,11 @@ impl TableService {
         }
     }
 
-    fn apply(&mut self, updates: &mut dyn Iterator<Item = ToTable>) {
+    /// Applies what the queue brought; true when the fast path's drain
+    /// timer must be started again (a client rang the parked segment).
+    fn apply(&mut self, updates: &mut dyn Iterator<Item = ToTable>) -> bool {
         let now = self.clock.now();
+        let mut restart_tick = false;
         for update in updates {
             match update {
                 ToTable::Route {
@@ -324,11 +341,13 @@ impl TableService {
                     // The asker may have given up waiting: nothing to do.
                     let _ = reply.send(table_view(self.index, &self.table, time));
                 }
+                ToTable::ShmWake => restart_tick |= self.shm_restart_tick(),
             }
         }
         self.shm_publish();
         self.send_pulls();
         self.links.metrics.tables[self.index].publish_counts(&self.table);
+        restart_tick
     }
 
     fn send_reports(&mut self) {

@@ -25,6 +25,10 @@ pub use settings::ShmSettings;
 /// thread (the rest wait for the next drain).
 const DRAIN_BATCH: usize = 65_536;
 
+/// Drains in a row that found nothing before the segment parks (its timer
+/// stops until a client rings): 100 ms at the default 1 ms delay.
+const PARK_AFTER: u32 = 100;
+
 /// Counts of the fast path since the table started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ShmCounts {
@@ -59,6 +63,8 @@ pub struct ShmTable {
     last_reject: String,
     /// Modules the segment had no room for since the last log line.
     unlogged_full: u64,
+    /// Drains in a row that found nothing.
+    idle_drains: u32,
 }
 
 impl ShmTable {
@@ -104,6 +110,7 @@ impl ShmTable {
             unlogged_rejects: 0,
             last_reject: String::new(),
             unlogged_full: 0,
+            idle_drains: 0,
         })
     }
 
@@ -204,7 +211,8 @@ impl ShmTable {
     /// Applies the reports waiting in the rings to `table` (at most
     /// [`DRAIN_BATCH`]) and marks the modules whose lists changed; `now`
     /// in seconds and `now_ms` for latencies, as the UDP path stamps them.
-    pub fn drain(&mut self, table: &mut RouteTable, now: u64, now_ms: u64) {
+    /// Returns how many entries it read.
+    pub fn drain(&mut self, table: &mut RouteTable, now: u64, now_ms: u64) -> u64 {
         let mut applied = Applied::new(self.index, now, now_ms);
         let stats = self
             .segment
@@ -214,6 +222,40 @@ impl ShmTable {
         if stats.malformed_rings > 0 {
             self.note_reject(stats.malformed_rings, "a report ring broke its protocol");
         }
+        stats.entries
+    }
+
+    /// One timer drain; false when the segment parked instead (after
+    /// [`PARK_AFTER`] drains that found nothing, and a last look at the
+    /// rings that found nothing either): the timer may stop until a client
+    /// rings ([`wake`](Self::wake)).
+    pub fn tick(&mut self, table: &mut RouteTable, now: u64, now_ms: u64) -> bool {
+        if self.drain(table, now, now_ms) > 0 {
+            self.idle_drains = 0;
+            return true;
+        }
+        self.idle_drains += 1;
+        if self.idle_drains < PARK_AFTER {
+            return true;
+        }
+        self.segment.park();
+        if self.drain(table, now, now_ms) > 0 {
+            self.wake();
+            return true;
+        }
+        false
+    }
+
+    /// Whether the segment is parked (its timer stopped).
+    pub fn is_parked(&self) -> bool {
+        self.segment.is_parked()
+    }
+
+    /// Drains on the timer again: a client rang, or the upkeep found
+    /// reports.
+    pub fn wake(&mut self) {
+        self.segment.wake();
+        self.idle_drains = 0;
     }
 
     /// Frees the slots of clients that released them or whose process is

@@ -2,9 +2,10 @@
 //! segment is created on the loop thread at start, clients attach through
 //! a UDP message, and two timers keep it current — every
 //! `[agent] shm_report_delay` the reports clients wrote are applied and
-//! the changed modules published again; every second the slots of
-//! departed clients are freed and modules picked from memory are re-pulled
-//! when stale.
+//! the changed modules published again (until nothing came for 100 drains:
+//! the segment then parks and the first client to report rings it, see
+//! `lars_shm::doorbell`); every second the slots of departed clients are
+//! freed and modules picked from memory are re-pulled when stale.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -13,6 +14,7 @@ use lars_reactor::{EventLoop, UdpServer};
 
 use super::TableService;
 use crate::config::AgentConfig;
+use crate::messages::ToTable;
 use crate::shm::ShmTable;
 
 impl TableService {
@@ -74,29 +76,75 @@ impl TableService {
     }
 
     /// Applies the reports clients wrote, publishes what they changed, and
-    /// beats the heartbeat.
-    fn shm_tick(&mut self) {
+    /// beats the heartbeat; false when the segment parked (the timer
+    /// stops).
+    fn shm_tick(&mut self) -> bool {
         let Some(shm) = &mut self.shm else {
-            return;
+            self.shm_ticking = false;
+            return false;
         };
-        shm.drain(&mut self.table, self.clock.now(), self.clock.now_ms());
+        let keep = shm.tick(&mut self.table, self.clock.now(), self.clock.now_ms());
         shm.publish(&self.table);
         shm.heartbeat(wall_ms());
         self.links.metrics.tables[self.index].publish_shm(shm.counts(), shm.clients());
+        self.shm_ticking = keep;
+        keep
     }
 
-    /// Frees departed clients' slots, re-pulls stale modules picked from
-    /// memory, logs what was refused.
-    fn shm_upkeep(&mut self) {
+    /// A client rang the parked segment: drain now, publish, and have the
+    /// loop start the timer again (through the table's own queue: a
+    /// request handler cannot start timers).
+    pub(super) fn shm_rung(&mut self) {
         let Some(shm) = &mut self.shm else {
             return;
         };
-        let now = self.clock.now();
-        shm.reap(&mut self.table, now, self.clock.now_ms());
+        if !shm.is_parked() {
+            return;
+        }
+        shm.wake();
+        shm.drain(&mut self.table, self.clock.now(), self.clock.now_ms());
+        shm.publish(&self.table);
+        if self.links.tables[self.index]
+            .push(ToTable::ShmWake)
+            .is_err()
+        {
+            log::error!(
+                "{}: own queue is gone; reports wait for the upkeep",
+                self.name
+            );
+        }
+    }
+
+    /// Whether the drain timer must be started again (it stopped and the
+    /// segment is awake); marks it running.
+    pub(super) fn shm_restart_tick(&mut self) -> bool {
+        let awake = self.shm.as_ref().is_some_and(|shm| !shm.is_parked());
+        let restart = awake && !self.shm_ticking;
+        self.shm_ticking |= restart;
+        restart
+    }
+
+    /// Frees departed clients' slots, re-pulls stale modules picked from
+    /// memory, logs what was refused; beats the heartbeat of a parked
+    /// segment and wakes it if reports arrived without a ring (true: the
+    /// timer must start again).
+    fn shm_upkeep(&mut self) -> bool {
+        let Some(shm) = &mut self.shm else {
+            return false;
+        };
+        let (now, now_ms) = (self.clock.now(), self.clock.now_ms());
+        shm.reap(&mut self.table, now, now_ms);
         shm.note_usage(&mut self.table, now);
+        if shm.is_parked() {
+            shm.heartbeat(wall_ms());
+            if shm.drain(&mut self.table, now, now_ms) > 0 {
+                shm.wake();
+            }
+        }
         shm.publish(&self.table);
         shm.log_refusals();
         self.send_pulls();
+        self.shm_restart_tick()
     }
 
     /// Closes the segment (its file is removed): clients go back to UDP.
@@ -108,16 +156,28 @@ impl TableService {
     }
 }
 
-/// Starts the fast path's two timers on the table's loop.
+/// Starts the fast path's timers on the table's loop: the drain every
+/// `delay` (while the segment is awake) and the upkeep every second.
 pub(super) fn run_timers(el: &mut EventLoop, server: UdpServer<TableService>, delay: Duration) {
-    el.run_every(delay, move |el| {
-        if let Err(e) = server.with_state(el, |ctx, _| ctx.state().shm_tick()) {
-            log::error!("shared-memory reports not applied: {e}");
+    if let Ok(true) = server.with_state(el, |ctx, _| ctx.state().shm_restart_tick()) {
+        schedule_tick(el, server, delay);
+    }
+    el.run_every(Duration::from_secs(1), move |el| {
+        match server.with_state(el, |ctx, _| ctx.state().shm_upkeep()) {
+            Ok(true) => schedule_tick(el, server, delay),
+            Ok(false) => {}
+            Err(e) => log::error!("shared-memory upkeep not done: {e}"),
         }
     });
-    el.run_every(Duration::from_secs(1), move |el| {
-        if let Err(e) = server.with_state(el, |ctx, _| ctx.state().shm_upkeep()) {
-            log::error!("shared-memory upkeep not done: {e}");
+}
+
+/// Drains in `delay`, and again after that, until the segment parks.
+pub(super) fn schedule_tick(el: &mut EventLoop, server: UdpServer<TableService>, delay: Duration) {
+    el.run_after(delay, move |el| {
+        match server.with_state(el, |ctx, _| ctx.state().shm_tick()) {
+            Ok(true) => schedule_tick(el, server, delay),
+            Ok(false) => {}
+            Err(e) => log::error!("shared-memory reports not applied: {e}"),
         }
     });
 }
