@@ -90,12 +90,19 @@ impl FastPath {
         if !seg.is_live(self.wall_ms) {
             return false;
         }
-        let written = seg.report(&ReportEntry {
+        let entry = ReportEntry {
             module,
             host,
             retcode,
             latency_us,
-        });
+        };
+        // A full ring: the agent's thread is waiting for a core. Offer it
+        // ours once before the report goes over UDP (where a flood that
+        // outruns the agent is dropped by the kernel).
+        let written = seg.report(&entry) || {
+            std::thread::yield_now();
+            seg.report(&entry)
+        };
         // An agent that found its rings empty for a while stopped draining
         // on a timer: the first report after that wakes it.
         if written && seg.must_wake_agent() {
