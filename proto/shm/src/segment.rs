@@ -283,6 +283,14 @@ impl Segment {
         )
     }
 
+    /// Probes of overloaded hosts made from memory for `module` so far
+    /// (`over_cursor`: it moves once per probe); `None` without a slot.
+    pub fn probes(&self, module: ModuleId) -> Option<u64> {
+        let slot = *self.modules.get(&module.key())?;
+        let c = self.map.module(slot)?.counters;
+        Some(c.over_cursor.load(Ordering::Relaxed))
+    }
+
     /// Restarts `module`'s probe count (`access = 0`).
     pub fn reset_probe_counter(&self, module: ModuleId) {
         if let Some(m) = self

@@ -185,6 +185,16 @@ impl RouteTable {
         }
     }
 
+    /// Counts `n` probes of `module`'s overloaded hosts made outside the
+    /// agent (callers picking from shared memory), so the module's and the
+    /// table's probe counts cover every pick.
+    pub fn count_outside_probes(&mut self, module: ModuleId, n: u64) {
+        if let Some(lb) = self.modules.get_mut(&module) {
+            lb.probes += n;
+            self.probes += n;
+        }
+    }
+
     /// Answers an API `get_route` (docs/LOAD_BALANCING.md §8): every host,
     /// idle and overloaded, with its weight, and the module's policy. An
     /// unknown module is created and pulled (no hosts); the same

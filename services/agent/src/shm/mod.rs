@@ -55,8 +55,9 @@ pub struct ShmTable {
     /// Modules whose pick set must be published again.
     dirty: Vec<ModuleId>,
     dirty_set: HashSet<ModuleId>,
-    /// The usage counter of each published module when last looked at.
-    usage: HashMap<ModuleId, u64>,
+    /// The usage and probe counters of each published module when last
+    /// looked at.
+    usage: HashMap<ModuleId, (u64, u64)>,
     counts: ShmCounts,
     /// Rejected reports since the last log line, and the last reason.
     unlogged_rejects: u64,
@@ -201,7 +202,8 @@ impl ShmTable {
             };
             match self.segment.publish(module, &view) {
                 Ok(()) => {
-                    self.usage.entry(module).or_insert(0);
+                    let probes = self.segment.probes(module).unwrap_or(0);
+                    self.usage.entry(module).or_insert((0, probes));
                 }
                 Err(_) => self.unlogged_full += 1,
             }
@@ -270,15 +272,25 @@ impl ShmTable {
     }
 
     /// Modules picked from memory since the last call: the table re-pulls
-    /// the stale ones, as a `get_host` over UDP would have.
+    /// the stale ones, as a `get_host` over UDP would have, and counts the
+    /// probes made there.
     pub fn note_usage(&mut self, table: &mut RouteTable, now: u64) {
-        for (module, seen) in self.usage.iter_mut() {
-            let Some(current) = self.segment.usage(*module) else {
+        for (module, (seen, seen_probes)) in self.usage.iter_mut() {
+            let (Some(current), Some(probes)) =
+                (self.segment.usage(*module), self.segment.probes(*module))
+            else {
                 continue;
             };
-            if current != *seen {
+            // Every probe is a pick: a client cannot claim more probes
+            // than picks.
+            let picks = current.wrapping_sub(*seen);
+            if picks != 0 {
                 *seen = current;
                 table.touch(*module, now);
+            }
+            if probes != *seen_probes {
+                table.count_outside_probes(*module, probes.wrapping_sub(*seen_probes).min(picks));
+                *seen_probes = probes;
             }
         }
     }

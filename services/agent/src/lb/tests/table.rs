@@ -222,3 +222,25 @@ fn new_modules_beyond_the_rate_wait_for_the_next_second() {
     assert_eq!(t.take_pull_requests(), vec![m(3, 1), m(4, 1)]);
     assert_eq!((t.len(), t.routed()), (4, 1));
 }
+
+#[test]
+fn picks_made_outside_re_pull_stale_routes_and_add_their_probes() {
+    let cfg = LbConfig::default();
+    let mut t = RouteTable::new(cfg.clone());
+    t.get_host(m(1, 1), None, 0);
+    t.take_pull_requests();
+    t.apply_route(m(1, 1), &plain(&[addr(1)]), RoutePolicy::default(), 0);
+    // Within update_timeout (15 s) a pick from memory asks for nothing.
+    t.touch(m(1, 1), 15);
+    assert!(!t.has_pull_requests());
+    t.touch(m(1, 1), 16);
+    assert_eq!(t.take_pull_requests(), vec![m(1, 1)]);
+    // A module not in the table is neither created nor pulled.
+    t.touch(m(2, 2), 16);
+    assert!(t.module(m(2, 2)).is_none());
+    assert!(!t.has_pull_requests());
+    t.count_outside_probes(m(1, 1), 3);
+    t.count_outside_probes(m(2, 2), 5);
+    assert_eq!(t.probes(), 3);
+    assert_eq!(t.module(m(1, 1)).unwrap().probes(), 3);
+}
