@@ -40,11 +40,11 @@ fn client_options(base_port: u16) -> ClientOptions {
     }
 }
 
-/// Reports a client writes before it pauses for [`PAUSE`]: a fifth of a
-/// ring (1024 entries), which the agent drains every millisecond, so every
-/// report goes through shared memory even when the agent's thread waits
-/// for a core for 20 ms (a full ring would send it over UDP, where the
-/// kernel may drop it under a flood).
+/// Reports a client writes before it pauses for [`PAUSE`]: the ring (8192
+/// entries), which the agent drains every millisecond, holds 40 such
+/// bursts, so every report goes through shared memory even when the
+/// agent's thread waits for a core for 200 ms (a full ring would send it
+/// over UDP, where the kernel may drop it under a flood).
 const BURST: u64 = 200;
 const PAUSE: Duration = Duration::from_millis(5);
 
