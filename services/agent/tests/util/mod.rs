@@ -131,10 +131,11 @@ pub enum Via {
     Shm,
 }
 
-/// Longer than the agent's `shm_report_delay` (1 ms) many times over:
-/// reports written to shared memory have been applied and published
-/// after it.
-pub const SHM_SETTLE: Duration = Duration::from_millis(50);
+/// Longer than the agent's `shm_report_delay` (1 ms) many times over, so
+/// that even on a loaded machine (the agent's thread waiting for a core)
+/// reports written to shared memory have been applied and published after
+/// it.
+pub const SHM_SETTLE: Duration = Duration::from_millis(200);
 
 /// An API client speaking raw frames to the agent's three ports, or, for
 /// [`Via::Shm`], the client library through shared memory.
