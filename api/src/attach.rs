@@ -73,13 +73,22 @@ impl Attacher {
             return;
         };
         let mut buf = [0u8; 512];
-        loop {
+        // At most a few datagrams a call: three answers, and the errors
+        // left by requests no agent received.
+        for _ in 0..16 {
             let (len, from) = match sock.recv_from(&mut buf) {
                 Ok(got) => got,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                // ICMP refusals of earlier requests: no agent there yet.
-                Err(_) => continue,
+                // ICMP refusals of earlier requests (no agent there yet)
+                // are consumed by reading them.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::Interrupted | ErrorKind::ConnectionRefused
+                    ) =>
+                {
+                    continue
+                }
+                Err(_) => break,
             };
             let Some(idx) = self.agents.iter().position(|a| from == (*a).into()) else {
                 continue;
