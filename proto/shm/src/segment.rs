@@ -283,6 +283,19 @@ impl Segment {
         )
     }
 
+    /// Picks made from memory for `module` so far: each pick advances
+    /// either `cursor` (the rotation, or an overload answer) or
+    /// `over_cursor` (a probe); `None` without a slot.
+    pub fn picks(&self, module: ModuleId) -> Option<u64> {
+        let slot = *self.modules.get(&module.key())?;
+        let c = self.map.module(slot)?.counters;
+        Some(
+            c.cursor
+                .load(Ordering::Relaxed)
+                .wrapping_add(c.over_cursor.load(Ordering::Relaxed)),
+        )
+    }
+
     /// Probes of overloaded hosts made from memory for `module` so far
     /// (`over_cursor`: it moves once per probe); `None` without a slot.
     pub fn probes(&self, module: ModuleId) -> Option<u64> {

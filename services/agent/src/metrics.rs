@@ -44,6 +44,7 @@ pub struct TableMetrics {
     shm_reports: AtomicU64,
     shm_rejected: AtomicU64,
     shm_clients: AtomicU64,
+    shm_picks: AtomicU64,
 }
 
 impl Default for TableMetrics {
@@ -63,6 +64,7 @@ impl Default for TableMetrics {
             shm_reports: AtomicU64::new(0),
             shm_rejected: AtomicU64::new(0),
             shm_clients: AtomicU64::new(0),
+            shm_picks: AtomicU64::new(0),
         }
     }
 }
@@ -111,6 +113,7 @@ impl TableMetrics {
         self.shm_reports.store(counts.reports, Relaxed);
         self.shm_rejected.store(counts.rejected, Relaxed);
         self.shm_clients.store(clients as u64, Relaxed);
+        self.shm_picks.store(counts.picks, Relaxed);
     }
 
     /// Modules held with at least one host, as last published.
@@ -332,6 +335,11 @@ fn fast_path(out: &mut Scrape, m: &AgentMetrics) -> fmt::Result {
     let sum = |f: fn(&TableMetrics) -> &AtomicU64| -> u64 {
         m.tables.iter().map(|t| f(t).load(Relaxed)).sum()
     };
+    out.counter(
+        "lars_agent_shm_picks",
+        "get_host answered from shared memory by the clients (counted once a second).",
+        sum(|t| &t.shm_picks),
+    )?;
     out.counter(
         "lars_agent_shm_reports",
         "Reports read from shared-memory rings and applied.",

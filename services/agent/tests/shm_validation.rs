@@ -101,3 +101,48 @@ fn bad_entries_and_a_broken_ring_are_refused_and_counted() {
     assert_eq!(client.get_host(1, 1).0, RetCode::Succ);
     client.assert_fast_path(1, 1);
 }
+
+#[test]
+fn picks_and_probes_from_memory_are_counted() {
+    let db = TempSqlite::new("agent_shm_counted");
+    let dns = dns_on(&db.config, "127.0.0.1:0".parse().unwrap());
+    let (reporter, _reports) = reporter_stand_in_on("127.0.0.1:0".parse().unwrap());
+    let clock = Arc::new(ManualClock::new(WALL));
+    let agent = agent_with(
+        dns.local_addr(),
+        reporter.local_addr(),
+        "probe_num = 4\n",
+        NEVER,
+        &clock,
+        "[metrics]\nlisten = 127.0.0.1:0\n",
+    );
+    let http = agent.http_addr().unwrap();
+    let mut api = Api::via(&agent, Via::Shm);
+    api.wait_for_host(1, 1);
+    api.assert_fast_path(1, 1);
+    // The pick that found the host came from memory: counted within the
+    // agent's next upkeep (a second).
+    assert!(wait_until(WAIT, || counter(
+        http,
+        "lars_agent_shm_picks_total"
+    ) >= 1.0));
+    let picks_before = counter(http, "lars_agent_shm_picks_total");
+    for _ in 0..15 {
+        api.report(1, 1, "127.0.0.1:9002", RetCode::Overload);
+    }
+    api.settle();
+    // Overloaded: picks 5 and 10 of the next 10 probe it (probe_num 4).
+    for _ in 0..10 {
+        assert_eq!(api.get_host(1, 1).0, RetCode::Succ);
+    }
+    let counted = wait_until(WAIT, || {
+        counter(http, "lars_agent_shm_picks_total") - picks_before == 10.0
+            && counter(http, "lars_agent_probes_total") == 2.0
+    });
+    assert!(
+        counted,
+        "picks {} probes {}",
+        counter(http, "lars_agent_shm_picks_total") - picks_before,
+        counter(http, "lars_agent_probes_total")
+    );
+}

@@ -41,6 +41,9 @@ pub struct ShmCounts {
     pub attached: u64,
     /// Client slots freed (released by their client or its process gone).
     pub reaped: u64,
+    /// get_host answered from memory by the clients (read once a second
+    /// from the segment's counters).
+    pub picks: u64,
 }
 
 /// One table's segment and what it needs to keep it current.
@@ -202,8 +205,11 @@ impl ShmTable {
             };
             match self.segment.publish(module, &view) {
                 Ok(()) => {
-                    let probes = self.segment.probes(module).unwrap_or(0);
-                    self.usage.entry(module).or_insert((0, probes));
+                    let counters = (
+                        self.segment.picks(module).unwrap_or(0),
+                        self.segment.probes(module).unwrap_or(0),
+                    );
+                    self.usage.entry(module).or_insert(counters);
                 }
                 Err(_) => self.unlogged_full += 1,
             }
@@ -273,25 +279,27 @@ impl ShmTable {
 
     /// Modules picked from memory since the last call: the table re-pulls
     /// the stale ones, as a `get_host` over UDP would have, and counts the
-    /// probes made there.
+    /// picks and probes made there.
     pub fn note_usage(&mut self, table: &mut RouteTable, now: u64) {
         for (module, (seen, seen_probes)) in self.usage.iter_mut() {
             let (Some(current), Some(probes)) =
-                (self.segment.usage(*module), self.segment.probes(*module))
+                (self.segment.picks(*module), self.segment.probes(*module))
             else {
                 continue;
             };
-            // Every probe is a pick: a client cannot claim more probes
-            // than picks.
             let picks = current.wrapping_sub(*seen);
-            if picks != 0 {
-                *seen = current;
-                table.touch(*module, now);
+            if picks == 0 {
+                continue;
             }
-            if probes != *seen_probes {
-                table.count_outside_probes(*module, probes.wrapping_sub(*seen_probes).min(picks));
-                *seen_probes = probes;
-            }
+            *seen = current;
+            table.touch(*module, now);
+            // Counters clients write: a wild value is counted as no more
+            // than a second of picks at a billion a second.
+            let picks = picks.min(1 << 30);
+            self.counts.picks += picks;
+            // Every probe is a pick.
+            table.count_outside_probes(*module, probes.wrapping_sub(*seen_probes).min(picks));
+            *seen_probes = probes;
         }
     }
 

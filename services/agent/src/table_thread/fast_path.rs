@@ -143,6 +143,10 @@ impl TableService {
         }
         shm.publish(&self.table);
         shm.log_refusals();
+        let metrics = &self.links.metrics.tables[self.index];
+        metrics.publish_shm(shm.counts(), shm.clients());
+        // Probes made from memory were just added to the table's count.
+        metrics.publish_counts(&self.table);
         self.send_pulls();
         self.shm_restart_tick()
     }
