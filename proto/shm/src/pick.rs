@@ -40,7 +40,7 @@ fn take(counter: &AtomicU64, taken: &mut Option<u64>) -> u64 {
 /// `a % (probe_num + 1) == probe_num`. Otherwise it takes
 /// `rotation[cursor++ % n]`, or answers [`ShmPick::Overload`] when the
 /// rotation is empty (still advancing `cursor`, so every pick from memory
-/// shows in `cursor + access`).
+/// shows once in `cursor + over_cursor`).
 pub fn pick(module: &ModuleRef, probe_num: u32) -> ShmPick {
     let head = module.head;
     let counters = module.counters;

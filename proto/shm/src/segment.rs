@@ -15,7 +15,7 @@ use lars_proto::ModuleId;
 
 use crate::clients::{ClientTable, DrainStats};
 use crate::geometry::{home_slot, Geometry, Layout};
-use crate::layout::{STATE_CLOSED, STATE_SERVING};
+use crate::layout::{ModuleCounters, STATE_CLOSED, STATE_SERVING};
 use crate::mapping::Mapping;
 use crate::ring::ReportEntry;
 use crate::sync::Ordering;
@@ -269,26 +269,12 @@ impl Segment {
         }
     }
 
-    /// How much `module` was picked from memory: `cursor + access`, which
-    /// grows with every pick (and drops on
-    /// [`reset_probe_counter`](Self::reset_probe_counter): compare values
-    /// for change); `None` when it has no slot.
-    pub fn usage(&self, module: ModuleId) -> Option<u64> {
-        let slot = *self.modules.get(&module.key())?;
-        let c = self.map.module(slot)?.counters;
-        Some(
-            c.cursor
-                .load(Ordering::Relaxed)
-                .wrapping_add(c.access.load(Ordering::Relaxed)),
-        )
-    }
-
     /// Picks made from memory for `module` so far: each pick advances
     /// either `cursor` (the rotation, or an overload answer) or
-    /// `over_cursor` (a probe); `None` without a slot.
+    /// `over_cursor` (a probe), so this grows by one per pick; `None`
+    /// without a slot.
     pub fn picks(&self, module: ModuleId) -> Option<u64> {
-        let slot = *self.modules.get(&module.key())?;
-        let c = self.map.module(slot)?.counters;
+        let c = self.counters(module)?;
         Some(
             c.cursor
                 .load(Ordering::Relaxed)
@@ -299,9 +285,13 @@ impl Segment {
     /// Probes of overloaded hosts made from memory for `module` so far
     /// (`over_cursor`: it moves once per probe); `None` without a slot.
     pub fn probes(&self, module: ModuleId) -> Option<u64> {
+        Some(self.counters(module)?.over_cursor.load(Ordering::Relaxed))
+    }
+
+    /// The pick counters of `module`'s slot, if it has one.
+    fn counters(&self, module: ModuleId) -> Option<&ModuleCounters> {
         let slot = *self.modules.get(&module.key())?;
-        let c = self.map.module(slot)?.counters;
-        Some(c.over_cursor.load(Ordering::Relaxed))
+        Some(self.map.module(slot)?.counters)
     }
 
     /// Restarts `module`'s probe count (`access = 0`).

@@ -101,27 +101,28 @@ fn every_host_overloaded_answers_overload_between_probes() {
 }
 
 #[test]
-fn usage_grows_with_every_pick_from_memory() {
+fn every_pick_from_memory_is_counted_once_and_probes_apart() {
     let scratch = Scratch::new("usage");
     let mut seg = segment(&scratch, SMALL, 1);
-    assert_eq!(seg.usage(module(1)), None);
+    assert_eq!(seg.picks(module(1)), None);
+    assert_eq!(seg.probes(module(1)), None);
     let hosts = [host(1), host(2)];
     seg.publish(module(1), &serve(&hosts, &[0], &[1], true))
         .unwrap();
     let client = attach(&mut seg);
-    let mut last = seg.usage(module(1)).unwrap();
-    assert_eq!(last, 0);
-    for _ in 0..5 {
+    assert_eq!(seg.picks(module(1)), Some(0));
+    for _ in 0..6 {
         client.pick(module(1));
-        let now = seg.usage(module(1)).unwrap();
-        assert!(now > last, "{now} after {last}");
-        last = now;
     }
-    // Overload answers count too.
+    // probe_num 1: every second pick probes host 2.
+    assert_eq!(seg.picks(module(1)), Some(6));
+    assert_eq!(seg.probes(module(1)), Some(3));
+    // Overload answers count too, and are no probes.
     seg.publish(module(1), &serve(&hosts, &[], &[], false))
         .unwrap();
     assert_eq!(client.pick(module(1)), ShmPick::Overload);
-    assert!(seg.usage(module(1)).unwrap() > last);
+    assert_eq!(seg.picks(module(1)), Some(7));
+    assert_eq!(seg.probes(module(1)), Some(3));
 }
 
 #[test]

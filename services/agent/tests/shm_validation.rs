@@ -7,17 +7,16 @@ mod util;
 
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
-use std::sync::Arc;
 
-use lars_agent::ManualClock;
 use lars_proto::{msgid, HostAddr, ModuleId, RetCode, ShmAttachRequest, ShmAttachResponse};
 use lars_shm::geometry::Layout;
 use lars_shm::{Attached, Geometry, ReportEntry};
 use lars_testkit::client::DatagramClient;
 use lars_testkit::http::Exposition;
-use lars_testkit::stores::TempSqlite;
 use lars_testkit::wait_until;
 use util::*;
+
+const METRICS: &str = "[metrics]\nlisten = 127.0.0.1:0\n";
 
 fn counter(http: std::net::SocketAddr, name: &str) -> f64 {
     Exposition::scrape(http).value(name, &[]).unwrap_or(0.0)
@@ -25,20 +24,10 @@ fn counter(http: std::net::SocketAddr, name: &str) -> f64 {
 
 #[test]
 fn bad_entries_and_a_broken_ring_are_refused_and_counted() {
-    let db = TempSqlite::new("agent_shm_validation");
-    let dns = dns_on(&db.config, "127.0.0.1:0".parse().unwrap());
-    let (reporter, _reports) = reporter_stand_in_on("127.0.0.1:0".parse().unwrap());
-    let clock = Arc::new(ManualClock::new(WALL));
-    let agent = agent_with(
-        dns.local_addr(),
-        reporter.local_addr(),
-        "",
-        NEVER,
-        &clock,
-        "[metrics]\nlisten = 127.0.0.1:0\n",
-    );
+    let s = setup_full("", NEVER, METRICS);
+    let agent = &s.agent;
     let http = agent.http_addr().unwrap();
-    let mut api = Api::new(&agent);
+    let mut api = Api::new(agent);
     let good = api.wait_for_host(1, 1);
     // Attach to table 2 (module 1/1's) by hand, as any process could.
     let table2 = DatagramClient::connect(agent.udp_addrs()[2]).unwrap();
@@ -97,27 +86,17 @@ fn bad_entries_and_a_broken_ring_are_refused_and_counted() {
     );
     // The agent serves on, over UDP and from memory.
     assert_eq!(api.get_host(1, 1).0, RetCode::Succ);
-    let mut client = Api::via(&agent, Via::Shm);
+    let mut client = Api::via(agent, Via::Shm);
     assert_eq!(client.get_host(1, 1).0, RetCode::Succ);
     client.assert_fast_path(1, 1);
 }
 
 #[test]
 fn picks_and_probes_from_memory_are_counted() {
-    let db = TempSqlite::new("agent_shm_counted");
-    let dns = dns_on(&db.config, "127.0.0.1:0".parse().unwrap());
-    let (reporter, _reports) = reporter_stand_in_on("127.0.0.1:0".parse().unwrap());
-    let clock = Arc::new(ManualClock::new(WALL));
-    let agent = agent_with(
-        dns.local_addr(),
-        reporter.local_addr(),
-        "probe_num = 4\n",
-        NEVER,
-        &clock,
-        "[metrics]\nlisten = 127.0.0.1:0\n",
-    );
+    let s = setup_full("probe_num = 4\n", NEVER, METRICS);
+    let agent = &s.agent;
     let http = agent.http_addr().unwrap();
-    let mut api = Api::via(&agent, Via::Shm);
+    let mut api = Api::via(agent, Via::Shm);
     api.wait_for_host(1, 1);
     api.assert_fast_path(1, 1);
     // The pick that found the host came from memory: counted within the

@@ -362,17 +362,24 @@ pub struct Setup {
 /// 127.0.0.1:9031: another module of the table 1/1 is in), a reporter
 /// stand-in and an agent; `lb` holds extra `[loadbalance]` lines.
 pub fn setup_with(lb: &str, report_interval: f64) -> Setup {
+    setup_full(lb, report_interval, "")
+}
+
+/// Like [`setup_with`], with `extra` config lines at the end of the
+/// agent's file (e.g. a `[metrics]` section).
+pub fn setup_full(lb: &str, report_interval: f64, extra: &str) -> Setup {
     let db = TempSqlite::new("agent");
     add_marker_module(&db.config);
     let dns = dns_on(&db.config, "127.0.0.1:0".parse().unwrap());
     let (reporter, reports) = reporter_stand_in_on("127.0.0.1:0".parse().unwrap());
     let clock = Arc::new(ManualClock::new(WALL));
-    let agent = agent(
+    let agent = agent_with(
         dns.local_addr(),
         reporter.local_addr(),
         lb,
         report_interval,
         &clock,
+        extra,
     );
     Setup {
         db,
