@@ -171,10 +171,17 @@ struct LarsOptions lars_options_default(void);
  * Makes a client of the agent described by `options` (NULL: the
  * defaults) and stores it in `*out`.
  *
+ * On the agent's host the client uses the agent's shared memory where it
+ * is offered, and UDP otherwise (docs/SHM.md); the environment variable
+ * `LARS_TRANSPORT` chooses otherwise: `udp` (UDP only, as the original
+ * client), `shm` (ask for the shared memory at once) or `auto` (the
+ * default).
+ *
  * Returns 0; `LARS_ERR_NULL_POINTER` when `out` is NULL;
  * `LARS_ERR_BAD_ARGUMENT` for an `agent_ip` that is not IPv4 text, a
- * `base_port` of 0 or above 65533, or a `timeout_ms` of 0; `LARS_ERR_IO`
- * when a socket cannot be opened. `*out` is NULL after any failure.
+ * `base_port` of 0 or above 65533, a `timeout_ms` of 0, or a
+ * `LARS_TRANSPORT` that is none of the three; `LARS_ERR_IO` when a socket
+ * cannot be opened. `*out` is NULL after any failure.
  *
  * Ownership: the new handle belongs to the caller, who releases it with
  * `lars_client_free` exactly once. `options` and its `agent_ip` are only

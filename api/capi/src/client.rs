@@ -9,7 +9,7 @@ use std::net::Ipv4Addr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
-use lars_api::{ClientOptions, ModuleId};
+use lars_api::{ClientOptions, ModuleId, Transport};
 
 use crate::codes::{LARS_ERR_BAD_ARGUMENT, LARS_ERR_BUFFER_TOO_SMALL, LARS_RET_SUCC};
 use crate::guard::{guard, non_null, Failed};
@@ -57,10 +57,17 @@ pub extern "C" fn lars_options_default() -> LarsOptions {
 /// Makes a client of the agent described by `options` (NULL: the
 /// defaults) and stores it in `*out`.
 ///
+/// On the agent's host the client uses the agent's shared memory where it
+/// is offered, and UDP otherwise (docs/SHM.md); the environment variable
+/// `LARS_TRANSPORT` chooses otherwise: `udp` (UDP only, as the original
+/// client), `shm` (ask for the shared memory at once) or `auto` (the
+/// default).
+///
 /// Returns 0; `LARS_ERR_NULL_POINTER` when `out` is NULL;
 /// `LARS_ERR_BAD_ARGUMENT` for an `agent_ip` that is not IPv4 text, a
-/// `base_port` of 0 or above 65533, or a `timeout_ms` of 0; `LARS_ERR_IO`
-/// when a socket cannot be opened. `*out` is NULL after any failure.
+/// `base_port` of 0 or above 65533, a `timeout_ms` of 0, or a
+/// `LARS_TRANSPORT` that is none of the three; `LARS_ERR_IO` when a socket
+/// cannot be opened. `*out` is NULL after any failure.
 ///
 /// Ownership: the new handle belongs to the caller, who releases it with
 /// `lars_client_free` exactly once. `options` and its `agent_ip` are only
@@ -93,8 +100,7 @@ pub unsafe extern "C" fn lars_client_new(
             agent_ip,
             base_port: opts.base_port,
             timeout: Duration::from_millis(u64::from(opts.timeout_ms)),
-            // Shared memory where the agent offers it, UDP otherwise
-            // (docs/SHM.md): C callers get the fast path unchanged.
+            transport: transport_from_env()?,
             ..ClientOptions::default()
         })?;
         let handle = Box::into_raw(Box::new(LarsClient { inner }));
@@ -102,6 +108,18 @@ pub unsafe extern "C" fn lars_client_new(
         unsafe { out.write(handle) };
         Ok(LARS_RET_SUCC)
     })
+}
+
+/// The transport `LARS_TRANSPORT` names; [`Transport::Auto`] when it is
+/// not set.
+fn transport_from_env() -> Result<Transport, Failed> {
+    match std::env::var("LARS_TRANSPORT") {
+        Err(_) => Ok(Transport::Auto),
+        Ok(name) => name
+            .trim()
+            .parse()
+            .map_err(|_: String| Failed(LARS_ERR_BAD_ARGUMENT)),
+    }
 }
 
 /// Releases a client made by `lars_client_new` and closes its sockets.
