@@ -125,12 +125,12 @@ impl Attacher {
     /// one-second upkeep.
     pub(crate) fn ring(&self, idx: usize) {
         if let Some(sock) = &self.sock {
-            let mut buf = [0u8; 16];
-            if let Ok(len) =
-                frame::encode_frame_into(msgid::SHM_WAKE_REQUEST, &ShmWakeRequest {}, &mut buf)
-            {
-                let _ = sock.send_to(&buf[..len], self.agents[idx]);
-            }
+            send_frame(
+                sock,
+                self.agents[idx],
+                msgid::SHM_WAKE_REQUEST,
+                &ShmWakeRequest {},
+            );
         }
     }
 
@@ -163,11 +163,14 @@ fn send_request(sock: &UdpSocket, agent: SocketAddrV4) -> bool {
     let req = ShmAttachRequest {
         pid: std::process::id(),
     };
+    send_frame(sock, agent, msgid::SHM_ATTACH_REQUEST, &req)
+}
+
+/// Sends `msg` to `agent` as one frame without waiting; whether it went.
+fn send_frame<M: Message>(sock: &UdpSocket, agent: SocketAddrV4, msgid: i32, msg: &M) -> bool {
     let mut buf = [0u8; 64];
-    match frame::encode_frame_into(msgid::SHM_ATTACH_REQUEST, &req, &mut buf) {
-        Ok(len) => sock.send_to(&buf[..len], agent).is_ok(),
-        Err(_) => false,
-    }
+    frame::encode_frame_into(msgid, msg, &mut buf)
+        .is_ok_and(|len| sock.send_to(&buf[..len], agent).is_ok())
 }
 
 fn decode_answer(datagram: &[u8]) -> Option<ShmAttachResponse> {

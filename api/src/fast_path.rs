@@ -3,7 +3,7 @@
 //! attached to them, and `None`/`false` otherwise, so the caller uses UDP
 //! for that call. Nothing here waits or fails because of the fast path.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use lars_proto::{HostAddr, ModuleId, RetCode};
 use lars_shm::{ReportEntry, ShmPick};
@@ -41,7 +41,7 @@ impl FastPath {
             attacher: Attacher::new(options.agent_ip, options.base_port, now),
             next_poll: now,
             calls: 0,
-            wall_ms: wall_ms(),
+            wall_ms: lars_shm::wall_ms(),
         };
         fast.attacher.poll(now);
         if options.transport == Transport::Shm {
@@ -141,7 +141,7 @@ impl FastPath {
     fn upkeep(&mut self) {
         self.calls = self.calls.wrapping_add(1);
         if self.calls % CLOCK_EVERY == 0 {
-            self.wall_ms = wall_ms();
+            self.wall_ms = lars_shm::wall_ms();
         }
         let settled = self
             .attacher
@@ -153,15 +153,8 @@ impl FastPath {
             if now >= self.next_poll {
                 self.attacher.poll(now);
                 self.next_poll = now + POLL_EVERY;
-                self.wall_ms = wall_ms();
+                self.wall_ms = lars_shm::wall_ms();
             }
         }
     }
-}
-
-/// The wall clock in ms since the epoch.
-fn wall_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }

@@ -62,3 +62,12 @@ pub const LAYOUT_VERSION: u32 = 1;
 /// A heartbeat more than this many ms behind the client's wall clock means
 /// the agent stopped serving the segment.
 pub const HEARTBEAT_STALE_MS: u64 = 2000;
+
+/// The clock heartbeats are stamped and checked with: the system's wall
+/// clock in ms since the Unix epoch, the one clock every process of the
+/// host shares (0 before 1970).
+pub fn wall_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}

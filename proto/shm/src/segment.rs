@@ -9,7 +9,6 @@ use std::fs::{self, OpenOptions, Permissions};
 use std::io;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use lars_proto::ModuleId;
 
@@ -55,12 +54,6 @@ pub struct Segment {
     modules: HashMap<u64, u32>,
     claimed: Vec<bool>,
     clients: ClientTable,
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 impl Segment {
@@ -126,7 +119,7 @@ impl Segment {
         h.probe_num.store(probe_num, Ordering::Relaxed);
         h.agent_pid.store(std::process::id(), Ordering::Relaxed);
         h.state.store(STATE_SERVING, Ordering::Relaxed);
-        h.heartbeat_ms.store(now_ms(), Ordering::Relaxed);
+        h.heartbeat_ms.store(crate::wall_ms(), Ordering::Relaxed);
         h.layout_version.store(LAYOUT_VERSION, Ordering::Relaxed);
         h.magic.store(MAGIC, Ordering::Release);
         Ok(Segment {

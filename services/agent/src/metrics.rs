@@ -161,6 +161,11 @@ pub struct AgentMetrics {
 }
 
 impl AgentMetrics {
+    /// One counter of every table, summed.
+    fn sum(&self, counter: fn(&TableMetrics) -> &AtomicU64) -> u64 {
+        self.tables.iter().map(|t| counter(t).load(Relaxed)).sum()
+    }
+
     /// Modules with at least one host, in all tables, as last published.
     pub fn routed_modules(&self) -> u64 {
         self.tables.iter().map(TableMetrics::routed_modules).sum()
@@ -194,8 +199,7 @@ impl Collector for AgentCollector {
             "UDP requests answered, by type and return code.",
             &samples,
         )?;
-        let sum =
-            |f: fn(&TableMetrics) -> &AtomicU64| m.tables.iter().map(|t| f(t).load(Relaxed)).sum();
+        let sum = |f| m.sum(f);
         out.counter(
             "lars_agent_probes",
             "Picks that probed an overloaded host.",
@@ -332,9 +336,7 @@ fn links(out: &mut Scrape, m: &AgentMetrics) -> fmt::Result {
 
 /// The same-host fast path (docs/SHM.md), summed over the tables.
 fn fast_path(out: &mut Scrape, m: &AgentMetrics) -> fmt::Result {
-    let sum = |f: fn(&TableMetrics) -> &AtomicU64| -> u64 {
-        m.tables.iter().map(|t| f(t).load(Relaxed)).sum()
-    };
+    let sum = |f| m.sum(f);
     out.counter(
         "lars_agent_shm_picks",
         "get_host answered from shared memory by the clients (counted once a second).",

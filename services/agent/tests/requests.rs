@@ -66,10 +66,7 @@ fn first_request_is_noexist_then_hosts_round_robin(via: Via) {
 
 fn failing_host_is_avoided_except_for_probes(via: Via) {
     let s = setup("probe_num = 4\n");
-    let mut api = Api::via(&s.agent, via);
-    api.get_host(1, 1);
-    api.wait_for_host(1, 1);
-    api.assert_fast_path(1, 1);
+    let mut api = Api::ready(&s.agent, via, 1, 1);
     for _ in 0..15 {
         api.report(1, 1, "127.0.0.1:9002", RetCode::Overload);
     }
@@ -91,10 +88,7 @@ fn an_error_rate_overloads_and_consecutive_successes_recover(via: Via) {
     // first holds after 23 failures alternating with 23 successes
     // (23 / (180 + 23 + 23) = 0.102; 22 / 224 = 0.098).
     let s = setup("contin_err_limit = 1000\nprobe_num = 1\n");
-    let mut api = Api::via(&s.agent, via);
-    api.get_host(1, 1);
-    api.wait_for_host(1, 1);
-    api.assert_fast_path(1, 1);
+    let mut api = Api::ready(&s.agent, via, 1, 1);
     let bad = "127.0.0.1:9002";
     for _ in 0..22 {
         api.report(1, 1, bad, RetCode::Succ);
@@ -134,10 +128,7 @@ fn an_error_rate_overloads_and_consecutive_successes_recover(via: Via) {
 
 fn an_overloaded_host_is_idle_again_once_overload_timeout_has_passed(via: Via) {
     let s = setup("probe_num = 1000\n");
-    let mut api = Api::via(&s.agent, via);
-    api.get_host(1, 1);
-    api.wait_for_host(1, 1);
-    api.assert_fast_path(1, 1);
+    let mut api = Api::ready(&s.agent, via, 1, 1);
     for _ in 0..15 {
         api.report(1, 1, "127.0.0.1:9002", RetCode::Overload);
     }
@@ -165,10 +156,7 @@ fn an_overloaded_host_is_idle_again_once_overload_timeout_has_passed(via: Via) {
 
 fn pushed_route_change_reaches_get_route(via: Via) {
     let s = setup("");
-    let mut api = Api::via(&s.agent, via);
-    api.get_host(1, 2);
-    api.wait_for_host(1, 2);
-    api.assert_fast_path(1, 2);
+    let mut api = Api::ready(&s.agent, via, 1, 2);
     let mut store = open_route_store(&s.db.config).unwrap();
     let module = ModuleId::new(1, 2);
     store
@@ -196,10 +184,7 @@ fn survives_a_dns_restart_and_pushes_flow_again(via: Via) {
     let (reporter, _reports) = reporter_stand_in_on("127.0.0.1:0".parse().unwrap());
     let clock = Arc::new(ManualClock::new(WALL));
     let agent = agent(dns_addr, reporter.local_addr(), "", NEVER, &clock);
-    let mut api = Api::via(&agent, via);
-    api.get_host(2, 1);
-    api.wait_for_host(2, 1);
-    api.assert_fast_path(2, 1);
+    let mut api = Api::ready(&agent, via, 2, 1);
     dns.stop();
     for _ in 0..10 {
         assert_eq!(

@@ -14,10 +14,7 @@ use util::*;
 #[test]
 fn a_report_after_a_quiet_spell_wakes_the_agent_at_once() {
     let s = setup("probe_num = 1000\n");
-    let mut api = Api::via(&s.agent, Via::Shm);
-    api.get_host(1, 1);
-    api.wait_for_host(1, 1);
-    api.assert_fast_path(1, 1);
+    let mut api = Api::ready(&s.agent, Via::Shm, 1, 1);
     let bad = "127.0.0.1:9002";
     for round in 0..3 {
         // Quiet for longer than 100 empty drains: the agent parks.

@@ -7,6 +7,7 @@ mod util;
 use std::sync::Arc;
 use std::time::Duration;
 
+use lars_agent::shm::{segment_path, ShmSettings};
 use lars_agent::{AgentConfig, ManualClock};
 use lars_api::{ClientOptions, LarsClient, ModuleId, RetCode, Transport};
 use lars_reactor::Config;
@@ -33,9 +34,11 @@ fn ready(client: &mut LarsClient) {
     )));
 }
 
+/// The three segment files of the agent on `base_port` (default `shm_dir`).
 fn segment_files(base_port: u16) -> Vec<std::path::PathBuf> {
+    let settings = ShmSettings::default();
     (0..3)
-        .map(|i| std::path::PathBuf::from(format!("/dev/shm/lars-agent-{base_port}-{i}")))
+        .map(|i| segment_path(&settings, base_port, i))
         .collect()
 }
 

@@ -96,9 +96,7 @@ fn picks_and_probes_from_memory_are_counted() {
     let s = setup_full("probe_num = 4\n", NEVER, METRICS);
     let agent = &s.agent;
     let http = agent.http_addr().unwrap();
-    let mut api = Api::via(agent, Via::Shm);
-    api.wait_for_host(1, 1);
-    api.assert_fast_path(1, 1);
+    let mut api = Api::ready(agent, Via::Shm, 1, 1);
     // The pick that found the host came from memory: counted within the
     // agent's next upkeep (a second).
     assert!(wait_until(WAIT, || counter(

@@ -37,10 +37,6 @@ pub struct ShmCounts {
     /// Reports refused: a module of another table or unknown, a host not
     /// in the route, or a ring that broke its protocol.
     pub rejected: u64,
-    /// Client slots handed out.
-    pub attached: u64,
-    /// Client slots freed (released by their client or its process gone).
-    pub reaped: u64,
     /// get_host answered from memory by the clients (read once a second
     /// from the segment's counters).
     pub picks: u64,
@@ -52,12 +48,14 @@ pub struct ShmTable {
     index: usize,
     /// `[agent] shm_group`: its members may attach too.
     group: Option<u32>,
+    /// This process's effective user, which owns the segment (`None` when
+    /// `/proc` cannot tell).
+    owner: Option<u32>,
     limits: PickSetLimits,
     /// Reused for every publication.
     scratch: PickSet,
     /// Modules whose pick set must be published again.
-    dirty: Vec<ModuleId>,
-    dirty_set: HashSet<ModuleId>,
+    dirty: HashSet<ModuleId>,
     /// The usage and probe counters of each published module when last
     /// looked at.
     usage: HashMap<ModuleId, (u64, u64)>,
@@ -102,13 +100,13 @@ impl ShmTable {
             segment,
             index,
             group: settings.group,
+            owner: peer::ProcessIds::own().map(|ids| ids.uids[1]),
             limits: PickSetLimits {
                 max_hosts: geometry.hosts_per_module as usize,
                 max_rotation: geometry.rotation_len as usize,
             },
             scratch: PickSet::default(),
-            dirty: Vec::new(),
-            dirty_set: HashSet::new(),
+            dirty: HashSet::new(),
             usage: HashMap::new(),
             counts: ShmCounts::default(),
             unlogged_rejects: 0,
@@ -141,20 +139,17 @@ impl ShmTable {
             retcode: RetCode::NoExist.to_wire(),
             ..ShmAttachResponse::default()
         };
-        if pid == 0 || !peer::may_attach(pid, self.group) {
+        if pid == 0 || !peer::may_attach(pid, self.owner, self.group) {
             return refused;
         }
         match self.segment.attach_client(pid) {
-            Some((slot, ticket)) => {
-                self.counts.attached += 1;
-                ShmAttachResponse {
-                    retcode: RetCode::Succ.to_wire(),
-                    path: self.segment.path().to_string_lossy().into_owned(),
-                    generation: self.segment.generation(),
-                    slot,
-                    ticket,
-                }
-            }
+            Some((slot, ticket)) => ShmAttachResponse {
+                retcode: RetCode::Succ.to_wire(),
+                path: self.segment.path().to_string_lossy().into_owned(),
+                generation: self.segment.generation(),
+                slot,
+                ticket,
+            },
             None => {
                 log::warn!(
                     "agent table {}: no free shared-memory slot for process {pid}; it stays on UDP",
@@ -167,28 +162,23 @@ impl ShmTable {
 
     /// Marks `module` for publication at the next [`publish`](Self::publish).
     pub fn mark(&mut self, module: ModuleId) {
-        if self.dirty_set.insert(module) {
-            self.dirty.push(module);
-        }
+        self.dirty.insert(module);
     }
 
     /// Marks every module of `table` (after a restore at start).
     pub fn mark_all(&mut self, table: &RouteTable) {
-        let modules: Vec<ModuleId> = table.modules().map(|lb| lb.module()).collect();
-        for module in modules {
-            self.mark(module);
-        }
+        self.dirty.extend(table.modules().map(|lb| lb.module()));
     }
 
     /// Publishes the pick set of every marked module (or its absence).
     pub fn publish(&mut self, table: &RouteTable) {
-        for module in std::mem::take(&mut self.dirty) {
-            self.dirty_set.remove(&module);
-            match table.module(module) {
-                Some(lb) => lb.pick_set(self.limits, &mut self.scratch),
-                None => self.scratch = PickSet::default(),
-            }
-            if self.scratch.mode == PickSetMode::Absent {
+        for module in self.dirty.drain() {
+            // A module gone from the table, or without hosts yet: absent.
+            let published = table.module(module).is_some_and(|lb| {
+                lb.pick_set(self.limits, &mut self.scratch);
+                self.scratch.mode != PickSetMode::Absent
+            });
+            if !published {
                 self.segment.unpublish(module);
                 self.usage.remove(&module);
                 continue;
@@ -274,7 +264,9 @@ impl ShmTable {
             .segment
             .reap(lars_shm::pid_alive, |_, entry| applied.apply(table, entry));
         self.absorb(applied);
-        self.counts.reaped += freed as u64;
+        if freed > 0 {
+            log::debug!("agent table {}: {freed} client slots freed", self.index);
+        }
     }
 
     /// Modules picked from memory since the last call: the table re-pulls

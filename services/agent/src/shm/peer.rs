@@ -56,11 +56,12 @@ impl ProcessIds {
     }
 }
 
-/// Whether process `pid` may open this agent's segments; true when `/proc`
-/// cannot tell (the open itself is then the check).
-pub fn may_attach(pid: u32, group: Option<u32>) -> bool {
-    match (ProcessIds::of(pid), ProcessIds::own()) {
-        (Some(peer), Some(own)) => peer.may_open(own.uids[1], group),
+/// Whether process `pid` may open segments owned by user `owner` (this
+/// agent's effective user, read once at start) with `group`; true when
+/// `/proc` cannot tell (the open itself is then the check).
+pub fn may_attach(pid: u32, owner: Option<u32>, group: Option<u32>) -> bool {
+    match (ProcessIds::of(pid), owner) {
+        (Some(peer), Some(owner)) => peer.may_open(owner, group),
         _ => true,
     }
 }
@@ -99,9 +100,20 @@ mod tests {
     }
 
     #[test]
-    fn this_process_may_attach_to_its_own_segments() {
-        assert!(may_attach(std::process::id(), None));
+    fn a_live_process_is_judged_by_its_status_and_an_unknown_one_by_the_open() {
         let own = ProcessIds::own().unwrap();
-        assert!(own.may_open(own.uids[1], None));
+        let pid = std::process::id();
+        assert!(may_attach(pid, Some(own.uids[1]), None));
+        // No such process (pids stop far below u32::MAX): /proc cannot
+        // tell, so the kernel's check at open decides.
+        assert!(may_attach(
+            u32::MAX,
+            Some(own.uids[1].wrapping_add(1)),
+            None
+        ));
+        assert!(
+            may_attach(pid, None, None),
+            "no owner known: the open decides"
+        );
     }
 }

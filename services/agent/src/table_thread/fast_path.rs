@@ -35,7 +35,7 @@ impl TableService {
             Ok(mut shm) => {
                 shm.mark_all(&self.table);
                 shm.publish(&self.table);
-                shm.heartbeat(wall_ms());
+                shm.heartbeat(lars_shm::wall_ms());
                 log::info!(
                     "{}: same-host fast path in {}",
                     self.name,
@@ -85,7 +85,7 @@ impl TableService {
         };
         let keep = shm.tick(&mut self.table, self.clock.now(), self.clock.now_ms());
         shm.publish(&self.table);
-        shm.heartbeat(wall_ms());
+        shm.heartbeat(lars_shm::wall_ms());
         self.links.metrics.tables[self.index].publish_shm(shm.counts(), shm.clients());
         self.shm_ticking = keep;
         keep
@@ -136,7 +136,7 @@ impl TableService {
         shm.reap(&mut self.table, now, now_ms);
         shm.note_usage(&mut self.table, now);
         if shm.is_parked() {
-            shm.heartbeat(wall_ms());
+            shm.heartbeat(lars_shm::wall_ms());
             if shm.drain(&mut self.table, now, now_ms) > 0 {
                 shm.wake();
             }
@@ -184,14 +184,6 @@ pub(super) fn schedule_tick(el: &mut EventLoop, server: UdpServer<TableService>,
             Err(e) => log::error!("shared-memory reports not applied: {e}"),
         }
     });
-}
-
-/// The system's wall clock in ms: clients compare the heartbeat with
-/// their own, whatever clock the table's rules follow.
-fn wall_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// A non-zero number that differs between agent starts and tables.

@@ -173,6 +173,15 @@ impl Api {
         api
     }
 
+    /// A client of `agent` `via` UDP or shared memory, once `modid/cmdid`
+    /// answers hosts (for [`Via::Shm`]: from shared memory).
+    pub fn ready(agent: &Agent, via: Via, modid: i32, cmdid: i32) -> Api {
+        let mut api = Api::via(agent, via);
+        api.wait_for_host(modid, cmdid);
+        api.assert_fast_path(modid, cmdid);
+        api
+    }
+
     /// Waits until reports written to shared memory have taken effect (no
     /// wait over UDP: a request on the same socket is handled after them).
     pub fn settle(&self) {
